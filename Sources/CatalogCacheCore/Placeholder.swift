@@ -1,0 +1,1 @@
+// CatalogCacheCore: placeholder, replaced as the module is written.

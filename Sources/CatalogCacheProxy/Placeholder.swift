@@ -1,0 +1,1 @@
+// CatalogCacheProxy: placeholder, replaced as the module is written.

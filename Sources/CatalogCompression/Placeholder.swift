@@ -1,0 +1,2 @@
+import CZlib
+public let zlibVersionString = String(cString: zlibVersion())

@@ -1,0 +1,1 @@
+// CatalogHTTP: placeholder, replaced as the module is written.

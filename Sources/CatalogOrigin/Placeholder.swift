@@ -1,0 +1,1 @@
+// CatalogOrigin: placeholder, replaced as the module is written.

@@ -1,0 +1,2 @@
+import CLibPQ
+public func libpqVersion() -> Int32 { PQlibVersion() }

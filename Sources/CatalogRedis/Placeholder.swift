@@ -1,0 +1,2 @@
+import CHiredis
+let _readerFactory = redisReaderCreate

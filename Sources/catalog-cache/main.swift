@@ -1,0 +1,2 @@
+import CatalogCacheProxy
+print("catalog-cache")

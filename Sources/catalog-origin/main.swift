@@ -1,0 +1,2 @@
+import CatalogOrigin
+print("catalog-origin")
