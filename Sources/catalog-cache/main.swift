@@ -1,2 +1,182 @@
+import ArgumentParser
 import CatalogCacheProxy
-print("catalog-cache")
+import CatalogPostgres
+import Foundation
+import Logging
+import NIOCore
+import NIOPosix
+
+@main
+struct CatalogCacheCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "catalog-cache",
+        abstract: "A cache-first read proxy for e-commerce catalogs.",
+        subcommands: [Serve.self, InstallTriggers.self, Purge.self, CheckConfig.self]
+    )
+}
+
+/// Options shared by the commands that read the configuration.
+struct ConfigOptions: ParsableArguments {
+    @Option(name: .long, help: "Configuration file.")
+    var config: String = "config/catalog-cache.yaml"
+}
+
+/// Prints a one-line error and exits 1 (bad flags, URLs or configuration).
+func fail(_ message: String) -> Never {
+    FileHandle.standardError.write(Data("catalog-cache: \(message)\n".utf8))
+    exit(1)
+}
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Serve the proxy port and the admin port.")
+
+    @OptionGroup var options: ConfigOptions
+    @Option(help: "Proxy address HOST:PORT (default 127.0.0.1:8080).") var listen: String?
+    @Option(name: .customLong("admin-listen"), help: "Admin address HOST:PORT (default 127.0.0.1:8081).") var adminListen: String?
+    @Option(help: "Upstream primary URL (env UPSTREAM_URL; default http://127.0.0.1:9000).") var upstream: String?
+    @Option(help: "Redis URL (env CACHE_REDIS_URL); without it a bounded in-process store is used.") var redis: String?
+    @Option(name: .customLong("database-url"), help: "PostgreSQL URL for the invalidation feed (env DATABASE_URL).") var databaseURL: String?
+
+    func run() async throws {
+        let flags = ConfigurationOverrides(listen: listen, adminListen: adminListen, upstream: upstream, redis: redis, databaseURL: databaseURL)
+        let configuration: ProxyConfiguration
+        do {
+            configuration = try ConfigurationOverrides.resolve(path: options.config, environment: ProcessInfo.processInfo.environment, flags: flags)
+        } catch {
+            fail("\(error)")
+        }
+        var logger = Logger(label: "catalog-cache")
+        logger.logLevel = .info
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: System.coreCount)
+        let service: ProxyService
+        do {
+            service = try await ProxyService.start(configuration: configuration, group: group, logger: logger)
+        } catch {
+            fail("cannot start: \(error)")
+        }
+        await waitForTermination()
+        logger.info("shutting down")
+        await service.shutdown()
+        try? await group.shutdownGracefully()
+    }
+}
+
+struct CheckConfig: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "check-config", abstract: "Validate the configuration and print the effective routes.")
+
+    @OptionGroup var options: ConfigOptions
+
+    func run() throws {
+        do {
+            let configuration = try ConfigurationOverrides.resolve(path: options.config, environment: ProcessInfo.processInfo.environment, flags: ConfigurationOverrides())
+            print("\(options.config): OK")
+            print(EffectiveConfigurationReport.render(configuration))
+        } catch {
+            fail("\(error)")
+        }
+    }
+}
+
+/// Waits for SIGINT or SIGTERM.
+func waitForTermination() async {
+    await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+        let once = SignalOnce(continuation)
+        for sig in [SIGINT, SIGTERM] {
+            signal(sig, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: sig, queue: DispatchQueue(label: "catalog-cache.signals"))
+            source.setEventHandler { once.fire() }
+            source.resume()
+            SignalSources.keep(source)
+        }
+    }
+}
+
+final class SignalOnce: @unchecked Sendable {
+    private let lock = NSLock()
+    private var continuation: CheckedContinuation<Void, Never>?
+    init(_ continuation: CheckedContinuation<Void, Never>) { self.continuation = continuation }
+    func fire() {
+        lock.lock()
+        let c = continuation
+        continuation = nil
+        lock.unlock()
+        c?.resume()
+    }
+}
+
+enum SignalSources {
+    nonisolated(unsafe) static var sources: [DispatchSourceSignal] = []
+    static func keep(_ source: DispatchSourceSignal) { sources.append(source) }
+}
+
+struct InstallTriggers: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "install-triggers",
+        abstract: "Install, idempotently, the triggers that NOTIFY the proxy when mapped tables change.",
+        discussion: "The role needs CREATE on the schema and ownership of (or TRIGGER on) each mapped table. Mapped tables missing from the database are skipped and named."
+    )
+
+    @OptionGroup var options: ConfigOptions
+    @Option(name: .customLong("database-url"), help: "PostgreSQL URL (env DATABASE_URL).") var databaseURL: String?
+    @Flag(help: "Print the SQL instead of running it.") var print = false
+
+    func run() throws {
+        let env = ProcessInfo.processInfo.environment
+        let configuration: ProxyConfiguration
+        do {
+            configuration = try ConfigurationOverrides.resolve(path: options.config, environment: env, flags: ConfigurationOverrides(databaseURL: databaseURL))
+        } catch {
+            fail("\(error)")
+        }
+        if print {
+            Swift.print(TriggerSQL.script(tables: configuration.tables, channel: configuration.notifyChannel), terminator: "")
+            return
+        }
+        guard let url = configuration.databaseURL else { fail("--database-url (or DATABASE_URL) is required") }
+        do {
+            let connection = try PostgresConnection(url: url)
+            defer { connection.close() }
+            let report = try TriggerInstaller.install(connection: connection, tables: configuration.tables, channel: configuration.notifyChannel)
+            Swift.print("installed triggers on \(report.installed.joined(separator: ", ")) (channel \(configuration.notifyChannel))")
+            for skipped in report.skipped { Swift.print("skipped \(skipped.table): \(skipped.reason)") }
+        } catch {
+            fail("\(error)")
+        }
+    }
+}
+
+struct Purge: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Invalidate keys or tags on every proxy instance, through NOTIFY on the invalidation channel."
+    )
+
+    @OptionGroup var options: ConfigOptions
+    @Option(name: .customLong("database-url"), help: "PostgreSQL URL (env DATABASE_URL).") var databaseURL: String?
+    @Option(name: .customLong("key"), help: "A cache key without the prefix, e.g. hero_banners:active (repeatable).") var keys: [String] = []
+    @Option(name: .customLong("tag"), help: "A tag, e.g. products (repeatable).") var tags: [String] = []
+
+    func validate() throws {
+        if keys.isEmpty && tags.isEmpty { throw ValidationError("give at least one --key or --tag") }
+    }
+
+    func run() throws {
+        let env = ProcessInfo.processInfo.environment
+        let configuration: ProxyConfiguration
+        do {
+            configuration = try ConfigurationOverrides.resolve(path: options.config, environment: env, flags: ConfigurationOverrides(databaseURL: databaseURL))
+        } catch {
+            fail("\(error)")
+        }
+        guard let url = configuration.databaseURL else { fail("--database-url (or DATABASE_URL) is required") }
+        do {
+            let connection = try PostgresConnection(url: url)
+            defer { connection.close() }
+            for payload in PurgePayload.make(keys: keys, tags: tags) {
+                _ = try connection.query("SELECT pg_notify($1, $2)", [configuration.notifyChannel, payload])
+            }
+            Swift.print("purge sent on channel \(configuration.notifyChannel): \(keys.count) key(s), \(tags.count) tag(s)")
+        } catch {
+            fail("\(error)")
+        }
+    }
+}

@@ -1,0 +1,283 @@
+import CatalogCacheCore
+import Foundation
+import Yams
+
+/// Reads `catalog-cache.yaml` into a validated `ProxyConfiguration`.
+///
+/// Unknown fields are errors (a typo must not silently fall back to a default), and every
+/// error names the file, the line and the field.
+public enum ConfigurationLoader {
+    /// Loads and validates the file at `path`.
+    public static func load(path: String) throws(ConfigurationError) -> ProxyConfiguration {
+        let text: String
+        do {
+            text = try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            throw ConfigurationError(file: path, field: "", message: "cannot read the file (\(error.localizedDescription))")
+        }
+        return try parse(yaml: text, file: path)
+    }
+
+    /// Parses and validates YAML text. `file` only labels errors.
+    public static func parse(yaml: String, file: String? = nil) throws(ConfigurationError) -> ProxyConfiguration {
+        let root: Node?
+        do {
+            root = try Yams.compose(yaml: yaml)
+        } catch let error as YamlError {
+            throw ConfigurationError(file: file, line: yamlErrorLine(error), field: "", message: "not valid YAML: \(yamlErrorProblem(error))")
+        } catch {
+            throw ConfigurationError(file: file, field: "", message: "not valid YAML: \(error)")
+        }
+        var reader = NodeReader(file: file)
+        guard let root else { return ProxyConfiguration() }
+        return try reader.configuration(root)
+    }
+
+    private static func yamlErrorLine(_ error: YamlError) -> Int? {
+        switch error {
+        case .scanner(_, _, let mark, _), .parser(_, _, let mark, _): return mark.line
+        default: return nil
+        }
+    }
+
+    private static func yamlErrorProblem(_ error: YamlError) -> String {
+        switch error {
+        case .scanner(_, let problem, _, _), .parser(_, let problem, _, _): return problem
+        default: return "\(error)"
+        }
+    }
+}
+
+/// Walks the YAML tree with type checks that report the field and line.
+private struct NodeReader {
+    let file: String?
+
+    func fail(_ node: Node?, _ field: String, _ message: String) -> ConfigurationError {
+        ConfigurationError(file: file, line: node?.mark?.line, field: field, message: message)
+    }
+
+    func mapping(_ node: Node, _ field: String, allowed: Set<String>) throws(ConfigurationError) -> [(String, Node)] {
+        guard let map = node.mapping else { throw fail(node, field, "must be a mapping") }
+        var pairs: [(String, Node)] = []
+        for (key, value) in map {
+            guard let name = key.string else { throw fail(key, field, "keys must be strings") }
+            let path = field.isEmpty ? name : "\(field).\(name)"
+            guard allowed.contains(name) else {
+                throw fail(key, path, "unknown field (expected one of: \(allowed.sorted().joined(separator: ", ")))")
+            }
+            pairs.append((name, value))
+        }
+        return pairs
+    }
+
+    func string(_ node: Node, _ field: String) throws(ConfigurationError) -> String {
+        guard let scalar = node.scalar else { throw fail(node, field, "must be a string") }
+        return scalar.string
+    }
+
+    func optionalString(_ node: Node, _ field: String) throws(ConfigurationError) -> String? {
+        if case .scalar(let s) = node, s.string == "null" || s.string == "~" || s.string.isEmpty, s.style == .plain { return nil }
+        return try string(node, field)
+    }
+
+    func int(_ node: Node, _ field: String, _ range: ClosedRange<Int>) throws(ConfigurationError) -> Int {
+        guard node.scalar != nil, let value = node.int else { throw fail(node, field, "must be an integer") }
+        guard range.contains(value) else {
+            throw fail(node, field, "must be between \(range.lowerBound) and \(range.upperBound), got \(value)")
+        }
+        return value
+    }
+
+    func bool(_ node: Node, _ field: String) throws(ConfigurationError) -> Bool {
+        guard node.scalar != nil, let value = node.bool else { throw fail(node, field, "must be true or false") }
+        return value
+    }
+
+    func strings(_ node: Node, _ field: String) throws(ConfigurationError) -> [String] {
+        guard let sequence = node.sequence else { throw fail(node, field, "must be a list") }
+        var out: [String] = []
+        for (i, item) in sequence.enumerated() { out.append(try string(item, "\(field)[\(i)]")) }
+        return out
+    }
+
+    func listen(_ node: Node, _ field: String) throws(ConfigurationError) -> ListenAddress {
+        let text = try string(node, field)
+        guard let address = ListenAddress.parse(text) else { throw fail(node, field, "must be HOST:PORT, got \"\(text)\"") }
+        return address
+    }
+
+    mutating func configuration(_ root: Node) throws(ConfigurationError) -> ProxyConfiguration {
+        var config = ProxyConfiguration()
+        let top: Set = ["listen", "admin_listen", "upstream", "store", "compression", "limits", "invalidation", "routes"]
+        var sawRoutes = false
+        for (name, value) in try mapping(root, "", allowed: top) {
+            switch name {
+            case "listen": config.listen = try listen(value, name)
+            case "admin_listen": config.adminListen = try listen(value, name)
+            case "upstream": try upstream(value, into: &config)
+            case "store": try store(value, into: &config)
+            case "compression":
+                for (key, node) in try mapping(value, name, allowed: ["threshold_bytes", "level"]) {
+                    if key == "threshold_bytes" { config.compressionThresholdBytes = try int(node, "compression.threshold_bytes", 0...(1 << 30)) }
+                    if key == "level" { config.compressionLevel = Int32(try int(node, "compression.level", 1...9)) }
+                }
+            case "limits":
+                for (key, node) in try mapping(value, name, allowed: ["max_request_body_bytes", "max_cached_object_bytes"]) {
+                    let v = try int(node, "limits.\(key)", 1...(1 << 31))
+                    if key == "max_request_body_bytes" { config.maxRequestBodyBytes = v } else { config.maxCachedObjectBytes = v }
+                }
+            case "invalidation": try invalidation(value, into: &config)
+            case "routes":
+                sawRoutes = true
+                config.routes = try routes(value)
+            default: break
+            }
+        }
+        if !sawRoutes { throw fail(root, "routes", "is required: at least one route") }
+        if config.listen == config.adminListen, config.listen.port != 0 {
+            throw fail(root, "admin_listen", "must differ from listen (\(config.listen))")
+        }
+        return config
+    }
+
+    func upstream(_ node: Node, into config: inout ProxyConfiguration) throws(ConfigurationError) {
+        let allowed: Set = ["url", "connect_timeout_ms", "read_timeout_ms", "total_timeout_ms", "max_connections_per_loop"]
+        for (key, value) in try mapping(node, "upstream", allowed: allowed) {
+            let field = "upstream.\(key)"
+            switch key {
+            case "url":
+                let url = try string(value, field)
+                if let problem = ConfigurationValidation.upstreamURLProblem(url) { throw fail(value, field, problem) }
+                config.upstreamURL = url
+            case "connect_timeout_ms": config.upstreamConnectTimeoutMilliseconds = try int(value, field, 1...600_000)
+            case "read_timeout_ms": config.upstreamReadTimeoutMilliseconds = try int(value, field, 1...3_600_000)
+            case "total_timeout_ms": config.upstreamTotalTimeoutMilliseconds = try int(value, field, 1...3_600_000)
+            case "max_connections_per_loop": config.upstreamMaxConnectionsPerLoop = try int(value, field, 1...10_000)
+            default: break
+            }
+        }
+    }
+
+    func store(_ node: Node, into config: inout ProxyConfiguration) throws(ConfigurationError) {
+        for (key, value) in try mapping(node, "store", allowed: ["redis_url", "key_prefix", "memory_max_bytes", "redis_timeout_ms"]) {
+            let field = "store.\(key)"
+            switch key {
+            case "redis_url":
+                let url = try optionalString(value, field)
+                if let url, let problem = ConfigurationValidation.redisURLProblem(url) { throw fail(value, field, problem) }
+                config.redisURL = url
+            case "key_prefix":
+                let prefix = try string(value, field)
+                guard prefix.utf8.count <= 64, !prefix.contains(where: { $0.isWhitespace }) else {
+                    throw fail(value, field, "must be at most 64 characters without spaces")
+                }
+                config.keyPrefix = prefix
+            case "memory_max_bytes": config.memoryStoreMaxBytes = try int(value, field, 1024...(1 << 40))
+            case "redis_timeout_ms": config.redisTimeoutMilliseconds = try int(value, field, 1...60_000)
+            default: break
+            }
+        }
+    }
+
+    func invalidation(_ node: Node, into config: inout ProxyConfiguration) throws(ConfigurationError) {
+        for (key, value) in try mapping(node, "invalidation", allowed: ["database_url", "channel", "tables"]) {
+            let field = "invalidation.\(key)"
+            switch key {
+            case "database_url":
+                let url = try optionalString(value, field)
+                if let url, let problem = ConfigurationValidation.databaseURLProblem(url) { throw fail(value, field, problem) }
+                config.databaseURL = url
+            case "channel":
+                let channel = try string(value, field)
+                guard ConfigurationValidation.isIdentifier(channel) else {
+                    throw fail(value, field, "must be an SQL identifier ([a-z_][a-z0-9_]*, at most 63 characters)")
+                }
+                config.notifyChannel = channel
+            case "tables":
+                config.tables = []
+                for (table, spec) in try mapping(value, field, allowed: Set(tableNames(value))) {
+                    let tfield = "\(field).\(table)"
+                    guard ConfigurationValidation.isIdentifier(table) else { throw fail(spec, tfield, "table names must be SQL identifiers") }
+                    var tags: [String] = []
+                    var keys: [String] = []
+                    var idColumn = "id"
+                    for (k, v) in try mapping(spec, tfield, allowed: ["tags", "keys", "id_column"]) {
+                        switch k {
+                        case "tags": tags = try strings(v, "\(tfield).tags")
+                        case "keys": keys = try strings(v, "\(tfield).keys")
+                        default:
+                            idColumn = try string(v, "\(tfield).id_column")
+                            guard ConfigurationValidation.isIdentifier(idColumn) else { throw fail(v, "\(tfield).id_column", "must be an SQL identifier") }
+                        }
+                    }
+                    if tags.isEmpty && keys.isEmpty { throw fail(spec, tfield, "needs at least one tag or key") }
+                    config.tables.append(InvalidatedTable(name: table, idColumn: idColumn, mapping: TableMapping(tags: tags, keys: keys)))
+                }
+            default: break
+            }
+        }
+    }
+
+    private func tableNames(_ node: Node) -> [String] {
+        node.mapping?.compactMap { $0.key.string } ?? []
+    }
+
+    func routes(_ node: Node) throws(ConfigurationError) -> [RouteRule] {
+        guard let sequence = node.sequence else { throw fail(node, "routes", "must be a list of routes") }
+        if sequence.count == 0 { throw fail(node, "routes", "needs at least one route") }
+        let allowed: Set = [
+            "name", "path", "key", "ttl", "stale_while_revalidate", "stale_if_error", "vary", "tags",
+            "cacheable_statuses", "public", "cache_control",
+        ]
+        var rules: [RouteRule] = []
+        var names = Set<String>()
+        for (index, item) in sequence.enumerated() {
+            let field = "routes[\(index)]"
+            var name: String?, path: String?, key: String?
+            var ttl: Int?, swr = 0, sie = 0
+            var vary: [String] = [], tags: [String] = [], statuses: Set<Int> = [200]
+            var isPublic = false
+            var cacheControl: String?
+            for (k, v) in try mapping(item, field, allowed: allowed) {
+                let f = "\(field).\(k)"
+                switch k {
+                case "name": name = try string(v, f)
+                case "path": path = try string(v, f)
+                case "key": key = try string(v, f)
+                case "ttl": ttl = try int(v, f, 1...31_536_000)
+                case "stale_while_revalidate": swr = try int(v, f, 0...31_536_000)
+                case "stale_if_error": sie = try int(v, f, 0...31_536_000)
+                case "vary": vary = try strings(v, f).map { $0.lowercased() }
+                case "tags": tags = try strings(v, f)
+                case "cacheable_statuses":
+                    guard let seq = v.sequence else { throw fail(v, f, "must be a list of status codes") }
+                    statuses = []
+                    for (i, s) in seq.enumerated() { statuses.insert(try int(s, "\(f)[\(i)]", 200...599)) }
+                case "public": isPublic = try bool(v, f)
+                case "cache_control": cacheControl = try string(v, f)
+                default: break
+                }
+            }
+            guard let name else { throw fail(item, "\(field).name", "is required") }
+            guard let path else { throw fail(item, "\(field).path", "is required") }
+            guard let key else { throw fail(item, "\(field).key", "is required") }
+            guard let ttl else { throw fail(item, "\(field).ttl", "is required (seconds)") }
+            guard names.insert(name).inserted else { throw fail(item, "\(field).name", "\"\(name)\" is used by another route") }
+            for header in vary where !ConfigurationValidation.isHeaderName(header) {
+                throw fail(item, "\(field).vary", "\"\(header)\" is not a header name")
+            }
+            do {
+                let pattern = try PathPattern(path)
+                let template = try KeyTemplate(key)
+                rules.append(try RouteRule(
+                    name: name, pattern: pattern, keyTemplate: template, ttl: ttl,
+                    staleWhileRevalidate: swr, staleIfError: sie, varyHeaders: vary, tags: tags,
+                    cacheableStatuses: statuses, isPublic: isPublic, cacheControl: cacheControl
+                ))
+            } catch {
+                throw fail(item, field, "\(error)")
+            }
+        }
+        return rules
+    }
+}

@@ -1,0 +1,30 @@
+import CatalogCacheCore
+
+/// The human-readable summary `check-config` prints.
+public enum EffectiveConfigurationReport {
+    public static func render(_ c: ProxyConfiguration) -> String {
+        var lines: [String] = []
+        lines.append("listen        \(c.listen)")
+        lines.append("admin_listen  \(c.adminListen)")
+        lines.append("upstream      \(c.upstreamURL)  (connect \(c.upstreamConnectTimeoutMilliseconds) ms, read \(c.upstreamReadTimeoutMilliseconds) ms, total \(c.upstreamTotalTimeoutMilliseconds) ms)")
+        lines.append("store         \(c.redisURL.map { "redis \($0)" } ?? "in-process, \(c.memoryStoreMaxBytes) bytes (no Redis URL)")  prefix \"\(c.keyPrefix)\"")
+        lines.append("compression   gzip at >= \(c.compressionThresholdBytes) bytes, level \(c.compressionLevel)")
+        lines.append("invalidation  \(c.databaseURL.map { "LISTEN \(c.notifyChannel) on \($0)" } ?? "none (no database URL): TTLs only")")
+        for table in c.tables {
+            let targets = (table.mapping.tags.map { "tag \($0)" } + table.mapping.keys.map { "key \($0)" }).joined(separator: ", ")
+            lines.append("  table \(table.name) (id column \(table.idColumn)) -> \(targets)")
+        }
+        lines.append("routes:")
+        for rule in c.routes {
+            var line = "  \(rule.name): GET/HEAD \(rule.pattern) -> key \(c.keyPrefix)\(rule.keyTemplate)  ttl \(rule.ttl)s swr \(rule.staleWhileRevalidate)s"
+            if rule.staleIfError > 0 { line += " sie \(rule.staleIfError)s" }
+            if !rule.varyHeaders.isEmpty { line += "  vary \(rule.varyHeaders.joined(separator: ","))" }
+            if !rule.tags.isEmpty { line += "  tags \(rule.tags.joined(separator: ","))" }
+            if rule.cacheableStatuses != [200] { line += "  statuses \(rule.cacheableStatuses.sorted().map(String.init).joined(separator: ","))" }
+            if rule.isPublic { line += "  public" }
+            lines.append(line)
+            lines.append("      Cache-Control: \(rule.cacheControlHeader)")
+        }
+        return lines.joined(separator: "\n")
+    }
+}

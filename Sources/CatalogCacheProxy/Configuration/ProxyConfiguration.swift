@@ -1,0 +1,83 @@
+import CatalogCacheCore
+
+/// A `host:port` pair for a listening socket. IPv6 hosts are written in brackets (`[::1]:8080`).
+public struct ListenAddress: Sendable, Equatable, CustomStringConvertible {
+    public var host: String
+    public var port: Int
+
+    public init(host: String, port: Int) {
+        self.host = host
+        self.port = port
+    }
+
+    /// Parses `HOST:PORT` or `[V6]:PORT`. The port must be 0...65535 (0 picks a free port).
+    public static func parse(_ text: String) -> ListenAddress? {
+        let host: Substring
+        let portText: Substring
+        if text.hasPrefix("[") {
+            guard let close = text.firstIndex(of: "]"), text[text.index(after: close)...].hasPrefix(":") else { return nil }
+            host = text[text.index(after: text.startIndex)..<close]
+            portText = text[text.index(close, offsetBy: 2)...]
+        } else {
+            guard let colon = text.lastIndex(of: ":") else { return nil }
+            host = text[..<colon]
+            portText = text[text.index(after: colon)...]
+        }
+        guard !host.isEmpty, let port = Int(portText), (0...65535).contains(port) else { return nil }
+        return ListenAddress(host: String(host), port: port)
+    }
+
+    public var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
+}
+
+/// One table whose changes invalidate cached entries.
+public struct InvalidatedTable: Sendable, Equatable {
+    /// Table name in the catalog database (Medusa v2 naming).
+    public var name: String
+    /// Column whose value the trigger sends as `id`; `{id}` in the mapping's templates is replaced by it.
+    public var idColumn: String
+    public var mapping: TableMapping
+}
+
+/// The effective configuration of a proxy instance: the file, then environment, then flags.
+///
+/// Invariant: a value of this type has been validated (`ConfigurationLoader` is the only
+/// producer outside tests), so every route compiled and every number is in range.
+public struct ProxyConfiguration: Sendable {
+    public var listen = ListenAddress(host: "127.0.0.1", port: 8080)
+    public var adminListen = ListenAddress(host: "127.0.0.1", port: 8081)
+
+    public var upstreamURL = "http://127.0.0.1:9000"
+    public var upstreamConnectTimeoutMilliseconds = 2000
+    public var upstreamReadTimeoutMilliseconds = 15000
+    public var upstreamTotalTimeoutMilliseconds = 30000
+    public var upstreamMaxConnectionsPerLoop = 64
+
+    /// `nil`: the bounded in-process store is used.
+    public var redisURL: String?
+    public var keyPrefix = "catalog:"
+    public var memoryStoreMaxBytes = 256 << 20
+    public var redisTimeoutMilliseconds = 250
+
+    public var compressionThresholdBytes = 2048
+    public var compressionLevel: Int32 = 6
+
+    public var maxRequestBodyBytes = 10 << 20
+    public var maxCachedObjectBytes = 8 << 20
+
+    /// `nil`: no invalidation feed, entries live until their TTL.
+    public var databaseURL: String?
+    public var notifyChannel = "catalog_cache"
+    public var tables: [InvalidatedTable] = []
+
+    public var routes: [RouteRule] = []
+
+    public init() {}
+
+    /// The table-to-tags map the invalidation feed resolves notifications with.
+    public var invalidationMap: InvalidationMap {
+        var byName: [String: TableMapping] = [:]
+        for table in tables { byName[table.name] = table.mapping }
+        return InvalidationMap(tables: byName)
+    }
+}

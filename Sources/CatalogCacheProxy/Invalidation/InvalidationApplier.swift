@@ -1,0 +1,105 @@
+import CatalogCacheCore
+import CatalogPostgres
+import Logging
+import NIOCore
+
+/// Applies invalidation notifications, in the order they arrive, on the listener's thread.
+///
+/// For each notification: the gate closes over its tags and keys, in-flight fills for them
+/// stop taking new waiters, the store drops the entries and advances the tags' generations
+/// (so fills already running cannot store their older result), then the gate opens. Only
+/// then is the notification counted as applied and the next one handled.
+public final class InvalidationApplier: Sendable {
+    let map: InvalidationMap
+    let keyPrefix: String
+    let store: any CacheStore
+    let fills: FillCoordinator
+    let gate: InvalidationGate
+    let metrics: ProxyMetrics
+    let tokens: WriteTokens
+    let clock: any CacheClock
+    let loop: EventLoop
+    let logger: Logger
+    /// Every tag without placeholders, of routes and tables: what "everything" means after a reconnect.
+    let everyFixedTag: [String]
+
+    public init(configuration: ProxyConfiguration, store: any CacheStore, fills: FillCoordinator, gate: InvalidationGate, metrics: ProxyMetrics, tokens: WriteTokens, clock: any CacheClock, loop: EventLoop, logger: Logger) {
+        self.map = configuration.invalidationMap
+        self.keyPrefix = configuration.keyPrefix
+        self.store = store
+        self.fills = fills
+        self.gate = gate
+        self.metrics = metrics
+        self.tokens = tokens
+        self.clock = clock
+        self.loop = loop
+        self.logger = logger
+        let routeTags = configuration.routes.flatMap(\.tags)
+        let tableTags = configuration.tables.flatMap(\.mapping.tags)
+        self.everyFixedTag = Array(Set((routeTags + tableTags).filter { !$0.contains("{") })).sorted()
+    }
+
+    /// Handles one payload. Blocking: call it from the listener thread, never an event loop.
+    public func apply(payload: String) {
+        metrics.notificationsReceived.increment()
+        let event: InvalidationEvent
+        do {
+            event = try NotifyPayloadParser.parse(payload)
+        } catch {
+            metrics.notificationsMalformed.increment()
+            logger.warning("invalidation feed: ignored a malformed payload (\(error)): \(payload.prefix(200))")
+            return
+        }
+        switch event {
+        case .token(let token):
+            tokens.received(token)
+        case .row(let table, _, let ids, let commitTime):
+            if ids.isEmpty {
+                // A table-wide change (TRUNCATE, or one statement over very many rows):
+                // the changed ids are unknown, so every entry goes.
+                logger.info("invalidation feed: table-wide change of \(table)")
+                drop(tags: everyFixedTag, keys: [], all: true)
+            } else {
+                let set = map.resolve(event)
+                drop(tags: Array(set.tags), keys: set.keys.map { keyPrefix + $0 }, all: false)
+            }
+            if let commitTime {
+                let seconds = Double(clock.nowMilliseconds() * 1000 - commitTime) / 1_000_000
+                metrics.commitToInvalidated.observe(max(seconds, 0))
+            }
+        case .explicit(let keys, let tags):
+            drop(tags: tags, keys: keys.map { keyPrefix + $0 }, all: false)
+        }
+    }
+
+    /// After a (re)connect: notifications may have been lost, so every fixed tag goes.
+    public func invalidateEverything() {
+        drop(tags: everyFixedTag, keys: [], all: true)
+        logger.info("invalidation feed: invalidated every mapped tag (\(everyFixedTag.count)) after connecting")
+    }
+
+    private func drop(tags: [String], keys: [String], all: Bool) {
+        guard !tags.isEmpty || !keys.isEmpty || all else { return }
+        gate.begin(tags: tags, keys: keys, all: all)
+        defer { gate.end(tags: tags, keys: keys, all: all) }
+        fills.detach(tags: Set(tags), keys: Set(keys), all: all)
+        var attempt = 0
+        while true {
+            do {
+                let removed = try store.invalidate(keys: keys, tags: tags, on: loop).wait()
+                metrics.entriesInvalidated.increment(by: removed)
+                metrics.tagsInvalidated.increment(by: tags.count)
+                metrics.keysInvalidated.increment(by: keys.count)
+                return
+            } catch {
+                metrics.redisErrors.increment()
+                attempt += 1
+                if attempt >= 5 {
+                    logger.error("invalidation feed: could not drop tags \(tags) keys \(keys) from the store: \(error)")
+                    return
+                }
+                usleep(UInt32(20_000 * attempt))
+            }
+        }
+    }
+}

@@ -1,0 +1,30 @@
+import CatalogPostgres
+import Logging
+import NIOCore
+
+/// The invalidation feed of one proxy instance: the LISTEN thread and the applier.
+public final class InvalidationFeed: Sendable {
+    public let applier: InvalidationApplier
+    private let listener: InvalidationListener
+
+    public init(configuration: ProxyConfiguration, databaseURL: String, applier: InvalidationApplier, status: InvalidationFeedStatus, metrics: ProxyMetrics, logger: Logger) {
+        self.applier = applier
+        self.listener = InvalidationListener(
+            url: databaseURL, channel: configuration.notifyChannel, logger: logger,
+            connected: {
+                applier.invalidateEverything()
+                status.set("listening")
+                metrics.feedConnected.set(1)
+            },
+            disconnected: { _ in
+                if status.state == "listening" { metrics.feedReconnects.increment() }
+                status.set("reconnecting")
+                metrics.feedConnected.set(0)
+            },
+            deliver: { notification in applier.apply(payload: notification.payload) }
+        )
+    }
+
+    public func start() { listener.start() }
+    public func stop() { listener.stop() }
+}

@@ -1,0 +1,135 @@
+import CLibPQ
+import CatalogPostgres
+import Foundation
+import Logging
+import Synchronization
+
+/// LISTENs on the invalidation channel from a thread of its own.
+///
+/// NIO cannot watch libpq's socket without reading from it, so the connection lives on a
+/// dedicated thread that `poll()`s the socket and a wake pipe, and hands each notification
+/// to `deliver` in the order PostgreSQL sent them (commit order). `deliver` may block: the
+/// next notification is handled only after it returns, so an invalidation is applied before
+/// any later one (the read-your-writes token relies on this).
+///
+/// After every connect, including the first, `connected` runs before any notification is
+/// delivered: notifications sent while no connection listened are lost, so the caller
+/// treats everything as invalidated. A dead connection is found by the socket closing or by
+/// a `SELECT 1` after `idleProbeSeconds` of silence; reconnects back off from 100 ms to 5 s.
+public final class InvalidationListener: Sendable {
+    private let url: String
+    private let channel: String
+    private let logger: Logger
+    private let connected: @Sendable () -> Void
+    private let disconnected: @Sendable (String) -> Void
+    private let deliver: @Sendable (PostgresNotification) -> Void
+    private let wakeRead: Int32
+    private let wakeWrite: Int32
+    private let stopping = Atomic<Bool>(false)
+    private let finished = DispatchSemaphore(value: 0)
+    public let idleProbeSeconds: Int32
+
+    /// `channel` must be a validated SQL identifier.
+    public init(
+        url: String, channel: String, logger: Logger, idleProbeSeconds: Int32 = 5,
+        connected: @escaping @Sendable () -> Void,
+        disconnected: @escaping @Sendable (String) -> Void,
+        deliver: @escaping @Sendable (PostgresNotification) -> Void
+    ) {
+        self.url = url
+        self.channel = channel
+        self.logger = logger
+        self.idleProbeSeconds = idleProbeSeconds
+        self.connected = connected
+        self.disconnected = disconnected
+        self.deliver = deliver
+        var fds: [Int32] = [0, 0]
+        precondition(pipe(&fds) == 0, "pipe() failed")
+        _ = fcntl(fds[0], F_SETFL, O_NONBLOCK)
+        wakeRead = fds[0]
+        wakeWrite = fds[1]
+    }
+
+    public func start() {
+        let thread = Thread { [self] in
+            self.run()
+            self.finished.signal()
+        }
+        thread.name = "catalog-cache-listen"
+        thread.start()
+    }
+
+    /// Stops the thread and waits for it (at most a few seconds).
+    public func stop() {
+        stopping.store(true, ordering: .sequentiallyConsistent)
+        var byte: UInt8 = 1
+        _ = write(wakeWrite, &byte, 1)
+        _ = finished.wait(timeout: .now() + 10)
+        close(wakeRead)
+        close(wakeWrite)
+    }
+
+    private var isStopping: Bool { stopping.load(ordering: .sequentiallyConsistent) }
+
+    private func run() {
+        var backoffMilliseconds: Int32 = 100
+        while !isStopping {
+            do {
+                let connection = try PostgresConnection(url: url)
+                defer { connection.close() }
+                _ = try connection.execute("LISTEN \"\(channel)\"")
+                logger.info("invalidation feed: listening on channel \(channel)")
+                backoffMilliseconds = 100
+                connected()
+                try listen(on: connection)
+            } catch {
+                guard !isStopping else { break }
+                logger.error("invalidation feed: \(error); reconnecting in \(backoffMilliseconds) ms")
+                disconnected("\(error)")
+                sleepOrWake(milliseconds: backoffMilliseconds)
+                backoffMilliseconds = min(backoffMilliseconds * 2, 5000)
+            }
+        }
+    }
+
+    private struct ConnectionLost: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    private func listen(on connection: PostgresConnection) throws {
+        while !isStopping {
+            var fds = [
+                pollfd(fd: connection.socket, events: Int16(POLLIN), revents: 0),
+                pollfd(fd: wakeRead, events: Int16(POLLIN), revents: 0),
+            ]
+            let ready = poll(&fds, 2, idleProbeSeconds * 1000)
+            if ready < 0 {
+                if errno == EINTR { continue }
+                throw ConnectionLost(description: "poll failed (errno \(errno))")
+            }
+            if fds[1].revents != 0 { drainWakePipe() }
+            if isStopping { return }
+            if ready == 0 {
+                // Quiet for a while: make sure the connection is still alive.
+                _ = try connection.query("SELECT 1")
+            } else if fds[0].revents != 0 {
+                if fds[0].revents & Int16(POLLERR | POLLHUP | POLLNVAL) != 0 && fds[0].revents & Int16(POLLIN) == 0 {
+                    throw ConnectionLost(description: "connection to the database closed")
+                }
+                try connection.consumeInput()
+            }
+            for notification in connection.notifies() { deliver(notification) }
+            if !connection.isHealthy { throw ConnectionLost(description: "connection to the database lost") }
+        }
+    }
+
+    private func drainWakePipe() {
+        var buffer = [UInt8](repeating: 0, count: 64)
+        while read(wakeRead, &buffer, buffer.count) > 0 {}
+    }
+
+    private func sleepOrWake(milliseconds: Int32) {
+        var fds = [pollfd(fd: wakeRead, events: Int16(POLLIN), revents: 0)]
+        _ = poll(&fds, 1, milliseconds)
+    }
+}

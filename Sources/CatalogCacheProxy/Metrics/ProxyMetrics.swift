@@ -1,0 +1,119 @@
+import CatalogCacheCore
+import Synchronization
+
+/// Every counter the proxy exports on `/metrics`.
+///
+/// Invariant: each request served on the proxy port is counted exactly once in
+/// `requests`, under its route (or `-` when no route matched) and its `CacheOutcome`.
+public final class ProxyMetrics: Sendable {
+    /// Route names in configuration order; index `routeNames.count` is "no route".
+    public let routeNames: [String]
+    private let requests: Mutex<[Int]>
+    public let upstreamLatency = Histogram()
+    public let redisLatency = Histogram()
+    public let upstreamErrors = LabeledCounter()
+    public let redisErrors = Counter()
+    public let storeRefusedStale = Counter()
+    public let bytesStored = Counter()
+    public let bytesSavedByCompression = Counter()
+    public let entriesStored = Counter()
+    public let notModified = Counter()
+    public let clientErrors = LabeledCounter()
+    public let inflatesPerRequest = Counter()
+    // Invalidation feed
+    public let notificationsReceived = Counter()
+    public let notificationsMalformed = Counter()
+    public let tagsInvalidated = Counter()
+    public let keysInvalidated = Counter()
+    public let entriesInvalidated = Counter()
+    public let feedReconnects = Counter()
+    public let feedConnected = Gauge()
+    public let commitToInvalidated = Histogram()
+    public let readYourWritesTimeouts = Counter()
+
+    public init(routeNames: [String]) {
+        self.routeNames = routeNames
+        self.requests = Mutex(Array(repeating: 0, count: (routeNames.count + 1) * CacheOutcome.allCases.count))
+    }
+
+    private static let outcomeIndex: [CacheOutcome: Int] = Dictionary(
+        uniqueKeysWithValues: CacheOutcome.allCases.enumerated().map { ($1, $0) }
+    )
+
+    /// Counts one request; `routeIndex` nil means no configured route matched.
+    public func recordRequest(routeIndex: Int?, outcome: CacheOutcome) {
+        let row = routeIndex ?? routeNames.count
+        let slot = row * CacheOutcome.allCases.count + Self.outcomeIndex[outcome]!
+        requests.withLock { $0[slot] += 1 }
+    }
+
+    /// Requests counted for `route` (a route name, or "-") and `outcome`.
+    public func requestCount(route: String, outcome: CacheOutcome) -> Int {
+        let row = routeNames.firstIndex(of: route) ?? routeNames.count
+        return requests.withLock { $0[row * CacheOutcome.allCases.count + Self.outcomeIndex[outcome]!] }
+    }
+
+    /// Requests counted for `outcome` over every route.
+    public func requestCount(outcome: CacheOutcome) -> Int {
+        let column = Self.outcomeIndex[outcome]!
+        let width = CacheOutcome.allCases.count
+        return requests.withLock { counts in stride(from: column, to: counts.count, by: width).reduce(0) { $0 + counts[$1] } }
+    }
+
+    /// The Prometheus text exposition (format 0.0.4).
+    public func render() -> String {
+        var out = ""
+        out.reserveCapacity(8192)
+        let counts = requests.withLock { $0 }
+        out += "# HELP catalog_cache_requests_total Requests on the proxy port by route and cache outcome.\n"
+        out += "# TYPE catalog_cache_requests_total counter\n"
+        let width = CacheOutcome.allCases.count
+        for (row, route) in (routeNames + ["-"]).enumerated() {
+            for (column, outcome) in CacheOutcome.allCases.enumerated() {
+                out += "catalog_cache_requests_total{route=\"\(route)\",outcome=\"\(outcome.rawValue)\"} \(counts[row * width + column])\n"
+            }
+        }
+        histogram(&out, "catalog_cache_upstream_request_duration_seconds", "Upstream request latency.", upstreamLatency)
+        histogram(&out, "catalog_cache_redis_command_duration_seconds", "Redis command latency.", redisLatency)
+        labeled(&out, "catalog_cache_upstream_errors_total", "Upstream failures by kind.", "kind", upstreamErrors)
+        labeled(&out, "catalog_cache_client_errors_total", "Requests the proxy refused, by reason.", "reason", clientErrors)
+        counter(&out, "catalog_cache_redis_errors_total", "Redis commands that failed or timed out (served from the upstream instead).", redisErrors)
+        counter(&out, "catalog_cache_entries_stored_total", "Entries written to the store.", entriesStored)
+        counter(&out, "catalog_cache_bytes_stored_total", "Bytes of entries written to the store.", bytesStored)
+        counter(&out, "catalog_cache_bytes_saved_by_compression_total", "Identity bytes minus stored gzip bytes, over stored entries.", bytesSavedByCompression)
+        counter(&out, "catalog_cache_fills_refused_stale_total", "Fills not stored because an invalidation arrived during the fetch.", storeRefusedStale)
+        counter(&out, "catalog_cache_not_modified_total", "304 answers to If-None-Match.", notModified)
+        counter(&out, "catalog_cache_inflates_total", "Gzip-stored bodies inflated for identity clients.", inflatesPerRequest)
+        counter(&out, "catalog_cache_notifications_total", "Invalidation notifications received.", notificationsReceived)
+        counter(&out, "catalog_cache_notifications_malformed_total", "Notifications that could not be parsed.", notificationsMalformed)
+        counter(&out, "catalog_cache_tags_invalidated_total", "Tags invalidated.", tagsInvalidated)
+        counter(&out, "catalog_cache_keys_invalidated_total", "Keys invalidated by name.", keysInvalidated)
+        counter(&out, "catalog_cache_entries_invalidated_total", "Entries removed by invalidation.", entriesInvalidated)
+        counter(&out, "catalog_cache_feed_reconnects_total", "Reconnections of the invalidation feed.", feedReconnects)
+        counter(&out, "catalog_cache_read_your_writes_timeouts_total", "Writes answered before their invalidations were confirmed.", readYourWritesTimeouts)
+        out += "# HELP catalog_cache_feed_connected 1 when the invalidation feed is listening.\n# TYPE catalog_cache_feed_connected gauge\n"
+        out += "catalog_cache_feed_connected \(feedConnected.current)\n"
+        histogram(&out, "catalog_cache_commit_to_invalidated_seconds", "From the commit-side timestamp to the invalidation applied.", commitToInvalidated)
+        return out
+    }
+
+    private func counter(_ out: inout String, _ name: String, _ help: String, _ c: Counter) {
+        out += "# HELP \(name) \(help)\n# TYPE \(name) counter\n\(name) \(c.count)\n"
+    }
+
+    private func labeled(_ out: inout String, _ name: String, _ help: String, _ label: String, _ c: LabeledCounter) {
+        out += "# HELP \(name) \(help)\n# TYPE \(name) counter\n"
+        for (value, n) in c.snapshot.sorted(by: { $0.key < $1.key }) { out += "\(name){\(label)=\"\(value)\"} \(n)\n" }
+    }
+
+    private func histogram(_ out: inout String, _ name: String, _ help: String, _ h: Histogram) {
+        let s = h.snapshot
+        out += "# HELP \(name) \(help)\n# TYPE \(name) histogram\n"
+        var cumulative = 0
+        for (i, bound) in h.bounds.enumerated() {
+            cumulative += s.buckets[i]
+            out += "\(name)_bucket{le=\"\(bound)\"} \(cumulative)\n"
+        }
+        out += "\(name)_bucket{le=\"+Inf\"} \(s.count)\n\(name)_sum \(s.sum)\n\(name)_count \(s.count)\n"
+    }
+}

@@ -1,1 +1,0 @@
-// CatalogCacheProxy: placeholder, replaced as the module is written.

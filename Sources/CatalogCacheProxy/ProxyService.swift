@@ -1,0 +1,132 @@
+import CatalogCacheCore
+import CatalogHTTP
+import CatalogPostgres
+import Foundation
+import CatalogRedis
+import Logging
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+
+/// A running proxy instance: the proxy port, the admin port, the store and the upstream pool.
+public final class ProxyService: Sendable {
+    public let configuration: ProxyConfiguration
+    public let engine: CacheEngine
+    public let metrics: ProxyMetrics
+    private let proxyChannel: Channel
+    private let adminServer: HTTPServer
+    private let upstream: UpstreamPool
+    public let feed: InvalidationFeedStatus
+    private let invalidationFeed: InvalidationFeed?
+    private let notifier: PostgresPool?
+
+    /// The bound proxy port (useful with port 0).
+    public var proxyPort: Int { proxyChannel.localAddress?.port ?? configuration.listen.port }
+    public var adminPort: Int { adminServer.localPort }
+
+    private init(configuration: ProxyConfiguration, engine: CacheEngine, metrics: ProxyMetrics, proxyChannel: Channel, adminServer: HTTPServer, upstream: UpstreamPool, feed: InvalidationFeedStatus, invalidationFeed: InvalidationFeed?, notifier: PostgresPool?) {
+        self.configuration = configuration
+        self.engine = engine
+        self.metrics = metrics
+        self.proxyChannel = proxyChannel
+        self.adminServer = adminServer
+        self.upstream = upstream
+        self.feed = feed
+        self.invalidationFeed = invalidationFeed
+        self.notifier = notifier
+    }
+
+    /// Starts everything the configuration asks for. Warns loudly when there is no Redis
+    /// (bounded in-process store) or no database (no invalidation feed, TTLs only).
+    public static func start(configuration: ProxyConfiguration, group: EventLoopGroup, clock: any CacheClock = SystemClock(), logger: Logger) async throws -> ProxyService {
+        let metrics = ProxyMetrics(routeNames: configuration.routes.map(\.name))
+        let store: any CacheStore
+        if let url = configuration.redisURL {
+            var redisConfiguration = try RedisConfiguration.parse(url: url)
+            redisConfiguration.commandTimeout = .milliseconds(Int64(configuration.redisTimeoutMilliseconds))
+            redisConfiguration.connectTimeout = .milliseconds(Int64(max(configuration.redisTimeoutMilliseconds, 500)))
+            store = RedisCacheStore(client: RedisClient(configuration: redisConfiguration, group: group), prefix: configuration.keyPrefix)
+            logger.info("store: redis \(url), key prefix \"\(configuration.keyPrefix)\"")
+        } else {
+            store = MemoryCacheStore(maxBytes: configuration.memoryStoreMaxBytes, clock: clock)
+            logger.warning("NO REDIS URL: using the bounded in-process store (\(configuration.memoryStoreMaxBytes) bytes); entries are not shared between instances. Set --redis or CACHE_REDIS_URL.")
+        }
+        let endpoint = try UpstreamEndpoint.parse(configuration.upstreamURL)
+        var poolConfiguration = UpstreamPoolConfiguration()
+        poolConfiguration.connectTimeout = .milliseconds(Int64(configuration.upstreamConnectTimeoutMilliseconds))
+        poolConfiguration.readTimeout = .milliseconds(Int64(configuration.upstreamReadTimeoutMilliseconds))
+        poolConfiguration.totalTimeout = .milliseconds(Int64(configuration.upstreamTotalTimeoutMilliseconds))
+        poolConfiguration.maxConnectionsPerEventLoop = configuration.upstreamMaxConnectionsPerLoop
+        poolConfiguration.maxIdleConnectionsPerEventLoop = configuration.upstreamMaxConnectionsPerLoop
+        let upstream = UpstreamPool(endpoint: endpoint, configuration: poolConfiguration, group: group)
+        let feed = InvalidationFeedStatus(configured: configuration.databaseURL != nil)
+        let fills = FillCoordinator()
+        let gate = InvalidationGate()
+        let tokens = WriteTokens(instance: "\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
+        var barrier: WriteBarrier?
+        var notifier: PostgresPool?
+        if let databaseURL = configuration.databaseURL {
+            let pool = PostgresPool(url: databaseURL, size: 2)
+            notifier = pool
+            barrier = WriteBarrier(tokens: tokens, notifier: pool, channel: configuration.notifyChannel, status: feed, metrics: metrics, timeout: .seconds(2), logger: logger)
+        } else {
+            logger.warning("NO DATABASE URL: no invalidation feed; cached entries live until their TTL. Set --database-url or DATABASE_URL.")
+        }
+        let engine = CacheEngine(configuration: configuration, store: store, upstream: upstream, metrics: metrics, clock: clock, fills: fills, gate: gate, writeBarrier: barrier)
+        var invalidationFeed: InvalidationFeed?
+        if let databaseURL = configuration.databaseURL {
+            let applier = InvalidationApplier(configuration: configuration, store: store, fills: fills, gate: gate, metrics: metrics, tokens: tokens, clock: clock, loop: group.next(), logger: logger)
+            let started = InvalidationFeed(configuration: configuration, databaseURL: databaseURL, applier: applier, status: feed, metrics: metrics, logger: logger)
+            started.start()
+            invalidationFeed = started
+        }
+
+        let maxBody = configuration.maxRequestBodyBytes
+        let proxyChannel = try await ServerBootstrap(group: group)
+            .serverChannelOption(.backlog, value: 1024)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .childChannelOption(.maxMessagesPerRead, value: 16)
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.configureHTTPServerPipeline(withPipeliningAssistance: true, withErrorHandling: false)
+                    try channel.pipeline.syncOperations.addHandler(ProxyHTTPHandler(engine: engine, maxBodyBytes: maxBody))
+                }
+            }
+            .bind(host: configuration.listen.host, port: configuration.listen.port)
+            .get()
+        let readiness = ReadinessProbe(store: store, upstream: upstream, feedState: { feed.state }, group: group)
+        let adminServer: HTTPServer
+        do {
+            adminServer = try await HTTPServer.start(
+                host: configuration.adminListen.host, port: configuration.adminListen.port, group: group,
+                responder: AdminResponder(metrics: metrics, readiness: readiness)
+            )
+        } catch {
+            try? await proxyChannel.close()
+            throw error
+        }
+        logger.info("proxy listening on \(configuration.listen.host):\(proxyChannel.localAddress?.port ?? 0), admin on \(configuration.adminListen.host):\(adminServer.localPort), upstream \(configuration.upstreamURL)")
+        return ProxyService(configuration: configuration, engine: engine, metrics: metrics, proxyChannel: proxyChannel, adminServer: adminServer, upstream: upstream, feed: feed, invalidationFeed: invalidationFeed, notifier: notifier)
+    }
+
+    /// Stops accepting, closes the listeners, the pool and the store.
+    public func shutdown() async {
+        try? await proxyChannel.close()
+        invalidationFeed?.stop()
+        await notifier?.shutdown()
+        try? await adminServer.shutdown()
+        try? await upstream.shutdown().get()
+        await engine.store.shutdown()
+    }
+}
+
+/// The wall clock in milliseconds since the Unix epoch.
+public struct SystemClock: CacheClock {
+    public init() {}
+    public func nowMilliseconds() -> Int64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_REALTIME, &ts)
+        return Int64(ts.tv_sec) * 1000 + Int64(ts.tv_nsec) / 1_000_000
+    }
+}

@@ -1,0 +1,198 @@
+import CatalogCacheCore
+import CatalogCompression
+import CatalogHTTP
+import NIOCore
+import NIOHTTP1
+
+/// The cache-first serve path, shared by every connection of a proxy instance.
+///
+/// Invariants: a request is written upstream at most once (the pool never retries);
+/// nothing is stored unless the route's storability rules allow it and the fill ticket is
+/// still current; every request is counted once in `metrics` under its outcome.
+public final class CacheEngine: Sendable {
+    let configuration: ProxyConfiguration
+    let routes: [CompiledRoute]
+    let routeTable: RouteTable
+    let classifier: RequestClassifier
+    let keys: CacheKeyBuilder
+    public let store: any CacheStore
+    let upstream: UpstreamPool
+    public let fills: FillCoordinator
+    public let metrics: ProxyMetrics
+    let clock: any CacheClock
+    let representation: EntryRepresentation
+    public let gate: InvalidationGate
+    /// Holds write answers until their invalidations are applied; nil without a feed.
+    let writeBarrier: WriteBarrier?
+
+    public init(configuration: ProxyConfiguration, store: any CacheStore, upstream: UpstreamPool, metrics: ProxyMetrics, clock: any CacheClock, fills: FillCoordinator = FillCoordinator(), gate: InvalidationGate = InvalidationGate(), writeBarrier: WriteBarrier? = nil) {
+        self.configuration = configuration
+        self.routes = configuration.routes.enumerated().map { CompiledRoute(index: $0, rule: $1) }
+        self.routeTable = RouteTable(configuration.routes)
+        self.classifier = RequestClassifier(routes: routeTable)
+        self.keys = CacheKeyBuilder(prefix: configuration.keyPrefix)
+        self.store = store
+        self.upstream = upstream
+        self.fills = fills
+        self.metrics = metrics
+        self.clock = clock
+        self.representation = EntryRepresentation(metrics: metrics)
+        self.gate = gate
+        self.writeBarrier = writeBarrier
+    }
+
+    /// Methods whose answers wait for their invalidations (read-your-writes).
+    static func isWrite(_ method: HTTPMethod) -> Bool {
+        switch method {
+        case .GET, .HEAD, .OPTIONS, .TRACE, .CONNECT: return false
+        default: return true
+        }
+    }
+
+    /// Serves one request. The future completes on `loop`.
+    public func handle(_ request: ProxyRequest, on loop: EventLoop) -> EventLoopFuture<ProxyResponse> {
+        RequestFlow(engine: self, request: request, loop: loop).run()
+    }
+
+    func compiledRoute(named name: String) -> CompiledRoute? {
+        routes.first { $0.rule.name == name }
+    }
+
+    // MARK: Upstream
+
+    /// Forwards a request that is not served from the cache, exactly once.
+    func forward(_ request: ProxyRequest, routeIndex: Int?, on loop: EventLoop) -> EventLoopFuture<ProxyResponse> {
+        var head = request.head
+        head.headers = ForwardingHeaders.forwardedRequestHeaders(head.headers, clientAddress: request.clientAddress)
+        let started = clock.nowMilliseconds()
+        var answered = upstream.execute(UpstreamRequest(head: head, body: request.body), on: loop)
+        if let writeBarrier, Self.isWrite(request.head.method) {
+            answered = answered.flatMap { response in writeBarrier.wait(on: loop).map { response } }
+        }
+        return answered.map { response in
+            self.metrics.upstreamLatency.observe(Double(self.clock.nowMilliseconds() - started) / 1000)
+            var headers = ForwardingHeaders.forwardedResponseHeaders(response.head.headers)
+            if request.head.method != .HEAD, !Self.bodyless(response.head.status) {
+                headers.replaceOrAdd(name: "Content-Length", value: String(response.body.readableBytes))
+            }
+            headers.replaceOrAdd(name: "X-Cache", value: CacheOutcome.bypass.xCacheValue)
+            let head = HTTPResponseHead(version: request.head.version, status: response.head.status, headers: headers)
+            return ProxyResponse(head: head, body: request.head.method == .HEAD ? nil : response.body, outcome: .bypass)
+        }.flatMapErrorThrowing { error in
+            self.upstreamFailureResponse(error, request: request.head, outcome: .bypass)
+        }
+    }
+
+    static func bodyless(_ status: HTTPResponseStatus) -> Bool {
+        status == .noContent || status == .notModified || status.code < 200
+    }
+
+    func upstreamFailureResponse(_ error: Error, request: HTTPRequestHead, outcome: CacheOutcome) -> ProxyResponse {
+        let upstreamError = error as? UpstreamError
+        let timeout = upstreamError?.isTimeout ?? false
+        metrics.upstreamErrors.increment(upstreamError.map { Self.label($0) } ?? "other")
+        return .error(
+            timeout ? .gatewayTimeout : .badGateway,
+            code: timeout ? "upstream_timeout" : "upstream_unavailable",
+            message: timeout ? "the upstream did not answer in time" : "the upstream could not be reached (\(upstreamError.map { "\($0)" } ?? "\(error)"))",
+            outcome: outcome, version: request.version
+        )
+    }
+
+    static func label(_ error: UpstreamError) -> String {
+        switch error {
+        case .connectFailed: return "connect_failed"
+        case .connectTimeout: return "connect_timeout"
+        case .readTimeout: return "read_timeout"
+        case .totalTimeout: return "total_timeout"
+        case .connectionClosedBeforeResponse: return "closed"
+        case .malformedResponse: return "malformed"
+        case .responseTooLarge: return "too_large"
+        default: return "other"
+        }
+    }
+
+    /// Fetches a cacheable resource (always with GET), stores it when storable and the
+    /// ticket is still current, and answers what the waiters should get.
+    func fill(_ request: ProxyRequest, route: CompiledRoute, key: String, tags: [String], on loop: EventLoop) -> EventLoopFuture<FillResult> {
+        store.ticket(tags: tags, on: loop).map { Optional($0) }.recover { _ in
+            self.metrics.redisErrors.increment()
+            return nil
+        }.flatMap { ticket in
+            var head = request.head
+            head.method = .GET
+            head.headers = ForwardingHeaders.fillRequestHeaders(head.headers, clientAddress: request.clientAddress)
+            let started = self.clock.nowMilliseconds()
+            return self.upstream.execute(UpstreamRequest(head: head, body: nil), on: loop).flatMap { response in
+                self.metrics.upstreamLatency.observe(Double(self.clock.nowMilliseconds() - started) / 1000)
+                return self.makeEntry(from: response, route: route, key: key, tags: tags, ticket: ticket, on: loop)
+            }
+        }
+    }
+
+    private func makeEntry(from response: UpstreamResponse, route: CompiledRoute, key: String, tags: [String], ticket: FillTicket?, on loop: EventLoop) -> EventLoopFuture<FillResult> {
+        let headers = response.head.headers
+        let storable = ResponseStorability.isStorable(status: Int(response.head.status.code), headerValue: { headers.first(name: $0) }, rule: route.rule)
+        guard storable, response.body.readableBytes <= configuration.maxCachedObjectBytes else {
+            return loop.makeSucceededFuture(.unshareable(response))
+        }
+        var identity: [UInt8] = response.body.withUnsafeReadableBytes { Array($0) }
+        if let coding = headers.first(name: "content-encoding")?.lowercased(), coding != "identity" {
+            guard coding == "gzip" || coding == "x-gzip",
+                  let inflated = try? Gzip.decompress(identity, maxOutput: configuration.maxCachedObjectBytes) else {
+                return loop.makeSucceededFuture(.unshareable(response))
+            }
+            identity = inflated
+        }
+        var stored = identity
+        var encoding = ContentEncoding.identity
+        if identity.count >= configuration.compressionThresholdBytes,
+           let compressed = try? Gzip.compress(identity, level: configuration.compressionLevel), compressed.count < identity.count {
+            stored = compressed
+            encoding = .gzip
+        }
+        let extra = ["last-modified", "content-language"].compactMap { name in headers.first(name: name).map { HeaderField(name: name, value: $0) } }
+        let meta = EntryMetadata(
+            status: Int(response.head.status.code),
+            contentType: headers.first(name: "content-type") ?? "application/octet-stream",
+            etag: String(SHA256.hex(identity).prefix(32)),
+            storedAt: clock.nowMilliseconds(),
+            ttl: route.rule.ttl,
+            staleWhileRevalidate: route.rule.staleWhileRevalidate,
+            staleIfError: route.rule.staleIfError,
+            encoding: encoding,
+            identityLength: identity.count,
+            tags: tags,
+            extraHeaders: extra
+        )
+        let body = ByteBuffer(bytes: stored)
+        let result = FillResult.entry(meta, body: body)
+        guard let ticket else { return loop.makeSucceededFuture(result) }
+        let value = ByteBuffer(bytes: EntryEnvelope.encode(metadata: meta, body: stored))
+        let started = clock.nowMilliseconds()
+        return store.store(key, value: value, ttlMilliseconds: FreshnessPolicy.storageTTLMilliseconds(meta), tags: tags, ticket: ticket, on: loop)
+            .map { didStore in
+                self.metrics.redisLatency.observe(Double(self.clock.nowMilliseconds() - started) / 1000)
+                if didStore {
+                    self.metrics.entriesStored.increment()
+                    self.metrics.bytesStored.increment(by: value.readableBytes)
+                    self.metrics.bytesSavedByCompression.increment(by: identity.count - stored.count)
+                } else {
+                    self.metrics.storeRefusedStale.increment()
+                }
+                return result
+            }
+            .recover { _ in
+                self.metrics.redisErrors.increment()
+                return result
+            }
+    }
+
+    /// Refreshes an entry served stale, once per key (followers of a refresh in flight do nothing).
+    func refreshInBackground(_ request: ProxyRequest, route: CompiledRoute, key: String, tags: [String], on loop: EventLoop) {
+        guard case .leader(let flight) = fills.join(key: key, tags: tags, on: loop) else { return }
+        fill(request, route: route, key: key, tags: tags, on: loop).whenComplete { result in
+            self.fills.finish(flight, with: result)
+        }
+    }
+}

@@ -1,0 +1,26 @@
+import CatalogCacheCore
+
+/// A route with the header values it sends precomputed once, at start-up.
+struct CompiledRoute: Sendable {
+    let index: Int
+    let rule: RouteRule
+    /// `Cache-Control` sent with every response on this route.
+    let cacheControl: String
+    /// `Vary`: Accept-Encoding plus the route's vary headers.
+    let vary: String
+    /// True when the route has no tags at all (no Surrogate-Key is sent then).
+    let surrogateKeyTemplateless: Bool
+
+    init(index: Int, rule: RouteRule) {
+        self.index = index
+        self.rule = rule
+        self.cacheControl = rule.cacheControlHeader
+        self.vary = (["Accept-Encoding"] + rule.varyHeaders.map(Self.canonicalHeaderName)).joined(separator: ", ")
+        self.surrogateKeyTemplateless = rule.tags.isEmpty
+    }
+
+    /// `x-publishable-api-key` → `X-Publishable-Api-Key`.
+    static func canonicalHeaderName(_ name: String) -> String {
+        name.split(separator: "-", omittingEmptySubsequences: false).map { $0.prefix(1).uppercased() + $0.dropFirst() }.joined(separator: "-")
+    }
+}

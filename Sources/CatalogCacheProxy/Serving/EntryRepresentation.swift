@@ -1,0 +1,53 @@
+import CatalogCacheCore
+import CatalogCompression
+import NIOCore
+import NIOHTTP1
+
+/// Turns a stored entry into the response one client gets: the stored gzip bytes for gzip
+/// clients, the identity body for the others, a 304 when `If-None-Match` matches.
+///
+/// The hit path does no JSON parsing and no recompression; an inflate happens only for an
+/// identity client of a gzip-stored entry (counted in `catalog_cache_inflates_total`).
+struct EntryRepresentation {
+    let metrics: ProxyMetrics
+
+    func response(
+        meta: EntryMetadata, storedBody: ByteBuffer, outcome: CacheOutcome, route: CompiledRoute,
+        request: HTTPRequestHead, now: Int64
+    ) -> ProxyResponse {
+        let acceptsGzip = AcceptEncoding.prefersGzip(request.headers.first(name: "accept-encoding"))
+        var encoding = meta.encoding
+        var body = storedBody
+        if meta.encoding == .gzip && !acceptsGzip {
+            let inflated: [UInt8]? = storedBody.withUnsafeReadableBytes { try? Gzip.decompress($0, maxOutput: max(meta.identityLength, 1)) }
+            if let inflated {
+                body = ByteBuffer(bytes: inflated)
+                encoding = .identity
+                metrics.inflatesPerRequest.increment()
+            } else {
+                return .error(.badGateway, code: "corrupt_entry", message: "stored entry could not be decoded", outcome: outcome, version: request.version)
+            }
+        }
+        let etag = meta.etagValue(for: encoding)
+        var headers = HTTPHeaders()
+        headers.reserveCapacity(12)
+        headers.add(name: "ETag", value: etag)
+        headers.add(name: "Cache-Control", value: route.cacheControl)
+        headers.add(name: "Age", value: String(FreshnessPolicy.age(meta, now: now)))
+        headers.add(name: "Vary", value: route.vary)
+        headers.add(name: "X-Cache", value: outcome.xCacheValue)
+        if !route.surrogateKeyTemplateless || !meta.tags.isEmpty {
+            headers.add(name: "Surrogate-Key", value: meta.tags.joined(separator: " "))
+        }
+        if let inm = request.headers.first(name: "if-none-match"), EntityTagMatcher.ifNoneMatch(inm, matches: etag) {
+            metrics.notModified.increment()
+            return ProxyResponse(head: HTTPResponseHead(version: request.version, status: .notModified, headers: headers), body: nil, outcome: outcome)
+        }
+        headers.add(name: "Content-Type", value: meta.contentType)
+        headers.add(name: "Content-Length", value: String(body.readableBytes))
+        if encoding == .gzip { headers.add(name: "Content-Encoding", value: "gzip") }
+        for field in meta.extraHeaders { headers.add(name: field.name, value: field.value) }
+        let head = HTTPResponseHead(version: request.version, status: HTTPResponseStatus(statusCode: meta.status), headers: headers)
+        return ProxyResponse(head: head, body: request.method == .HEAD ? nil : body, outcome: outcome)
+    }
+}

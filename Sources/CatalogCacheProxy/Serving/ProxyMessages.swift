@@ -1,0 +1,83 @@
+import CatalogCacheCore
+import NIOCore
+import NIOHTTP1
+
+/// A complete request received on the proxy port (body collected, bounded by the limits).
+public struct ProxyRequest: Sendable {
+    public var head: HTTPRequestHead
+    public var body: ByteBuffer?
+    /// The peer's IP address, appended to X-Forwarded-For.
+    public var clientAddress: String?
+
+    public init(head: HTTPRequestHead, body: ByteBuffer? = nil, clientAddress: String? = nil) {
+        self.head = head
+        self.body = body
+        self.clientAddress = clientAddress
+    }
+
+    /// The request target split into path and query; absolute-form targets
+    /// (`http://host/path?q`) are reduced to their path and query.
+    public var target: (path: Substring, query: Substring?) {
+        var uri = Substring(head.uri)
+        if let scheme = uri.range(of: "://"), uri[..<scheme.lowerBound].allSatisfy({ $0.isLetter }) {
+            let afterAuthority = uri[scheme.upperBound...]
+            uri = afterAuthority.firstIndex(where: { $0 == "/" || $0 == "?" }).map { afterAuthority[$0...] } ?? "/"
+            if uri.first == "?" { uri = "/" + uri }
+        }
+        if let q = uri.firstIndex(of: "?") {
+            return (uri[..<q], uri[uri.index(after: q)...])
+        }
+        return (uri, nil)
+    }
+}
+
+/// A response ready to be written: head plus an optional body (none for HEAD and 304).
+public struct ProxyResponse: Sendable {
+    public var head: HTTPResponseHead
+    public var body: ByteBuffer?
+    public var outcome: CacheOutcome
+    /// The connection must close after this response (protocol errors).
+    public var closeConnection = false
+
+    public init(head: HTTPResponseHead, body: ByteBuffer?, outcome: CacheOutcome, closeConnection: Bool = false) {
+        self.head = head
+        self.body = body
+        self.outcome = outcome
+        self.closeConnection = closeConnection
+    }
+
+    /// An error produced by the proxy itself: `{"error": code, "message": message}`.
+    public static func error(_ status: HTTPResponseStatus, code: String, message: String, outcome: CacheOutcome = .bypass, version: HTTPVersion = .http1_1, close: Bool = false) -> ProxyResponse {
+        var body = ByteBuffer()
+        body.writeString("{\"error\":\"\(code)\",\"message\":\"\(jsonEscaped(message))\"}")
+        var headers = HTTPHeaders()
+        headers.add(name: "Content-Type", value: "application/json; charset=utf-8")
+        headers.add(name: "Content-Length", value: String(body.readableBytes))
+        headers.add(name: "Cache-Control", value: "no-store")
+        if close { headers.add(name: "Connection", value: "close") }
+        return ProxyResponse(head: HTTPResponseHead(version: version, status: status, headers: headers), body: body, outcome: outcome, closeConnection: close)
+    }
+}
+
+/// Escapes a string for a JSON string literal.
+func jsonEscaped(_ text: String) -> String {
+    var out = ""
+    out.reserveCapacity(text.utf8.count)
+    for scalar in text.unicodeScalars {
+        switch scalar {
+        case "\"": out += "\\\""
+        case "\\": out += "\\\\"
+        case "\n": out += "\\n"
+        case "\r": out += "\\r"
+        case "\t": out += "\\t"
+        default:
+            if scalar.value < 0x20 {
+                let hex = String(scalar.value, radix: 16)
+                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+            } else {
+                out.unicodeScalars.append(scalar)
+            }
+        }
+    }
+    return out
+}

@@ -1,0 +1,167 @@
+import CatalogCacheCore
+import CatalogHTTP
+import NIOCore
+import NIOHTTP1
+
+/// Executes one request's `RequestStateMachine` actions.
+///
+/// Confined to `loop`: every callback hops to it before touching `machine`, which is why
+/// the class can be `@unchecked Sendable`.
+final class RequestFlow: @unchecked Sendable {
+    private let engine: CacheEngine
+    private let request: ProxyRequest
+    private let loop: EventLoop
+    private let promise: EventLoopPromise<ProxyResponse>
+    private var machine = RequestStateMachine()
+
+    private var route: CompiledRoute?
+    private var key = ""
+    private var tags: [String] = []
+    /// The entry found by the lookup (also the stale-if-error fallback).
+    private var found: (meta: EntryMetadata, body: ByteBuffer)?
+    private var flight: FillCoordinator.Flight?
+    private var followerResult: EventLoopFuture<FillResult>?
+    private var fillResult: FillResult?
+    private var lastError: Error?
+
+    init(engine: CacheEngine, request: ProxyRequest, loop: EventLoop) {
+        self.engine = engine
+        self.request = request
+        self.loop = loop
+        self.promise = loop.makePromise()
+    }
+
+    func run() -> EventLoopFuture<ProxyResponse> {
+        let head = request.head
+        let target = request.target
+        let classification = engine.classifier.classify(method: head.method.rawValue, rawPath: String(target.path)) {
+            head.headers.first(name: $0)
+        }
+        var cacheKey: String?
+        if case .cacheable(let match, let normalizedPath) = classification {
+            let compiled = engine.routes[engine.routes.firstIndex { $0.rule.name == match.rule.name }!]
+            route = compiled
+            tags = match.rule.tags(for: match.parameters)
+            cacheKey = engine.keys.key(for: match, path: normalizedPath, query: target.query) { head.headers.first(name: $0) }
+            key = cacheKey!
+        }
+        perform(machine.start(classification, key: cacheKey))
+        return promise.futureResult
+    }
+
+    private func perform(_ action: RequestStateMachine.Action) {
+        loop.preconditionInEventLoop()
+        switch action {
+        case .rejectUnsafePath:
+            engine.metrics.clientErrors.increment("unsafe_path")
+            finish(.error(.badRequest, code: "bad_path", message: "the request path cannot be normalised safely", outcome: .bypass, version: request.head.version))
+
+        case .pass:
+            let routeIndex = route?.index
+            engine.forward(request, routeIndex: routeIndex, on: loop).whenComplete { result in
+                self.machine.passFinished()
+                switch result {
+                case .success(let response): self.finish(response)
+                case .failure(let error): self.finish(self.engine.upstreamFailureResponse(error, request: self.request.head, outcome: .bypass))
+                }
+            }
+
+        case .lookup(let key):
+            let started = engine.clock.nowMilliseconds()
+            engine.store.get(key, on: loop).whenComplete { result in
+                self.engine.metrics.redisLatency.observe(Double(self.engine.clock.nowMilliseconds() - started) / 1000)
+                switch result {
+                case .success(let buffer?):
+                    self.found = Self.decode(buffer)
+                    if let found = self.found, self.engine.gate.blocks(key: key, tags: found.meta.tags) {
+                        self.found = nil  // being invalidated right now
+                    }
+                    self.perform(self.machine.lookupFinished(self.found?.meta, now: self.engine.clock.nowMilliseconds()))
+                case .success(nil):
+                    self.perform(self.machine.lookupFinished(nil, now: self.engine.clock.nowMilliseconds()))
+                case .failure:
+                    self.engine.metrics.redisErrors.increment()
+                    self.perform(self.machine.lookupFailed())
+                }
+            }
+
+        case .serveEntry(let outcome, let refresh):
+            guard let found, let route else { preconditionFailure("serveEntry without an entry") }
+            finish(engine.representation.response(meta: found.meta, storedBody: found.body, outcome: outcome, route: route, request: request.head, now: engine.clock.nowMilliseconds()))
+            if refresh { engine.refreshInBackground(request, route: route, key: key, tags: tags, on: loop) }
+
+        case .joinFill(let key):
+            switch engine.fills.join(key: key, tags: tags, on: loop) {
+            case .leader(let flight):
+                self.flight = flight
+                perform(machine.joined(as: .leader))
+            case .follower(let future):
+                followerResult = future
+                perform(machine.joined(as: .follower))
+            case .overflow:
+                perform(machine.overflowed())
+            }
+
+        case .fetchAndStore, .fetchAlone:
+            guard let route else { preconditionFailure("fetch without a route") }
+            let flight = self.flight
+            self.flight = nil
+            engine.fill(request, route: route, key: key, tags: tags, on: loop).whenComplete { result in
+                if let flight { self.engine.fills.finish(flight, with: result) }
+                self.fillCompleted(result)
+            }
+
+        case .awaitFill:
+            followerResult!.hop(to: loop).whenComplete { self.fillCompleted($0) }
+
+        case .respondFromFill(let outcome):
+            guard let route, let fillResult else { preconditionFailure("respondFromFill without a result") }
+            switch fillResult {
+            case .entry(let meta, let body):
+                finish(engine.representation.response(meta: meta, storedBody: body, outcome: outcome, route: route, request: request.head, now: engine.clock.nowMilliseconds()))
+            case .unshareable(let response):
+                var headers = ForwardingHeaders.forwardedResponseHeaders(response.head.headers)
+                if !CacheEngine.bodyless(response.head.status) {
+                    headers.replaceOrAdd(name: "Content-Length", value: String(response.body.readableBytes))
+                }
+                headers.replaceOrAdd(name: "X-Cache", value: outcome.xCacheValue)
+                headers.replaceOrAdd(name: "Cache-Control", value: headers.first(name: "cache-control") ?? "no-cache")
+                let head = HTTPResponseHead(version: request.head.version, status: response.head.status, headers: headers)
+                finish(ProxyResponse(head: head, body: request.head.method == .HEAD ? nil : response.body, outcome: outcome))
+            }
+
+        case .failUpstream:
+            finish(engine.upstreamFailureResponse(lastError ?? UpstreamError.connectionClosedBeforeResponse, request: request.head, outcome: .miss))
+        }
+    }
+
+    private func fillCompleted(_ result: Result<FillResult, Error>) {
+        switch result {
+        case .success(let fill):
+            fillResult = fill
+            if case .entry = fill {
+                perform(machine.fillFinished(shareable: true))
+            } else {
+                perform(machine.fillFinished(shareable: false))
+            }
+        case .failure(let error):
+            lastError = error
+            perform(machine.fillFailed(isTimeout: (error as? UpstreamError)?.isTimeout ?? false))
+        }
+    }
+
+    private func finish(_ response: ProxyResponse) {
+        var response = response
+        if let outcome = machine.outcome { response.outcome = outcome }
+        engine.metrics.recordRequest(routeIndex: route?.index, outcome: response.outcome)
+        promise.succeed(response)
+    }
+
+    /// Decodes an envelope; an undecodable value counts as absent (it will be refilled).
+    static func decode(_ buffer: ByteBuffer) -> (meta: EntryMetadata, body: ByteBuffer)? {
+        let decoded = buffer.withUnsafeReadableBytes { try? EntryEnvelope.decodeMetadata($0) }
+        guard let (meta, offset) = decoded,
+              let body = buffer.getSlice(at: buffer.readerIndex + offset, length: buffer.readableBytes - offset) else { return nil }
+        return (meta, body)
+    }
+}

@@ -1,0 +1,32 @@
+import NIOCore
+
+/// Generations of an entry's tags read when a fill starts; a store is refused when any of
+/// them moved since (an invalidation happened while the upstream was answering).
+public struct FillTicket: Sendable, Equatable {
+    public var generations: [String]
+    public init(generations: [String]) { self.generations = generations }
+}
+
+/// Where encoded entries live (Redis, or the bounded in-process store).
+///
+/// All futures complete on the event loop passed in, so a request never changes threads.
+/// Invariant kept by every implementation: `store` writes nothing when the ticket's tag
+/// generations are no longer current, and `invalidate` advances the generation of every tag
+/// it drops, atomically with the drop.
+public protocol CacheStore: Sendable {
+    /// Short name for logs and `/readyz`: "redis" or "memory".
+    var kind: String { get }
+    /// The encoded entry under `key`, or nil.
+    func get(_ key: String, on loop: EventLoop) -> EventLoopFuture<ByteBuffer?>
+    /// Reads the current generations of `tags` before an upstream fetch.
+    func ticket(tags: [String], on loop: EventLoop) -> EventLoopFuture<FillTicket>
+    /// Stores `value` under `key` for `ttlMilliseconds`, indexed under `tags`, if `ticket`
+    /// is still current. Answers whether it stored.
+    func store(_ key: String, value: ByteBuffer, ttlMilliseconds: Int64, tags: [String], ticket: FillTicket, on loop: EventLoop) -> EventLoopFuture<Bool>
+    /// Drops `keys` and every entry of `tags`, and advances those tags' generations.
+    /// Answers how many entries were removed.
+    func invalidate(keys: [String], tags: [String], on loop: EventLoop) -> EventLoopFuture<Int>
+    /// Answers whether the store can be used (for `/readyz`).
+    func ping(on loop: EventLoop) -> EventLoopFuture<Bool>
+    func shutdown() async
+}

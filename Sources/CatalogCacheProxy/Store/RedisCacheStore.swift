@@ -1,0 +1,98 @@
+import CatalogRedis
+import NIOCore
+
+/// Entries in Redis, one value per key, with a tag index and tag generations.
+///
+/// Layout (all under the configured prefix `P`):
+/// - `P<key>`: the entry envelope, expiring after TTL plus the stale window;
+/// - `P tag:<tag>`: a set of the keys of entries carrying `<tag>`;
+/// - `P gen:<tag>`: the tag's generation, incremented by every invalidation of the tag.
+///
+/// Invalidating a tag reads its set and deletes the members, the set, and bumps the
+/// generation, in one Lua script (atomic in Redis). Storing an entry checks the
+/// generations read when its fill started, sets the value and adds it to its tag sets,
+/// also in one script: so an invalidation that ran while the upstream was answering makes
+/// the store a no-op, on every instance sharing the Redis. Cost: one extra round trip
+/// (`MGET` of the generations) per miss, none per hit.
+public final class RedisCacheStore: CacheStore {
+    public let kind = "redis"
+    private let client: RedisClient
+    private let prefix: String
+
+    public init(client: RedisClient, prefix: String) {
+        self.client = client
+        self.prefix = prefix
+    }
+
+    /// Generation keys outlive any fill by far (a fill is bounded by the upstream's total timeout),
+    /// so a generation that expires can never bring back a ticket taken before it moved.
+    static let generationLifetimeMilliseconds = 86_400_000
+
+    static let storeScript = """
+    local n = (#KEYS - 1) / 2
+    for i = 1, n do
+      local g = redis.call('GET', KEYS[1 + n + i]) or '0'
+      if g ~= ARGV[2 + i] then return 0 end
+    end
+    redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+    for i = 1, n do
+      redis.call('SADD', KEYS[1 + i], KEYS[1])
+      if redis.call('PTTL', KEYS[1 + i]) < tonumber(ARGV[2]) then redis.call('PEXPIRE', KEYS[1 + i], ARGV[2]) end
+    end
+    return 1
+    """
+
+    static let invalidateScript = """
+    local n = tonumber(ARGV[1])
+    local removed = 0
+    for i = 1, n do
+      local members = redis.call('SMEMBERS', KEYS[i])
+      for _, k in ipairs(members) do removed = removed + redis.call('DEL', k) end
+      redis.call('DEL', KEYS[i])
+      redis.call('INCR', KEYS[n + i])
+      redis.call('PEXPIRE', KEYS[n + i], ARGV[2])
+    end
+    for i = 2 * n + 1, #KEYS do removed = removed + redis.call('DEL', KEYS[i]) end
+    return removed
+    """
+
+    func tagSetKey(_ tag: String) -> String { prefix + "tag:" + tag }
+    func generationKey(_ tag: String) -> String { prefix + "gen:" + tag }
+
+    public func get(_ key: String, on loop: EventLoop) -> EventLoopFuture<ByteBuffer?> {
+        client.get(key, on: loop)
+    }
+
+    public func ticket(tags: [String], on loop: EventLoop) -> EventLoopFuture<FillTicket> {
+        guard !tags.isEmpty else { return loop.makeSucceededFuture(FillTicket(generations: [])) }
+        var command = RedisCommand("MGET")
+        for tag in tags { command.append(generationKey(tag)) }
+        return client.send(command, on: loop).flatMapThrowing { reply in
+            guard let values = reply.array, values.count == tags.count else { throw RedisError.server("unexpected MGET reply") }
+            return FillTicket(generations: values.map { $0.string ?? "0" })
+        }
+    }
+
+    public func store(_ key: String, value: ByteBuffer, ttlMilliseconds: Int64, tags: [String], ticket: FillTicket, on loop: EventLoop) -> EventLoopFuture<Bool> {
+        precondition(ticket.generations.count == tags.count, "ticket for other tags")
+        var args = [value, ByteBuffer(string: String(ttlMilliseconds))]
+        for generation in ticket.generations { args.append(ByteBuffer(string: generation)) }
+        let keys = [key] + tags.map(tagSetKey) + tags.map(generationKey)
+        return client.send(.eval(Self.storeScript, keys: keys, args: args), on: loop).map { $0.integer == 1 }
+    }
+
+    public func invalidate(keys: [String], tags: [String], on loop: EventLoop) -> EventLoopFuture<Int> {
+        guard !keys.isEmpty || !tags.isEmpty else { return loop.makeSucceededFuture(0) }
+        let scriptKeys = tags.map(tagSetKey) + tags.map(generationKey) + keys
+        let args = [ByteBuffer(string: String(tags.count)), ByteBuffer(string: String(Self.generationLifetimeMilliseconds))]
+        return client.send(.eval(Self.invalidateScript, keys: scriptKeys, args: args), on: loop).map { Int($0.integer ?? 0) }
+    }
+
+    public func ping(on loop: EventLoop) -> EventLoopFuture<Bool> {
+        client.send(RedisCommand("PING"), on: loop).map { _ in true }.recover { _ in false }
+    }
+
+    public func shutdown() async {
+        await client.shutdown()
+    }
+}

@@ -1,0 +1,58 @@
+import NIOHTTP1
+
+/// Header rules for messages crossing the proxy (RFC 9110 §7.6.1).
+public enum ForwardingHeaders {
+    /// Hop-by-hop fields: meaningful for one connection only, never forwarded or stored.
+    public static let hopByHop: Set<String> = [
+        "connection", "keep-alive", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade",
+        "proxy-authenticate", "proxy-authorization",
+    ]
+
+    /// Request headers that can change what the upstream answers without being part of the
+    /// cache key; they are removed from every request the proxy forwards for a cacheable
+    /// route, so one client cannot poison the entry other clients get.
+    public static let unkeyedOverrides: Set<String> = [
+        "x-forwarded-host", "x-forwarded-server", "x-original-url", "x-rewrite-url", "x-http-method-override",
+        "x-http-method", "x-method-override", "x-forwarded-scheme", "x-host", "forwarded",
+    ]
+
+    /// Removes hop-by-hop fields and those named by `Connection`.
+    public static func removeHopByHop(_ headers: inout HTTPHeaders) {
+        var named: [String] = []
+        for value in headers[canonicalForm: "connection"] { named.append(value.lowercased()) }
+        for name in hopByHop { headers.remove(name: name) }
+        for name in named where !name.isEmpty { headers.remove(name: String(name)) }
+    }
+
+    /// The headers of a request forwarded upstream: hop-by-hop removed, the client address
+    /// appended to `X-Forwarded-For`, `X-Forwarded-Proto` set.
+    public static func forwardedRequestHeaders(_ original: HTTPHeaders, clientAddress: String?) -> HTTPHeaders {
+        var headers = original
+        removeHopByHop(&headers)
+        if let clientAddress {
+            let previous = headers["x-forwarded-for"].joined(separator: ", ")
+            headers.replaceOrAdd(name: "X-Forwarded-For", value: previous.isEmpty ? clientAddress : "\(previous), \(clientAddress)")
+        }
+        headers.replaceOrAdd(name: "X-Forwarded-Proto", value: "http")
+        return headers
+    }
+
+    /// The headers of a fill request for a cacheable route: only what the entry may depend
+    /// on. Credentials, cookies and unkeyed overrides are dropped; the body is asked for
+    /// in identity encoding (the proxy compresses it itself).
+    public static func fillRequestHeaders(_ original: HTTPHeaders, clientAddress: String?) -> HTTPHeaders {
+        var headers = forwardedRequestHeaders(original, clientAddress: clientAddress)
+        for name in unkeyedOverrides { headers.remove(name: name) }
+        for name in ["authorization", "cookie", "accept-encoding", "if-none-match", "if-modified-since", "range", "if-range", "content-length", "expect"] {
+            headers.remove(name: name)
+        }
+        return headers
+    }
+
+    /// Response headers passed back to a client from the upstream.
+    public static func forwardedResponseHeaders(_ original: HTTPHeaders) -> HTTPHeaders {
+        var headers = original
+        removeHopByHop(&headers)
+        return headers
+    }
+}
