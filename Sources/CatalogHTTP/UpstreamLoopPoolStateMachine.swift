@@ -11,6 +11,8 @@
 ///   waiter to serve), and never once shut down.
 /// - A request is leased at most one connection, once; the only re-lease is for a connection
 ///   found closed before anything was written (``idleConnectionFoundClosed(_:for:)``).
+/// - A request is refused with `poolExhausted` only when no connection can be added and
+///   `maxQueued` requests already wait beyond the pending connection attempts.
 /// - After `shutdown()`, no request waits and `shutdownCompleted` is reported exactly once,
 ///   when the last connection is gone.
 struct UpstreamLoopPoolStateMachine {
@@ -88,7 +90,9 @@ struct UpstreamLoopPoolStateMachine {
             connections[connection] = .leased
             return Action(lease: .init(connection: connection, request: request))
         }
-        if waiterCount >= maxQueued {
+        // Waiters that a pending connection attempt will serve do not count against the
+        // queue limit; a request is refused only when it would wait beyond them.
+        if connections.count >= maxConnections, waiterCount - connectingCount >= maxQueued {
             return Action(fail: [.init(request: request, error: .poolExhausted(maxQueued: maxQueued))])
         }
         waiters.append(request)

@@ -11,7 +11,8 @@ public struct UpstreamPoolConfiguration: Sendable {
     public var maxConnectionsPerEventLoop: Int = 32
     /// Idle keep-alive connections kept per event loop; a connection freed beyond this is closed.
     public var maxIdleConnectionsPerEventLoop: Int = 16
-    /// Requests waiting for a connection per event loop; beyond it `execute` fails at once
+    /// Requests waiting per event loop beyond those a pending connection attempt will serve;
+    /// once the connection limit is reached and this many wait, `execute` fails at once
     /// with ``UpstreamError/poolExhausted(maxQueued:)``.
     public var maxQueuedRequestsPerEventLoop: Int = 4096
     /// TCP connect.
