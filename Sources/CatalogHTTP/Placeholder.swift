@@ -1,1 +1,0 @@
-// CatalogHTTP: placeholder, replaced as the module is written.
