@@ -75,7 +75,7 @@ public final class InvalidationListener: Sendable {
         var backoffMilliseconds: Int32 = 100
         while !isStopping {
             do {
-                let connection = try PostgresConnection(url: url)
+                let connection = try PostgresConnection(url: Self.withApplicationName(url))
                 defer { connection.close() }
                 _ = try connection.execute("LISTEN \"\(channel)\"")
                 logger.info("invalidation feed: listening on channel \(channel)")
@@ -90,6 +90,12 @@ public final class InvalidationListener: Sendable {
                 backoffMilliseconds = min(backoffMilliseconds * 2, 5000)
             }
         }
+    }
+
+    /// Names the connection so operators (and tests) can find it in `pg_stat_activity`.
+    static func withApplicationName(_ url: String) -> String {
+        guard !url.contains("application_name=") else { return url }
+        return url + (url.contains("?") ? "&" : "?") + "application_name=catalog-cache-listen"
     }
 
     private struct ConnectionLost: Error, CustomStringConvertible {

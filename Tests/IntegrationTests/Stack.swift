@@ -1,0 +1,189 @@
+import CatalogCacheCore
+import CatalogCacheProxy
+import CatalogHTTP
+import CatalogOrigin
+import CatalogPostgres
+import CatalogRedis
+import Foundation
+import Logging
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import Synchronization
+import Testing
+
+/// Where the throwaway services started by `scripts/test` are.
+enum TestServices {
+    static let env = ProcessInfo.processInfo.environment
+    static var databaseURL: String? { env["CATALOG_TEST_DATABASE_URL"] }
+    static var redisURL: String? { env["CATALOG_TEST_REDIS_URL"] }
+    /// Run when the services are there, or when they are required (then a missing one fails).
+    static var enabled: Bool { (databaseURL != nil && redisURL != nil) || env["CATALOG_REQUIRE_SERVICES"] == "1" }
+    static let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
+    static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+}
+
+struct ServicesMissing: Error, CustomStringConvertible {
+    var description: String { "CATALOG_TEST_DATABASE_URL and CATALOG_TEST_REDIS_URL are not set: run the tests with scripts/test" }
+}
+
+/// A database of its own with the reference catalog, the origin serving it, and proxies in front.
+final class Stack: Sendable {
+    let databaseName: String
+    let databaseURL: String
+    let adminURL: String
+    let redisURL: String
+    let origin: OriginService
+    let originClient: UpstreamPool
+    let redis: RedisClient
+    let keyPrefix: String
+    private let proxies = Mutex<[RunningProxy]>([])
+
+    static func start(products: Int = 300, triggers: Bool = true) async throws -> Stack {
+        guard let adminURL = TestServices.databaseURL, let redisURL = TestServices.redisURL else { throw ServicesMissing() }
+        let name = "cc_it_\(UInt32.random(in: 0...UInt32.max))"
+        let admin = try PostgresConnection(url: adminURL)
+        _ = try admin.execute("CREATE DATABASE \(name)")
+        admin.close()
+        let url = adminURL.replacingOccurrences(of: "/postgres", with: "/\(name)")
+        let conn = try PostgresConnection(url: url)
+        _ = try Migrator.migrate(conn)
+        _ = try CatalogSeeder(products: products).run(conn)
+        if triggers {
+            let configuration = try ConfigurationLoader.load(path: TestServices.packageRoot.appendingPathComponent("config/catalog-cache.yaml").path)
+            _ = try TriggerInstaller.install(connection: conn, tables: configuration.tables, channel: configuration.notifyChannel)
+        }
+        conn.close()
+        let origin = try await OriginService.start(databaseURL: url, host: "127.0.0.1", port: 0, poolSize: 4, group: TestServices.group)
+        let originClient = UpstreamPool(endpoint: try UpstreamEndpoint.parse("http://127.0.0.1:\(origin.localPort)"), configuration: UpstreamPoolConfiguration(), group: TestServices.group)
+        let redis = RedisClient(configuration: try RedisConfiguration.parse(url: redisURL), group: TestServices.group)
+        return Stack(databaseName: name, databaseURL: url, adminURL: adminURL, redisURL: redisURL, origin: origin, originClient: originClient, redis: redis, keyPrefix: "\(name):")
+    }
+
+    private init(databaseName: String, databaseURL: String, adminURL: String, redisURL: String, origin: OriginService, originClient: UpstreamPool, redis: RedisClient, keyPrefix: String) {
+        self.databaseName = databaseName
+        self.databaseURL = databaseURL
+        self.adminURL = adminURL
+        self.redisURL = redisURL
+        self.origin = origin
+        self.originClient = originClient
+        self.redis = redis
+        self.keyPrefix = keyPrefix
+    }
+
+    /// The shipped configuration pointed at this stack; each stack has its own key prefix.
+    func configuration(feed: Bool = true, redis: Bool = true, upstreamPort: Int? = nil) throws -> ProxyConfiguration {
+        var c = try ConfigurationLoader.load(path: TestServices.packageRoot.appendingPathComponent("config/catalog-cache.yaml").path)
+        c.listen = ListenAddress(host: "127.0.0.1", port: 0)
+        c.adminListen = ListenAddress(host: "127.0.0.1", port: 0)
+        c.upstreamURL = "http://127.0.0.1:\(upstreamPort ?? origin.localPort)"
+        c.redisURL = redis ? redisURL : nil
+        c.databaseURL = feed ? databaseURL : nil
+        c.keyPrefix = keyPrefix
+        c.upstreamReadTimeoutMilliseconds = 5000
+        c.upstreamTotalTimeoutMilliseconds = 10000
+        return c
+    }
+
+    func startProxy(_ configuration: ProxyConfiguration) async throws -> RunningProxy {
+        var logger = Logger(label: "test-proxy")
+        logger.logLevel = .warning
+        let service = try await ProxyService.start(configuration: configuration, group: TestServices.group, logger: logger)
+        let client = UpstreamPool(endpoint: try UpstreamEndpoint.parse("http://127.0.0.1:\(service.proxyPort)"), configuration: UpstreamPoolConfiguration(), group: TestServices.group)
+        let admin = UpstreamPool(endpoint: try UpstreamEndpoint.parse("http://127.0.0.1:\(service.adminPort)"), configuration: UpstreamPoolConfiguration(), group: TestServices.group)
+        let proxy = RunningProxy(service: service, client: client, admin: admin)
+        proxies.withLock { $0.append(proxy) }
+        if configuration.databaseURL != nil { try await proxy.waitUntilListening() }
+        return proxy
+    }
+
+    /// Runs SQL on the stack's database (like psql would).
+    func sql(_ statement: String, _ params: [String?] = []) throws -> PostgresResult {
+        let conn = try PostgresConnection(url: databaseURL)
+        defer { conn.close() }
+        return try conn.query(statement, params)
+    }
+
+    func redisKeys() async throws -> [String] {
+        let reply = try await redis.send(RedisCommand("KEYS", "\(keyPrefix)*"), on: TestServices.group.next()).get()
+        return (reply.array ?? []).compactMap(\.string).sorted()
+    }
+
+    func shutdown() async {
+        for proxy in proxies.withLock({ $0 }) { await proxy.stop() }
+        try? await origin.shutdown()
+        try? await originClient.shutdown().get()
+        await redis.shutdown()
+        if let admin = try? PostgresConnection(url: adminURL) {
+            _ = try? admin.execute("DROP DATABASE IF EXISTS \(databaseName) WITH (FORCE)")
+            admin.close()
+        }
+    }
+}
+
+/// One proxy instance and clients for its two ports.
+struct RunningProxy: Sendable {
+    let service: ProxyService
+    let client: UpstreamPool
+    let admin: UpstreamPool
+
+    var metrics: ProxyMetrics { service.metrics }
+
+    func request(_ method: HTTPMethod, _ uri: String, headers: [(String, String)] = [], body: String? = nil) async throws -> UpstreamResponse {
+        var head = HTTPRequestHead(version: .http1_1, method: method, uri: uri)
+        for (name, value) in headers { head.headers.add(name: name, value: value) }
+        if body != nil { head.headers.add(name: "Content-Type", value: "application/json") }
+        return try await client.execute(UpstreamRequest(head: head, body: body.map { ByteBuffer(string: $0) }), on: TestServices.group.next()).get()
+    }
+
+    func get(_ uri: String, _ headers: [(String, String)] = []) async throws -> UpstreamResponse {
+        try await request(.GET, uri, headers: headers)
+    }
+
+    func adminGet(_ path: String) async throws -> UpstreamResponse {
+        try await admin.execute(UpstreamRequest(head: HTTPRequestHead(version: .http1_1, method: .GET, uri: path), body: nil), on: TestServices.group.next()).get()
+    }
+
+    func waitUntilListening() async throws {
+        for _ in 0..<200 {
+            if service.feed.state == "listening" { return }
+            try await Task.sleep(for: .milliseconds(25))
+        }
+        Issue.record("the invalidation feed did not start listening")
+    }
+
+    func stop() async {
+        try? await client.shutdown().get()
+        try? await admin.shutdown().get()
+        await service.shutdown()
+    }
+}
+
+extension UpstreamResponse {
+    var text: String { String(buffer: body) }
+    func header(_ name: String) -> String? { head.headers.first(name: name) }
+    var xCache: String? { header("x-cache") }
+    var json: [String: Any]? { try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any] }
+}
+
+/// Polls `condition` for up to `seconds` (the feed is asynchronous by nature; no timing is asserted).
+func eventually(seconds: Double = 5, _ condition: () async throws -> Bool) async rethrows -> Bool {
+    let deadline = Date().addingTimeInterval(seconds)
+    while Date() < deadline {
+        if try await condition() { return true }
+        try? await Task.sleep(for: .milliseconds(10))
+    }
+    return try await condition()
+}
+
+/// Runs `body` with a fresh stack and always tears it down (proxies, origin, database).
+func withStack(products: Int = 300, triggers: Bool, _ body: (Stack) async throws -> Void) async throws {
+    let stack = try await Stack.start(products: products, triggers: triggers)
+    do {
+        try await body(stack)
+    } catch {
+        await stack.shutdown()
+        throw error
+    }
+    await stack.shutdown()
+}
