@@ -1,1 +1,0 @@
-// CatalogCacheCore: placeholder, replaced as the module is written.
