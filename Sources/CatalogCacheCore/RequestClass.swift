@@ -1,0 +1,7 @@
+/// The verdict of `RequestClassifier` for one request.
+public enum RequestClass: Sendable, Equatable {
+    /// Serve through the cache with this route; `normalizedPath` is the key's path.
+    case cacheable(RouteMatch, normalizedPath: String)
+    /// Go straight to the upstream (or answer 400 for `.unsafePath`).
+    case bypass(BypassReason)
+}
