@@ -1,2 +1,0 @@
-import CZlib
-public let zlibVersionString = String(cString: zlibVersion())

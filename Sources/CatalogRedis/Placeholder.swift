@@ -1,2 +1,0 @@
-import CHiredis
-let _readerFactory = redisReaderCreate

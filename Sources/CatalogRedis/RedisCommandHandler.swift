@@ -1,0 +1,139 @@
+import NIOCore
+
+/// Duplex handler that pipelines commands: encodes each written ``RedisRequest`` into one
+/// outbound buffer, keeps their promises in a FIFO, and completes the oldest promise with
+/// each decoded reply.
+///
+/// Invariants (all state lives on the channel's event loop):
+/// - Replies match requests strictly in FIFO order; a reply with no pending request is a
+///   protocol violation and closes the channel.
+/// - Writes are batched: every command written during one event-loop tick is appended to a
+///   single buffer, and one `write` + `flush` of that buffer is scheduled for the end of
+///   the tick (an explicit `flush` sends it earlier).
+/// - Once the handler has failed (timeout, protocol error, close) it fails every pending
+///   and every later request with the same error; no promise is ever left uncompleted.
+/// - One timer at most: it watches the oldest pending request's deadline. Deadlines are
+///   FIFO-ordered (same timeout for every command), so the head expires first. When it
+///   expires the connection is closed, because later replies can no longer be matched.
+final class RedisCommandHandler: ChannelDuplexHandler {
+    typealias InboundIn = RESPValue
+    typealias OutboundIn = RedisRequest
+    typealias OutboundOut = ByteBuffer
+
+    private struct Pending {
+        let promise: EventLoopPromise<RESPValue>
+        let deadline: NIODeadline
+    }
+
+    private let commandTimeout: TimeAmount
+    private var pending = CircularBuffer<Pending>(initialCapacity: 16)
+    private var outbound: ByteBuffer
+    private var flushScheduled = false
+    private var timer: Scheduled<Void>?
+    private var failure: RedisError?
+
+    init(commandTimeout: TimeAmount) {
+        self.commandTimeout = commandTimeout
+        self.outbound = ByteBufferAllocator().buffer(capacity: 0)
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        outbound = context.channel.allocator.buffer(capacity: 1024)
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        fail(.connectionClosed)
+    }
+
+    // MARK: Outbound
+
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        let request = unwrapOutboundIn(data)
+        if let failure {
+            request.promise.fail(failure)
+            promise?.fail(failure)
+            return
+        }
+        do {
+            try request.command.encode(into: &outbound)
+        } catch {
+            request.promise.fail(error)
+            promise?.fail(error)
+            return
+        }
+        pending.append(Pending(promise: request.promise, deadline: .now() + commandTimeout))
+        promise?.succeed(())
+        if timer == nil { armTimer(context: context) }
+        if !flushScheduled {
+            flushScheduled = true
+            context.eventLoop.assumeIsolated().execute {
+                self.flushScheduled = false
+                self.flush(context: context)
+            }
+        }
+    }
+
+    func flush(context: ChannelHandlerContext) {
+        guard outbound.readableBytes > 0 else { return }
+        let bytes = outbound
+        outbound = context.channel.allocator.buffer(capacity: 1024)
+        context.write(wrapOutboundOut(bytes), promise: nil)
+        context.flush()
+    }
+
+    // MARK: Inbound
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let value = unwrapInboundIn(data)
+        guard let head = pending.popFirst() else {
+            fail(.protocolError("reply without a pending command"), context: context)
+            return
+        }
+        if case .error(let message) = value {
+            head.promise.fail(RedisError.server(message))
+        } else {
+            head.promise.succeed(value)
+        }
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: Error) {
+        fail(error as? RedisError ?? .connectFailed("\(error)"), context: context)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        fail(.connectionClosed)
+        context.fireChannelInactive()
+    }
+
+    // MARK: Failure and timeouts
+
+    /// Fails everything pending with `error` (timed-out requests with `.timeout`) and,
+    /// given a context, closes the channel.
+    private func fail(_ error: RedisError, context: ChannelHandlerContext? = nil) {
+        if failure == nil { failure = error }
+        timer?.cancel()
+        timer = nil
+        let now = NIODeadline.now()
+        while let entry = pending.popFirst() {
+            entry.promise.fail(error == .timeout && entry.deadline > now ? RedisError.connectionClosed : error)
+        }
+        context?.close(promise: nil)
+    }
+
+    private func armTimer(context: ChannelHandlerContext) {
+        guard let head = pending.first else { return }
+        timer = context.eventLoop.assumeIsolated().scheduleTask(deadline: head.deadline) {
+            self.timer = nil
+            self.timerFired(context: context)
+        }
+    }
+
+    private func timerFired(context: ChannelHandlerContext) {
+        guard failure == nil, let head = pending.first else { return }
+        if head.deadline <= .now() {
+            fail(.timeout, context: context)
+        } else {
+            armTimer(context: context)
+        }
+    }
+}

@@ -1,0 +1,98 @@
+import NIOCore
+import NIOPosix
+
+/// One TCP connection to Redis on one event loop, with pipelining.
+///
+/// Invariants:
+/// - Every future returned by ``send(_:)`` completes on ``eventLoop``, exactly once:
+///   with the reply, ``RedisError/server(_:)`` for an error reply, or the error that ended
+///   the connection (``RedisError/timeout``, ``RedisError/protocolError(_:)``,
+///   ``RedisError/connectionClosed``).
+/// - Commands sent during one event-loop tick go out in one write and one flush.
+/// - A connection that timed out or hit a protocol error is closed, never reused.
+public final class RedisConnection: Sendable {
+    public let channel: Channel
+
+    public var eventLoop: EventLoop { channel.eventLoop }
+
+    /// True until the channel closes; a closed connection fails every command.
+    public var isActive: Bool { channel.isActive }
+
+    /// Completes when the connection has closed, for whatever reason.
+    public var closeFuture: EventLoopFuture<Void> { channel.closeFuture }
+
+    init(channel: Channel) {
+        self.channel = channel
+    }
+
+    /// Connects, then authenticates (`AUTH`) and selects the database (`SELECT`) when the
+    /// configuration asks for it. Any failure closes the channel and fails with
+    /// ``RedisError/connectFailed(_:)``.
+    public static func connect(
+        configuration: RedisConfiguration,
+        on eventLoop: EventLoop
+    ) -> EventLoopFuture<RedisConnection> {
+        let timeout = configuration.commandTimeout
+        let bootstrap = ClientBootstrap(group: eventLoop)
+            .connectTimeout(configuration.connectTimeout)
+            .channelOption(.socketOption(.tcp_nodelay), value: 1)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandlers(
+                        RESPReplyDecoder(),
+                        RedisCommandHandler(commandTimeout: timeout)
+                    )
+                }
+            }
+        let target = "\(configuration.host):\(configuration.port)"
+        let connected: EventLoopFuture<Channel>
+        if let address = try? SocketAddress(ipAddress: configuration.host, port: configuration.port) {
+            connected = bootstrap.connect(to: address)
+        } else {
+            connected = bootstrap.connect(host: configuration.host, port: configuration.port)
+        }
+        return connected.flatMapError { error in
+            eventLoop.makeFailedFuture(RedisError.connectFailed("\(target): \(error)"))
+        }.flatMap { channel in
+            let connection = RedisConnection(channel: channel)
+            var handshake: [RedisCommand] = []
+            if let password = configuration.password {
+                handshake.append(.auth(username: configuration.username, password: password))
+            }
+            if configuration.database != 0 { handshake.append(.select(configuration.database)) }
+            guard !handshake.isEmpty else { return eventLoop.makeSucceededFuture(connection) }
+            let replies = handshake.map { connection.send($0) }
+            return EventLoopFuture.whenAllSucceed(replies, on: eventLoop).map { _ in connection }.flatMapError { error in
+                channel.close(promise: nil)
+                return eventLoop.makeFailedFuture(RedisError.connectFailed("\(target): handshake: \(error)"))
+            }
+        }
+    }
+
+    /// Sends one command. Safe from any thread; from the connection's own event loop it
+    /// does not hop, and the write joins this tick's batch.
+    public func send(_ command: RedisCommand) -> EventLoopFuture<RESPValue> {
+        let promise = eventLoop.makePromise(of: RESPValue.self)
+        if eventLoop.inEventLoop {
+            enqueue(RedisRequest(command: command, promise: promise))
+        } else {
+            eventLoop.execute { self.enqueue(RedisRequest(command: command, promise: promise)) }
+        }
+        return promise.futureResult
+    }
+
+    private func enqueue(_ request: RedisRequest) {
+        // Once inactive, the handlers may already be gone; fail here so no promise leaks.
+        guard channel.isActive else {
+            request.promise.fail(RedisError.connectionClosed)
+            return
+        }
+        channel.write(request, promise: nil)
+    }
+
+    /// Closes the connection; pending commands fail with ``RedisError/connectionClosed``.
+    /// Succeeds also when the connection had already closed.
+    public func close() -> EventLoopFuture<Void> {
+        channel.close().recover { _ in }.flatMap { self.channel.closeFuture }
+    }
+}

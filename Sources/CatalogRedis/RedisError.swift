@@ -1,0 +1,36 @@
+/// Everything that can make a Redis future fail.
+///
+/// The proxy treats every case as "fail open" (serve from origin); the cases only exist
+/// so that logs and metrics can tell them apart.
+public enum RedisError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// Redis answered with an error reply (`-ERR ...`); the connection stays usable.
+    case server(String)
+    /// No reply arrived within the command timeout; the connection was closed because its
+    /// reply stream can no longer be matched to commands.
+    case timeout
+    /// The connection (TCP connect, AUTH or SELECT) could not be established.
+    case connectFailed(String)
+    /// The connection closed before the reply arrived.
+    case connectionClosed
+    /// The byte stream from the server is not valid RESP; the connection was closed.
+    case protocolError(String)
+    /// The reply has a type the convenience API did not expect.
+    case unexpectedReply(String)
+    /// ``RedisClient/shutdown()-(EventLoopFuture<Void>)`` was called.
+    case clientShutdown
+    /// hiredis could not allocate memory while formatting a command.
+    case encodingFailed
+
+    public var description: String {
+        switch self {
+        case .server(let message): "redis: server error: \(message)"
+        case .timeout: "redis: command timed out"
+        case .connectFailed(let reason): "redis: connect failed: \(reason)"
+        case .connectionClosed: "redis: connection closed"
+        case .protocolError(let reason): "redis: protocol error: \(reason)"
+        case .unexpectedReply(let reply): "redis: unexpected reply: \(reply)"
+        case .clientShutdown: "redis: client is shut down"
+        case .encodingFailed: "redis: could not format command"
+        }
+    }
+}
