@@ -1,0 +1,52 @@
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+
+/// A small HTTP/1.1 server: keep-alive, pipelining (answered in order), HEAD, bounded bodies.
+///
+/// Invariants: every request gets exactly one response; error responses use the JSON shape
+/// `{"error":"<code>","message":"..."}`; after `shutdown()` no new connections are accepted.
+/// Connections already open are not tracked and close on their own (client close or error).
+public final class HTTPServer: Sendable {
+    private let channel: any Channel
+
+    /// The bound TCP port (useful with `port: 0`).
+    public let localPort: Int
+
+    private init(channel: any Channel) {
+        self.channel = channel
+        self.localPort = channel.localAddress?.port ?? 0
+    }
+
+    /// Binds `host:port` and starts serving with `responder`.
+    public static func start(
+        host: String, port: Int, group: any EventLoopGroup,
+        maxBodySize: Int = 1 << 20, responder: some HTTPResponder
+    ) async throws -> HTTPServer {
+        let erased: any HTTPResponder = responder
+        let channel = try await ServerBootstrap(group: group)
+            .serverChannelOption(.backlog, value: 256)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .childChannelOption(.maxMessagesPerRead, value: 16)
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    let sync = channel.pipeline.syncOperations
+                    try sync.configureHTTPServerPipeline(withPipeliningAssistance: true, withErrorHandling: false)
+                    try sync.addHandler(HTTPServerHandler(responder: erased, maxBodySize: maxBodySize))
+                }
+            }
+            .bind(host: host, port: port)
+            .get()
+        return HTTPServer(channel: channel)
+    }
+
+    /// Stops accepting connections and closes the listening socket.
+    public func shutdown() async throws {
+        do {
+            try await channel.close()
+        } catch ChannelError.alreadyClosed {
+            return
+        }
+    }
+}

@@ -1,1 +1,0 @@
-// CatalogOrigin: placeholder, replaced as the module is written.

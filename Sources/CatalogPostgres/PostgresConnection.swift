@@ -1,0 +1,239 @@
+import CLibPQ
+import Foundation
+
+/// One libpq connection (`PGconn`), used synchronously.
+///
+/// Invariants:
+/// - Every method blocks the calling thread on the network: never call one on a NIO event loop.
+/// - The connection is used by one thread at a time. It is `@unchecked Sendable` only so that
+///   `PostgresPool` can hand it to the thread that currently owns it; callers must not share it.
+/// - Results are text format; parameters are sent as text (`nil` is SQL NULL).
+public final class PostgresConnection: @unchecked Sendable {
+    private var conn: OpaquePointer?
+
+    /// Connects with `PQconnectdb`; accepts `postgres://` / `postgresql://` URLs and key=value strings.
+    /// Throws `PostgresError.connect` with libpq's message folded onto one line.
+    public init(url: String) throws(PostgresError) {
+        guard let c = PQconnectdb(url) else { throw .connect("out of memory") }
+        guard PQstatus(c) == CONNECTION_OK else {
+            let message = PostgresError.oneLine(String(cString: PQerrorMessage(c)))
+            PQfinish(c)
+            throw .connect(message)
+        }
+        self.conn = c
+    }
+
+    deinit { close() }
+
+    /// Closes the connection; later calls fail with `PostgresError.connection`.
+    public func close() {
+        if let c = conn { PQfinish(c) }
+        conn = nil
+    }
+
+    /// True while libpq reports `CONNECTION_OK`.
+    public var isHealthy: Bool {
+        guard let c = conn else { return false }
+        return PQstatus(c) == CONNECTION_OK
+    }
+
+    /// True when the session is idle outside any transaction block.
+    public var isIdle: Bool {
+        guard let c = conn else { return false }
+        return PQtransactionStatus(c) == PQTRANS_IDLE
+    }
+
+    /// Re-establishes a broken connection in place (`PQreset`); throws if that fails too.
+    public func reset() throws(PostgresError) {
+        guard let c = conn else { throw .connection("connection closed") }
+        PQreset(c)
+        guard PQstatus(c) == CONNECTION_OK else { throw .connect(lastError) }
+    }
+
+    /// The socket descriptor (`PQsocket`), -1 when closed; for poll-based LISTEN loops.
+    public var socket: Int32 {
+        guard let c = conn else { return -1 }
+        return PQsocket(c)
+    }
+
+    /// The backend process id serving this connection.
+    public var backendPID: Int32 {
+        guard let c = conn else { return 0 }
+        return PQbackendPID(c)
+    }
+
+    private var lastError: String {
+        guard let c = conn else { return "connection closed" }
+        return PostgresError.oneLine(String(cString: PQerrorMessage(c)))
+    }
+
+    private func handle() throws(PostgresError) -> OpaquePointer {
+        guard let c = conn else { throw .connection("connection closed") }
+        return c
+    }
+
+    /// Runs one statement with `$1...` text parameters (`PQexecParams`) and materialises the result.
+    @discardableResult
+    public func query(_ sql: String, _ params: [String?] = []) throws(PostgresError) -> PostgresResult {
+        let c = try handle()
+        let res: OpaquePointer? = withCStrings(params) { pointers in
+            PQexecParams(c, sql, Int32(params.count), nil, pointers, nil, nil, 0)
+        }
+        return try consume(res)
+    }
+
+    /// Runs a script of one or more `;`-separated statements (`PQexec`), returning the last result.
+    @discardableResult
+    public func execute(_ sql: String) throws(PostgresError) -> PostgresResult {
+        let c = try handle()
+        return try consume(PQexec(c, sql))
+    }
+
+    /// Streams rows into `COPY ... FROM STDIN` (text format) and returns the number of rows copied.
+    ///
+    /// Each element of `rows` is one line *without* its trailing newline; build them with
+    /// `PostgresCopy.line(_:)`. Data is sent in chunks of about `chunkSize` bytes.
+    @discardableResult
+    public func copyIn(_ sql: String, rows: some Sequence<String>, chunkSize: Int = 1 << 20) throws(PostgresError) -> Int {
+        let c = try handle()
+        guard let start = PQexec(c, sql) else { throw .connection(lastError) }
+        let status = PQresultStatus(start)
+        if status != PGRES_COPY_IN {
+            _ = try consume(start)
+            throw .connection("statement did not start COPY FROM STDIN")
+        }
+        PQclear(start)
+
+        var buffer: [UInt8] = []
+        buffer.reserveCapacity(chunkSize + 4096)
+        var failure: PostgresError? = nil
+        func flush() -> Bool {
+            if buffer.isEmpty { return true }
+            let ok = buffer.withUnsafeBufferPointer { bytes in
+                bytes.baseAddress!.withMemoryRebound(to: CChar.self, capacity: bytes.count) {
+                    PQputCopyData(c, $0, Int32(bytes.count))
+                }
+            }
+            buffer.removeAll(keepingCapacity: true)
+            return ok == 1
+        }
+        for row in rows {
+            buffer.append(contentsOf: row.utf8)
+            buffer.append(0x0A)
+            if buffer.count >= chunkSize, !flush() {
+                failure = .connection(lastError)
+                break
+            }
+        }
+        if failure == nil, !flush() { failure = .connection(lastError) }
+        if let failure {
+            _ = PQputCopyEnd(c, "client aborted copy")
+            drainResults(c)
+            throw failure
+        }
+        guard PQputCopyEnd(c, nil) == 1 else { throw .connection(lastError) }
+        var outcome: PostgresResult? = nil
+        var error: PostgresError? = nil
+        while let res = PQgetResult(c) {
+            do throws(PostgresError) { outcome = try consume(res) } catch let e { if error == nil { error = e } }
+        }
+        if let error { throw error }
+        return outcome?.affectedRows ?? 0
+    }
+
+    /// Runs `body` inside BEGIN/COMMIT; any error thrown rolls back and is rethrown.
+    ///
+    /// A failed ROLLBACK (for example on a broken connection) is ignored: the original error wins.
+    public func transaction<T>(_ body: (PostgresConnection) throws -> T) throws -> T {
+        try execute("BEGIN")
+        let value: T
+        do {
+            value = try body(self)
+        } catch {
+            _ = try? execute("ROLLBACK")
+            throw error
+        }
+        try execute("COMMIT")
+        return value
+    }
+
+    /// Reads pending input from the socket without blocking (`PQconsumeInput`).
+    public func consumeInput() throws(PostgresError) {
+        let c = try handle()
+        guard PQconsumeInput(c) == 1 else { throw .connection(lastError) }
+    }
+
+    /// Notifications received so far (`PQnotifies`), oldest first; call `consumeInput()` before.
+    public func notifies() -> [PostgresNotification] {
+        guard let c = conn else { return [] }
+        var out: [PostgresNotification] = []
+        while let n = PQnotifies(c) {
+            let note = n.pointee
+            out.append(PostgresNotification(
+                channel: String(cString: note.relname),
+                payload: String(cString: note.extra),
+                backendPID: note.be_pid))
+            PQfreemem(n)
+        }
+        return out
+    }
+
+    // MARK: - Result handling
+
+    /// Converts a `PGresult` into `PostgresResult` or `PostgresError`, always clearing it.
+    private func consume(_ res: OpaquePointer?) throws(PostgresError) -> PostgresResult {
+        guard let res else { throw .connection(lastError) }
+        defer { PQclear(res) }
+        let status = PQresultStatus(res)
+        switch status {
+        case PGRES_TUPLES_OK, PGRES_SINGLE_TUPLE:
+            let nCols = Int(PQnfields(res))
+            let nRows = Int(PQntuples(res))
+            var columns: [String] = []
+            columns.reserveCapacity(nCols)
+            for i in 0..<nCols { columns.append(String(cString: PQfname(res, Int32(i)))) }
+            var rows: [[String?]] = []
+            rows.reserveCapacity(nRows)
+            for r in 0..<nRows {
+                var row: [String?] = []
+                row.reserveCapacity(nCols)
+                for col in 0..<nCols {
+                    if PQgetisnull(res, Int32(r), Int32(col)) == 1 {
+                        row.append(nil)
+                    } else {
+                        row.append(String(cString: PQgetvalue(res, Int32(r), Int32(col))))
+                    }
+                }
+                rows.append(row)
+            }
+            return PostgresResult(columns: columns, rows: rows, affectedRows: affected(res))
+        case PGRES_COMMAND_OK, PGRES_EMPTY_QUERY, PGRES_COPY_IN, PGRES_COPY_OUT:
+            return PostgresResult(columns: [], rows: [], affectedRows: affected(res))
+        default:
+            let state = PQresultErrorField(res, Int32(UInt8(ascii: "C"))).map { String(cString: $0) }
+            let primary = PQresultErrorField(res, Int32(UInt8(ascii: "M"))).map { String(cString: $0) }
+            let detail = PQresultErrorField(res, Int32(UInt8(ascii: "D"))).map { String(cString: $0) }
+            var message = primary ?? String(cString: PQresultErrorMessage(res))
+            if let detail { message += " (\(detail))" }
+            if state == nil && !isHealthy { throw .connection(PostgresError.oneLine(message)) }
+            throw .server(sqlState: state, message: PostgresError.oneLine(message))
+        }
+    }
+
+    private func affected(_ res: OpaquePointer) -> Int {
+        Int(String(cString: PQcmdTuples(res))) ?? 0
+    }
+
+    private func drainResults(_ c: OpaquePointer) {
+        while let res = PQgetResult(c) { PQclear(res) }
+    }
+}
+
+/// Calls `body` with a C array of NUL-terminated copies of `strings` (NULL for nil), freed afterwards.
+private func withCStrings<R>(_ strings: [String?], _ body: (UnsafePointer<UnsafePointer<CChar>?>?) -> R) -> R {
+    if strings.isEmpty { return body(nil) }
+    let copies: [UnsafeMutablePointer<CChar>?] = strings.map { $0.map { strdup($0)! } }
+    defer { for p in copies { free(p) } }
+    let constCopies = copies.map { UnsafePointer($0) }
+    return constCopies.withUnsafeBufferPointer { body($0.baseAddress) }
+}

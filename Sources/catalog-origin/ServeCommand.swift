@@ -1,0 +1,78 @@
+import ArgumentParser
+import CatalogOrigin
+import Dispatch
+import Foundation
+import NIOPosix
+
+/// `catalog-origin serve`: the HTTP store and admin API until SIGINT or SIGTERM.
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve", abstract: "Serve the store and admin API over HTTP/1.1.")
+
+    @OptionGroup var database: DatabaseOptions
+
+    @Option(help: "Address to listen on, HOST:PORT.")
+    var listen: String = "127.0.0.1:9000"
+
+    @Option(help: "Redis URL. Accepted for interface compatibility and currently ignored.")
+    var redis: String?
+
+    @Option(help: "PostgreSQL connections in the pool.")
+    var connections: Int = 8
+
+    func validate() throws {
+        _ = try hostAndPort()
+        guard (1...200).contains(connections) else { throw ValidationError("--connections must be between 1 and 200") }
+    }
+
+    private func hostAndPort() throws -> (String, Int) {
+        guard let colon = listen.lastIndex(of: ":"),
+              let port = Int(listen[listen.index(after: colon)...]), (0...65535).contains(port),
+              colon != listen.startIndex
+        else { throw ValidationError("invalid --listen '\(listen)': expected HOST:PORT") }
+        var host = String(listen[..<colon])
+        if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        return (host, port)
+    }
+
+    func run() async throws {
+        let (host, port) = try hostAndPort()
+        let group = MultiThreadedEventLoopGroup.singleton
+        let service = try await OriginService.start(
+            databaseURL: try database.resolvedURL(), host: host, port: port, poolSize: connections, group: group)
+        FileHandle.standardError.write(Data("catalog-origin: listening on http://\(host):\(service.localPort)\n".utf8))
+        await Self.waitForTerminationSignal()
+        FileHandle.standardError.write(Data("catalog-origin: shutting down\n".utf8))
+        try await service.shutdown()
+    }
+
+    /// Suspends until SIGINT or SIGTERM arrives.
+    private static func waitForTerminationSignal() async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let queue = DispatchQueue(label: "catalog-origin.signals")
+            let box = SignalSources(continuation)
+            for sig in [SIGINT, SIGTERM] {
+                signal(sig, SIG_IGN)
+                let source = DispatchSource.makeSignalSource(signal: sig, queue: queue)
+                source.setEventHandler { box.fire() }
+                source.resume()
+                box.keep(source)
+            }
+        }
+    }
+}
+
+/// Keeps signal sources alive and resumes the waiter exactly once (all access on one queue).
+private final class SignalSources: @unchecked Sendable {
+    private var continuation: CheckedContinuation<Void, Never>?
+    private var sources: [any DispatchSourceSignal] = []
+
+    init(_ continuation: CheckedContinuation<Void, Never>) { self.continuation = continuation }
+
+    func keep(_ source: any DispatchSourceSignal) { sources.append(source) }
+
+    func fire() {
+        continuation?.resume()
+        continuation = nil
+    }
+}
