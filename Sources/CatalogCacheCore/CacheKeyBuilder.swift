@@ -21,6 +21,10 @@
 /// bytes from one field into another: two requests share a digest only if they agree on the
 /// route, the normalized path, the canonical query and every vary header (or SHA-256 collides).
 /// Query parameter order is irrelevant because the canonical query sorts by name.
+///
+/// Path parameters are inserted as they appear in the normalized path, which is ASCII with no
+/// spaces, controls or braces (those are percent-encoded), so keys stay printable as long as
+/// the prefix and templates are.
 public struct CacheKeyBuilder: Sendable {
     public let prefix: String
 

@@ -11,12 +11,12 @@ public struct MissCoalescer<Waiter> {
 
     /// Registers a request for `key`. The waiter is stored only when the result is `.follower`.
     public mutating func join(key: String, waiter: Waiter, maxWaiters: Int) -> JoinResult {
-        guard followers[key] != nil else {
+        guard let waitingCount = followers[key]?.count else {
             followers[key] = []
             return .leader
         }
-        guard followers[key]!.count < maxWaiters else { return .overflow }
-        followers[key]!.append(waiter)
+        guard waitingCount < maxWaiters else { return .overflow }
+        followers[key]?.append(waiter)
         return .follower
     }
 

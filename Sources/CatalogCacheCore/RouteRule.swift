@@ -5,6 +5,7 @@
 /// - `name` is non-empty;
 /// - `1 <= ttl`, `0 <= staleWhileRevalidate`, `0 <= staleIfError`, each at most
 ///   `maximumSeconds` (ten years), so millisecond arithmetic never overflows;
+/// - no path placeholder is named `hash`;
 /// - every placeholder of `keyTemplate` is a placeholder of `pattern` or `{hash}`;
 ///   every placeholder of a tag template is a placeholder of `pattern` (`{hash}` is not
 ///   allowed in tags);
@@ -66,6 +67,9 @@ public struct RouteRule: Sendable, Equatable {
             throw RouteError("\(context): stale-if-error must be between 0 and \(RouteRule.maximumSeconds), got \(staleIfError)")
         }
         let pathNames = Set(pattern.placeholderNames)
+        if pathNames.contains(KeyTemplate.hashPlaceholder) {
+            throw RouteError("\(context): path placeholder {hash} would be ambiguous with the request digest")
+        }
         for placeholder in keyTemplate.placeholderNames
         where placeholder != KeyTemplate.hashPlaceholder && !pathNames.contains(placeholder) {
             throw RouteError("\(context): key template \"\(keyTemplate)\" uses {\(placeholder)}, which is neither a path placeholder of \"\(pattern)\" nor {hash}")

@@ -16,7 +16,7 @@ public struct SHA256: Sendable {
     public static let digestByteCount = 32
     private static let blockByteCount = 64
 
-    private var state: (UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32) = (
+    private var state: State = (
         0x6a09_e667, 0xbb67_ae85, 0x3c6e_f372, 0xa54f_f53a,
         0x510e_527f, 0x9b05_688c, 0x1f83_d9ab, 0x5be0_cd19
     )
@@ -68,12 +68,14 @@ public struct SHA256: Sendable {
             buffer.append(contentsOf: input[0..<take])
             offset = take
             guard buffer.count == SHA256.blockByteCount else { return }
-            let block = buffer
-            block.withUnsafeBytes { compress(block: $0) }
+            buffer.withUnsafeBytes { SHA256.compress(state: &state, block: $0) }
             buffer.removeAll(keepingCapacity: true)
         }
         while input.count - offset >= SHA256.blockByteCount {
-            compress(block: UnsafeRawBufferPointer(rebasing: input[offset..<(offset + SHA256.blockByteCount)]))
+            SHA256.compress(
+                state: &state,
+                block: UnsafeRawBufferPointer(rebasing: input[offset..<(offset + SHA256.blockByteCount)])
+            )
             offset += SHA256.blockByteCount
         }
         if offset < input.count {
@@ -109,7 +111,10 @@ public struct SHA256: Sendable {
         return digest
     }
 
-    private mutating func compress(block: UnsafeRawBufferPointer) {
+    private typealias State = (UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32)
+
+    /// Processes one 64-byte block (FIPS 180-4 §6.2.2).
+    private static func compress(state: inout State, block: UnsafeRawBufferPointer) {
         var schedule = (
             UInt32(0), UInt32(0), UInt32(0), UInt32(0), UInt32(0), UInt32(0), UInt32(0), UInt32(0),
             UInt32(0), UInt32(0), UInt32(0), UInt32(0), UInt32(0), UInt32(0), UInt32(0), UInt32(0),

@@ -123,6 +123,7 @@ import CatalogCacheCore
             { try RouteRule(name: "r", path: "/a", key: "a", ttl: 1, cacheableStatuses: [200, 99]) },
             { try RouteRule(name: "r", path: "/a", key: "a", ttl: 1, cacheControl: "public\r\nX: y") },
             { try RouteRule(name: "r", path: "a", key: "a", ttl: 1) },
+            { try RouteRule(name: "r", path: "/a/{hash}", key: "a:{hash}", ttl: 1) },
         ]
         for (index, make) in invalid.enumerated() {
             #expect(throws: RouteError.self, "case \(index)") { try make() }
@@ -173,5 +174,20 @@ import CatalogCacheCore
     @Test func matchTags() throws {
         let rule = try RouteRule(name: "p", path: "/store/products/{id}", key: "p:{id}", ttl: 1, tags: ["product:{id}"])
         #expect(RouteTable([rule]).match(path: "/store/products/x")?.tags == ["product:x"])
+    }
+}
+
+@Suite struct RequestTargetTests {
+    @Test(arguments: [
+        ("/store/products", "/store/products", nil),
+        ("/store/products?", "/store/products", ""),
+        ("/store/products?a=1&b=2", "/store/products", "a=1&b=2"),
+        ("/p?a=?b", "/p", "a=?b"),
+        ("?x", "", "x"),
+    ] as [(String, String, String?)])
+    func splits(target: String, path: String, query: String?) {
+        let parts = RequestTarget.split(target)
+        #expect(parts.path == path)
+        #expect(parts.query.map(String.init) == query)
     }
 }
