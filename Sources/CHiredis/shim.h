@@ -1,6 +1,6 @@
 #ifndef CATALOG_CHIREDIS_SHIM_H
 #define CATALOG_CHIREDIS_SHIM_H
 /* Only the reply reader and the command formatter are used: NIO owns the socket. */
-#include <hiredis.h>
-#include <read.h>
+#include <hiredis/hiredis.h>
+#include <hiredis/read.h>
 #endif

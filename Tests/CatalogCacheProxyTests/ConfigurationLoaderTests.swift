@@ -56,7 +56,7 @@ import Testing
         ("invalidation:\n  channel: \"bad channel\"\n", 2, "invalidation.channel", "identifier"),
         ("invalidation:\n  tables:\n    product: {}\n", 3, "invalidation.tables.product", "at least one tag"),
         ("listen: 127.0.0.1:1\n", 1, "routes", "is required"),
-        ("routes:\n  - name: a\n    path: /x/{id}\n    key: \"k:{nope}\"\n    ttl: 5\n", 2, "routes[0]", ""),
+        ("routes:\n  - name: a\n    path: /x/{id}\n    key: \"k:{nope}\"\n    ttl: 5\n", 2, "routes[0]", "neither a path placeholder"),
         ("routes:\n  - name: a\n    path: /x\n    key: k\n    ttl: 5\n  - name: a\n    path: /y\n    key: k2\n    ttl: 5\n", 6, "routes[1].name", "used by another route"),
         ("routes:\n  - name: a\n    path: /x\n    key: k\n    ttl: 5\n    vary: [\"bad header\"]\n", 2, "routes[0].vary", "not a header name"),
         ("routes: [\n", nil, "", "not valid YAML"),

@@ -44,7 +44,7 @@ func parseResponses(_ bytes: [UInt8], headOnly: Set<Int> = []) -> [RawResponse] 
 
 final class HandlerFixture {
     let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-    let clock = ManualClock(nowMilliseconds: 1_700_000_000_000)
+    let clock = ManualClock(milliseconds: 1_700_000_000_000)
     let store: MemoryCacheStore
     let engine: CacheEngine
     let channel: EmbeddedChannel
@@ -199,7 +199,8 @@ final class HandlerFixture {
         let rs = parseResponses(try f.written())
         #expect(rs.first?.status == 413)
         #expect(rs.first?.header("Content-Type") == "application/json; charset=utf-8")
-        #expect(String(decoding: rs.first?.body ?? [], as: UTF8.self).contains("\"error\":\"body_too_large\""))
+        let text = String(decoding: rs.first?.body ?? [], as: UTF8.self)
+        #expect(text.contains("\"error\":\"body_too_large\""))
         #expect(!f.channel.isActive)
     }
 
@@ -237,7 +238,8 @@ final class HandlerFixture {
         let rs = parseResponses(try f.written())
         #expect(rs.count == 1)
         #expect(rs.first?.status == 400)
-        #expect(String(decoding: rs.first?.body ?? [], as: UTF8.self).hasPrefix("{\"error\":\"bad_request\""))
+        let text = String(decoding: rs.first?.body ?? [], as: UTF8.self)
+        #expect(text.hasPrefix("{\"error\":\"bad_request\""))
         #expect(!f.channel.isActive)
     }
 
@@ -254,7 +256,8 @@ final class HandlerFixture {
         let f = try HandlerFixture()
         let rs = try parseResponsesAfter(f, "GET /store/hero-banners%2F..%2F..%2Fadmin HTTP/1.1\r\nHost: s\r\n\r\n")
         #expect(rs.first?.status == 400)
-        #expect(String(decoding: rs.first?.body ?? [], as: UTF8.self).contains("bad_path"))
+        let text = String(decoding: rs.first?.body ?? [], as: UTF8.self)
+        #expect(text.contains("bad_path"))
         #expect(f.engine.metrics.requestCount(route: "-", outcome: .bypass) == 1)
     }
 }

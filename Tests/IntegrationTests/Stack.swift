@@ -45,7 +45,7 @@ final class Stack: Sendable {
         let admin = try PostgresConnection(url: adminURL)
         _ = try admin.execute("CREATE DATABASE \(name)")
         admin.close()
-        let url = adminURL.replacingOccurrences(of: "/postgres", with: "/\(name)")
+        let url = String(adminURL[..<adminURL.lastIndex(of: "/")!]) + "/\(name)"
         let conn = try PostgresConnection(url: url)
         _ = try Migrator.migrate(conn)
         _ = try CatalogSeeder(products: products).run(conn)

@@ -37,6 +37,12 @@ public struct InvalidatedTable: Sendable, Equatable {
     /// Column whose value the trigger sends as `id`; `{id}` in the mapping's templates is replaced by it.
     public var idColumn: String
     public var mapping: TableMapping
+
+    public init(name: String, idColumn: String = "id", mapping: TableMapping) {
+        self.name = name
+        self.idColumn = idColumn
+        self.mapping = mapping
+    }
 }
 
 /// The effective configuration of a proxy instance: the file, then environment, then flags.

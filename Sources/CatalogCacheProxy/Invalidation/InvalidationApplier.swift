@@ -1,5 +1,6 @@
 import CatalogCacheCore
 import CatalogPostgres
+import Foundation
 import Logging
 import NIOCore
 
@@ -98,7 +99,7 @@ public final class InvalidationApplier: Sendable {
                     logger.error("invalidation feed: could not drop tags \(tags) keys \(keys) from the store: \(error)")
                     return
                 }
-                usleep(UInt32(20_000 * attempt))
+                Thread.sleep(forTimeInterval: 0.02 * Double(attempt))
             }
         }
     }

@@ -130,7 +130,7 @@ public final class CacheEngine: Sendable {
         }
     }
 
-    private func makeEntry(from response: UpstreamResponse, route: CompiledRoute, key: String, tags: [String], ticket: FillTicket?, on loop: EventLoop) -> EventLoopFuture<FillResult> {
+    private func makeEntry(from response: UpstreamResponse, route: CompiledRoute, key: String, tags: [String], ticket: StoreTicket?, on loop: EventLoop) -> EventLoopFuture<FillResult> {
         let headers = response.head.headers
         let storable = ResponseStorability.isStorable(status: Int(response.head.status.code), headerValue: { headers.first(name: $0) }, rule: route.rule)
         guard storable, response.body.readableBytes <= configuration.maxCachedObjectBytes else {
@@ -165,6 +165,7 @@ public final class CacheEngine: Sendable {
             tags: tags,
             extraHeaders: extra
         )
+        let savedBytes = identity.count - stored.count
         let body = ByteBuffer(bytes: stored)
         let result = FillResult.entry(meta, body: body)
         guard let ticket else { return loop.makeSucceededFuture(result) }
@@ -176,7 +177,7 @@ public final class CacheEngine: Sendable {
                 if didStore {
                     self.metrics.entriesStored.increment()
                     self.metrics.bytesStored.increment(by: value.readableBytes)
-                    self.metrics.bytesSavedByCompression.increment(by: identity.count - stored.count)
+                    self.metrics.bytesSavedByCompression.increment(by: savedBytes)
                 } else {
                     self.metrics.storeRefusedStale.increment()
                 }

@@ -40,7 +40,7 @@ public final class FillCoordinator: Sendable {
     /// Joins the current flight for `key`, or becomes its leader.
     public func join(key: String, tags: [String], on loop: EventLoop) -> Role {
         let promise = loop.makePromise(of: FillResult.self)
-        let (result, flightKey): (MissCoalescerJoin, String) = state.withLockedValue { s in
+        let (result, flightKey): (JoinResult, String) = state.withLockedValue { s in
             let id: UInt64
             if let existing = s.currentFlight[key] {
                 id = existing
@@ -52,7 +52,7 @@ public final class FillCoordinator: Sendable {
             let flightKey = "\(id)\u{0}\(key)"
             let joined = s.coalescer.join(key: flightKey, waiter: promise, maxWaiters: maxWaiters)
             if case .leader = joined { s.flightTags[flightKey] = tags }
-            return (MissCoalescerJoin(joined), flightKey)
+            return (joined, flightKey)
         }
         switch result {
         case .leader:
@@ -100,14 +100,3 @@ public final class FillCoordinator: Sendable {
 /// The leader's own promise is never awaited; it is failed with this to release it.
 struct CancelledFill: Error {}
 
-/// A copy of the core's join result without the generic payload, so it can leave the lock.
-enum MissCoalescerJoin {
-    case leader, follower, overflow
-    init<W>(_ result: MissCoalescer<W>.JoinResult) {
-        switch result {
-        case .leader: self = .leader
-        case .follower: self = .follower
-        case .overflow: self = .overflow
-        }
-    }
-}

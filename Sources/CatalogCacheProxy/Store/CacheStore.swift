@@ -2,7 +2,7 @@ import NIOCore
 
 /// Generations of an entry's tags read when a fill starts; a store is refused when any of
 /// them moved since (an invalidation happened while the upstream was answering).
-public struct FillTicket: Sendable, Equatable {
+public struct StoreTicket: Sendable, Equatable {
     public var generations: [String]
     public init(generations: [String]) { self.generations = generations }
 }
@@ -19,10 +19,10 @@ public protocol CacheStore: Sendable {
     /// The encoded entry under `key`, or nil.
     func get(_ key: String, on loop: EventLoop) -> EventLoopFuture<ByteBuffer?>
     /// Reads the current generations of `tags` before an upstream fetch.
-    func ticket(tags: [String], on loop: EventLoop) -> EventLoopFuture<FillTicket>
+    func ticket(tags: [String], on loop: EventLoop) -> EventLoopFuture<StoreTicket>
     /// Stores `value` under `key` for `ttlMilliseconds`, indexed under `tags`, if `ticket`
     /// is still current. Answers whether it stored.
-    func store(_ key: String, value: ByteBuffer, ttlMilliseconds: Int64, tags: [String], ticket: FillTicket, on loop: EventLoop) -> EventLoopFuture<Bool>
+    func store(_ key: String, value: ByteBuffer, ttlMilliseconds: Int64, tags: [String], ticket: StoreTicket, on loop: EventLoop) -> EventLoopFuture<Bool>
     /// Drops `keys` and every entry of `tags`, and advances those tags' generations.
     /// Answers how many entries were removed.
     func invalidate(keys: [String], tags: [String], on loop: EventLoop) -> EventLoopFuture<Int>

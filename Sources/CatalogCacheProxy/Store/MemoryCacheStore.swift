@@ -22,11 +22,11 @@ public final class MemoryCacheStore: CacheStore {
         return loop.makeSucceededFuture(state.withLock { $0.get(key, now: now) })
     }
 
-    public func ticket(tags: [String], on loop: EventLoop) -> EventLoopFuture<FillTicket> {
-        loop.makeSucceededFuture(state.withLock { s in FillTicket(generations: tags.map { String(s.generations[$0, default: 0]) }) })
+    public func ticket(tags: [String], on loop: EventLoop) -> EventLoopFuture<StoreTicket> {
+        loop.makeSucceededFuture(state.withLock { s in StoreTicket(generations: tags.map { String(s.generations[$0, default: 0]) }) })
     }
 
-    public func store(_ key: String, value: ByteBuffer, ttlMilliseconds: Int64, tags: [String], ticket: FillTicket, on loop: EventLoop) -> EventLoopFuture<Bool> {
+    public func store(_ key: String, value: ByteBuffer, ttlMilliseconds: Int64, tags: [String], ticket: StoreTicket, on loop: EventLoop) -> EventLoopFuture<Bool> {
         let now = clock.nowMilliseconds()
         let stored = state.withLock { s -> Bool in
             let current = tags.map { String(s.generations[$0, default: 0]) }

@@ -63,17 +63,17 @@ public final class RedisCacheStore: CacheStore {
         client.get(key, on: loop)
     }
 
-    public func ticket(tags: [String], on loop: EventLoop) -> EventLoopFuture<FillTicket> {
-        guard !tags.isEmpty else { return loop.makeSucceededFuture(FillTicket(generations: [])) }
+    public func ticket(tags: [String], on loop: EventLoop) -> EventLoopFuture<StoreTicket> {
+        guard !tags.isEmpty else { return loop.makeSucceededFuture(StoreTicket(generations: [])) }
         var command = RedisCommand("MGET")
         for tag in tags { command.append(generationKey(tag)) }
         return client.send(command, on: loop).flatMapThrowing { reply in
             guard let values = reply.array, values.count == tags.count else { throw RedisError.server("unexpected MGET reply") }
-            return FillTicket(generations: values.map { $0.string ?? "0" })
+            return StoreTicket(generations: values.map { $0.string ?? "0" })
         }
     }
 
-    public func store(_ key: String, value: ByteBuffer, ttlMilliseconds: Int64, tags: [String], ticket: FillTicket, on loop: EventLoop) -> EventLoopFuture<Bool> {
+    public func store(_ key: String, value: ByteBuffer, ttlMilliseconds: Int64, tags: [String], ticket: StoreTicket, on loop: EventLoop) -> EventLoopFuture<Bool> {
         precondition(ticket.generations.count == tags.count, "ticket for other tags")
         var args = [value, ByteBuffer(string: String(ttlMilliseconds))]
         for generation in ticket.generations { args.append(ByteBuffer(string: generation)) }
