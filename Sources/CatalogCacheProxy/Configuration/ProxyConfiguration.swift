@@ -78,6 +78,10 @@ public struct ProxyConfiguration: Sendable {
 
     public var routes: [RouteRule] = []
 
+    /// Tests only (not read from the file): delay applying each notification by this much,
+    /// to force a slow feed and prove read-your-writes does not depend on its speed.
+    public var feedApplyDelayMillisecondsForTesting = 0
+
     public init() {}
 
     /// The table-to-tags map the invalidation feed resolves notifications with.

@@ -1,4 +1,5 @@
 import CatalogPostgres
+import Foundation
 import Logging
 import NIOCore
 
@@ -9,6 +10,7 @@ public final class InvalidationFeed: Sendable {
 
     public init(configuration: ProxyConfiguration, databaseURL: String, applier: InvalidationApplier, status: InvalidationFeedStatus, metrics: ProxyMetrics, logger: Logger) {
         self.applier = applier
+        let delay = Double(configuration.feedApplyDelayMillisecondsForTesting) / 1000
         self.listener = InvalidationListener(
             url: databaseURL, channel: configuration.notifyChannel, logger: logger,
             connected: {
@@ -21,7 +23,10 @@ public final class InvalidationFeed: Sendable {
                 status.set("reconnecting")
                 metrics.feedConnected.set(0)
             },
-            deliver: { notification in applier.apply(payload: notification.payload) }
+            deliver: { notification in
+                if delay > 0 { Thread.sleep(forTimeInterval: delay) }
+                applier.apply(payload: notification.payload)
+            }
         )
     }
 
