@@ -121,9 +121,9 @@ public struct RequestStateMachine: Sendable {
     /// The fill produced a response. `shareable` is false when it must not be served to
     /// other requests (not storable: personalised, an error status, too large).
     public mutating func fillFinished(shareable: Bool) -> Action {
-        guard case .filling(_, let role, _) = state else { preconditionFailure("fillFinished in \(state)") }
+        guard case .filling(let key, let role, let fallback) = state else { preconditionFailure("fillFinished in \(state)") }
         if role == .follower && !shareable {
-            state = .filling(key: "", role: .leader, staleFallback: false)
+            state = .filling(key: key, role: .leader, staleFallback: fallback)
             return .fetchAlone
         }
         let outcome: CacheOutcome = role == .leader ? .miss : .coalesced

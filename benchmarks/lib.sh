@@ -1,0 +1,75 @@
+# Shared by the benchmark scripts: a release build, throwaway PostgreSQL and Redis, the
+# reference origin seeded with $PRODUCTS products, and catalog-cache in front of it.
+# Servers are pinned to CPU $SERVER_CPU, the load generator to CPU $LOAD_CPU.
+set -uo pipefail
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$ROOT"
+[ -x /opt/swift/usr/bin/swift ] && export PATH=/opt/swift/usr/bin:$PATH
+PRODUCTS=${PRODUCTS:-80000}
+DURATION=${DURATION:-10s}
+CONNECTIONS=${CONNECTIONS:-64}
+LOAD_CPU=${LOAD_CPU:-0}
+SERVER_CPU=${SERVER_CPU:-1}
+ORIGIN_PORT=${ORIGIN_PORT:-19000}
+PROXY_PORT=${PROXY_PORT:-18090}
+ADMIN_PORT=${ADMIN_PORT:-18091}
+
+bench_setup() {
+  scripts/bootstrap wrk || exit 1
+  echo "bench: release build..." >&2
+  swift build -c release >/dev/null 2>&1 || { swift build -c release 2>&1 | tail -20; exit 1; }
+  BIN=$(swift build -c release --show-bin-path)
+  BENCH_DIR=$(mktemp -d /tmp/catalog-cache-bench.XXXXXX)
+  PIDS=()
+  trap bench_teardown EXIT
+  trap 'exit 130' INT TERM
+  scripts/services start "$BENCH_DIR" || exit 1
+  # shellcheck disable=SC1091
+  source "$BENCH_DIR/env"
+  DATABASE_URL=$CATALOG_TEST_DATABASE_URL
+  REDIS_URL=$CATALOG_TEST_REDIS_URL
+  # The database and Redis serve from the server core too.
+  taskset -pc "$SERVER_CPU" "$(cat "$BENCH_DIR/postgres.pid")" >/dev/null
+  taskset -pc "$SERVER_CPU" "$(cat "$BENCH_DIR/redis.pid")" >/dev/null
+  "$BIN/catalog-origin" migrate --database-url "$DATABASE_URL" >/dev/null || exit 1
+  local t0=$(date +%s%N)
+  "$BIN/catalog-origin" seed --database-url "$DATABASE_URL" --products "$PRODUCTS" 2>"$BENCH_DIR/seed.log" >/dev/null || { cat "$BENCH_DIR/seed.log"; exit 1; }
+  SEED_MS=$(( ($(date +%s%N) - t0) / 1000000 ))
+  echo "bench: seeded $PRODUCTS products in $SEED_MS ms" >&2
+  "$BIN/catalog-cache" install-triggers --database-url "$DATABASE_URL" >/dev/null || exit 1
+  taskset -c "$SERVER_CPU" "$BIN/catalog-origin" serve --database-url "$DATABASE_URL" --listen "127.0.0.1:$ORIGIN_PORT" >"$BENCH_DIR/origin.log" 2>&1 &
+  PIDS+=($!)
+  wait_http "http://127.0.0.1:$ORIGIN_PORT/store/regions"
+}
+
+# start_proxy [extra flags...]: catalog-cache on $PROXY_PORT with Redis and the feed.
+start_proxy() {
+  taskset -c "$SERVER_CPU" "$BIN/catalog-cache" serve --listen "127.0.0.1:$PROXY_PORT" --admin-listen "127.0.0.1:$ADMIN_PORT" \
+    --upstream "http://127.0.0.1:$ORIGIN_PORT" --redis "$REDIS_URL" --database-url "$DATABASE_URL" "$@" >"$BENCH_DIR/proxy.log" 2>&1 &
+  PIDS+=($!)
+  wait_http "http://127.0.0.1:$ADMIN_PORT/healthz"
+}
+
+wait_http() {
+  for _ in $(seq 1 200); do curl -fs -o /dev/null "$1" && return 0; sleep 0.05; done
+  echo "bench: $1 did not answer" >&2; exit 1
+}
+
+bench_teardown() {
+  trap - EXIT INT TERM
+  for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null; done
+  for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null; done
+  scripts/services stop "$BENCH_DIR"
+}
+
+# run_wrk NAME URL [header]: prints "NAME req/s p50 p99 p99.9" (latencies in ms).
+run_wrk() {
+  local name=$1 url=$2 header=${3:-}
+  local args=(-t1 -c"$CONNECTIONS" -d"$DURATION" -s "$ROOT/benchmarks/report.lua")
+  [ -n "$header" ] && args+=(-H "$header")
+  taskset -c "$LOAD_CPU" wrk "${args[@]}" "$url" 2>&1 | awk -v n="$name" '/^REPORT/ { print n, $2, $3, $4, $5, $6 }'
+}
+
+machine_line() {
+  echo "$(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(free -g | awk '/Mem:/ {print $2}') GiB, $(uname -r)"
+}
