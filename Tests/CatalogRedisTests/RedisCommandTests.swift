@@ -130,7 +130,9 @@ struct RedisCommandTests {
     @Test func selectedDatabaseIsIsolated() async throws {
         let base = try RedisTestEnvironment.configuration()
         let url = "redis://\(base.host):\(base.port)/3"
-        let db3 = RedisClient(configuration: try RedisConfiguration.parse(url: url), group: group)
+        var db3Configuration = try RedisConfiguration.parse(url: url)
+        db3Configuration.commandTimeout = base.commandTimeout
+        let db3 = RedisClient(configuration: db3Configuration, group: group)
         let db0 = RedisClient(configuration: base, group: group)
         let loop = group.any()
         let key = RedisTestEnvironment.uniqueKey()

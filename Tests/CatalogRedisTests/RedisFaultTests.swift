@@ -9,7 +9,7 @@ import Testing
 
     @Test func connectToClosedPortFailsFast() async throws {
         let port = try await freePort()
-        let client = RedisClient(configuration: RedisConfiguration(port: port), group: group)
+        let client = RedisClient(configuration: RedisConfiguration.generous(port: port), group: group)
         let loop = group.any()
         let first = await failure(of: client.get("k", on: loop))
         guard case .connectFailed? = first as? RedisError else {
@@ -29,11 +29,11 @@ import Testing
         let server = try await OwnRedisServer.start(["--requirepass", "s3cret"])
         defer { server.stop() }
         let loop = group.any()
-        let good = RedisClient(configuration: try .parse(url: "redis://:s3cret@127.0.0.1:\(server.port)/3"), group: group)
+        let good = RedisClient(configuration: try RedisConfiguration.parse(url: "redis://:s3cret@127.0.0.1:\(server.port)/3").generous(), group: group)
         try await good.set("k", value: ByteBuffer(string: "v"), pxMilliseconds: 60_000, on: loop).get()
         #expect(try await good.send(RedisCommand("CLIENT", "INFO"), on: loop).get().string?.contains(" db=3 ") == true)
 
-        let bad = RedisClient(configuration: try .parse(url: "redis://:wrong@127.0.0.1:\(server.port)"), group: group)
+        let bad = RedisClient(configuration: try RedisConfiguration.parse(url: "redis://:wrong@127.0.0.1:\(server.port)").generous(), group: group)
         guard case .connectFailed(let reason)? = await failure(of: bad.ping(on: loop)) as? RedisError else {
             Issue.record("expected connectFailed for a wrong password")
             return
@@ -47,10 +47,10 @@ import Testing
         let server = try await OwnRedisServer.start()
         defer { server.stop() }
         let loop = group.any()
-        let client = RedisClient(configuration: RedisConfiguration(port: server.port), group: group)
+        let client = RedisClient(configuration: RedisConfiguration.generous(port: server.port), group: group)
         try await client.set("k", value: ByteBuffer(string: "before"), pxMilliseconds: 60_000, on: loop).get()
 
-        let admin = try await RedisConnection.connect(configuration: RedisConfiguration(port: server.port), on: loop).get()
+        let admin = try await RedisConnection.connect(configuration: RedisConfiguration.generous(port: server.port), on: loop).get()
         let killed = try await admin.send(RedisCommand("CLIENT", "KILL", "TYPE", "normal")).get()
         #expect((killed.integer ?? 0) >= 1)
 
@@ -112,7 +112,7 @@ import Testing
             }
             .bind(host: "127.0.0.1", port: 0).get()
         let port = server.localAddress!.port!
-        let connection = try await RedisConnection.connect(configuration: RedisConfiguration(port: port), on: loop).get()
+        let connection = try await RedisConnection.connect(configuration: RedisConfiguration.generous(port: port), on: loop).get()
         let futures = try await loop.submit { (0..<3).map { _ in connection.send(.ping) } }.get()
         for future in futures {
             guard case .protocolError(let reason)? = await failure(of: future) as? RedisError else {

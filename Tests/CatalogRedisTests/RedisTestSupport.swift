@@ -18,7 +18,11 @@ enum RedisTestEnvironment {
             Issue.record("CATALOG_REQUIRE_SERVICES=1 but CATALOG_TEST_REDIS_URL is not set; run scripts/services start DIR and source DIR/env")
             throw MissingService()
         }
-        return try RedisConfiguration.parse(url: url)
+        // Generous timeouts: the machine is shared, and tests must not depend on speed.
+        var configuration = try RedisConfiguration.parse(url: url)
+        configuration.commandTimeout = .seconds(30)
+        configuration.connectTimeout = .seconds(10)
+        return configuration
     }
 
     /// A key no other test (or test run) uses.
@@ -57,7 +61,7 @@ final class OwnRedisServer: Sendable {
         // Wait until it accepts connections (bounded number of attempts, no timing assertion).
         for _ in 0..<200 {
             if let connection = try? await RedisConnection.connect(
-                configuration: RedisConfiguration(port: port), on: RedisTestEnvironment.group.any()
+                configuration: .generous(port: port), on: RedisTestEnvironment.group.any()
             ).get() {
                 _ = try? await connection.send(.ping).get()
                 try? await connection.close().get()
@@ -101,5 +105,20 @@ func failure<T: Sendable>(of future: EventLoopFuture<T>) async -> Error? {
         return nil
     } catch {
         return error
+    }
+}
+
+extension RedisConfiguration {
+    /// A configuration for a private server with timeouts no test should ever hit by accident.
+    static func generous(port: Int) -> RedisConfiguration {
+        RedisConfiguration(port: port, connectTimeout: .seconds(10), commandTimeout: .seconds(30))
+    }
+
+    /// The same configuration with generous timeouts.
+    func generous() -> RedisConfiguration {
+        var copy = self
+        copy.connectTimeout = .seconds(10)
+        copy.commandTimeout = .seconds(30)
+        return copy
     }
 }
