@@ -80,6 +80,7 @@ final class Stack: Sendable {
         c.redisURL = redis ? redisURL : nil
         c.databaseURL = feed ? databaseURL : nil
         c.keyPrefix = keyPrefix
+        c.redisTimeoutMilliseconds = 5000  // a loaded CI machine must not turn hits into fail-open misses
         c.upstreamReadTimeoutMilliseconds = 5000
         c.upstreamTotalTimeoutMilliseconds = 10000
         return c
