@@ -21,6 +21,15 @@ struct ConfigOptions: ParsableArguments {
     var config: String = "config/catalog-cache.yaml"
 }
 
+/// The effective configuration (file, environment, flags), or a one-line error and exit 1.
+func resolveOrFail(_ options: ConfigOptions, _ flags: ConfigurationOverrides) -> ProxyConfiguration {
+    do {
+        return try ConfigurationOverrides.resolve(path: options.config, environment: ProcessInfo.processInfo.environment, flags: flags)
+    } catch {
+        fail("\(error)")
+    }
+}
+
 /// Prints a one-line error and exits 1 (bad flags, URLs or configuration).
 func fail(_ message: String) -> Never {
     FileHandle.standardError.write(Data("catalog-cache: \(message)\n".utf8))
@@ -38,13 +47,7 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .customLong("database-url"), help: "PostgreSQL URL for the invalidation feed (env DATABASE_URL).") var databaseURL: String?
 
     func run() async throws {
-        let flags = ConfigurationOverrides(listen: listen, adminListen: adminListen, upstream: upstream, redis: redis, databaseURL: databaseURL)
-        let configuration: ProxyConfiguration
-        do {
-            configuration = try ConfigurationOverrides.resolve(path: options.config, environment: ProcessInfo.processInfo.environment, flags: flags)
-        } catch {
-            fail("\(error)")
-        }
+        let configuration = resolveOrFail(options, ConfigurationOverrides(listen: listen, adminListen: adminListen, upstream: upstream, redis: redis, databaseURL: databaseURL))
         var logger = Logger(label: "catalog-cache")
         logger.logLevel = .info
         let group = MultiThreadedEventLoopGroup(numberOfThreads: System.coreCount)
@@ -67,13 +70,9 @@ struct CheckConfig: ParsableCommand {
     @OptionGroup var options: ConfigOptions
 
     func run() throws {
-        do {
-            let configuration = try ConfigurationOverrides.resolve(path: options.config, environment: ProcessInfo.processInfo.environment, flags: ConfigurationOverrides())
-            print("\(options.config): OK")
-            print(EffectiveConfigurationReport.render(configuration))
-        } catch {
-            fail("\(error)")
-        }
+        let configuration = resolveOrFail(options, ConfigurationOverrides())
+        print("\(options.config): OK")
+        print(EffectiveConfigurationReport.render(configuration))
     }
 }
 
@@ -121,13 +120,7 @@ struct InstallTriggers: ParsableCommand {
     @Flag(help: "Print the SQL instead of running it.") var print = false
 
     func run() throws {
-        let env = ProcessInfo.processInfo.environment
-        let configuration: ProxyConfiguration
-        do {
-            configuration = try ConfigurationOverrides.resolve(path: options.config, environment: env, flags: ConfigurationOverrides(databaseURL: databaseURL))
-        } catch {
-            fail("\(error)")
-        }
+        let configuration = resolveOrFail(options, ConfigurationOverrides(databaseURL: databaseURL))
         if print {
             Swift.print(TriggerSQL.script(tables: configuration.tables, channel: configuration.notifyChannel), terminator: "")
             return
@@ -160,13 +153,7 @@ struct Purge: ParsableCommand {
     }
 
     func run() throws {
-        let env = ProcessInfo.processInfo.environment
-        let configuration: ProxyConfiguration
-        do {
-            configuration = try ConfigurationOverrides.resolve(path: options.config, environment: env, flags: ConfigurationOverrides(databaseURL: databaseURL))
-        } catch {
-            fail("\(error)")
-        }
+        let configuration = resolveOrFail(options, ConfigurationOverrides(databaseURL: databaseURL))
         guard let url = configuration.databaseURL else { fail("--database-url (or DATABASE_URL) is required") }
         do {
             let connection = try PostgresConnection(url: url)

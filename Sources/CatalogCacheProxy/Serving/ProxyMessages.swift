@@ -1,4 +1,5 @@
 import CatalogCacheCore
+import CatalogHTTP
 import NIOCore
 import NIOHTTP1
 
@@ -49,7 +50,7 @@ public struct ProxyResponse: Sendable {
     /// An error produced by the proxy itself: `{"error": code, "message": message}`.
     public static func error(_ status: HTTPResponseStatus, code: String, message: String, outcome: CacheOutcome = .bypass, version: HTTPVersion = .http1_1, close: Bool = false) -> ProxyResponse {
         var body = ByteBuffer()
-        body.writeString("{\"error\":\"\(code)\",\"message\":\"\(jsonEscaped(message))\"}")
+        body.writeString("{\"error\":\(HTTPServerJSON.quote(code)),\"message\":\(HTTPServerJSON.quote(message))}")
         var headers = HTTPHeaders()
         headers.add(name: "Content-Type", value: "application/json; charset=utf-8")
         headers.add(name: "Content-Length", value: String(body.readableBytes))
@@ -57,27 +58,4 @@ public struct ProxyResponse: Sendable {
         if close { headers.add(name: "Connection", value: "close") }
         return ProxyResponse(head: HTTPResponseHead(version: version, status: status, headers: headers), body: body, outcome: outcome, closeConnection: close)
     }
-}
-
-/// Escapes a string for a JSON string literal.
-func jsonEscaped(_ text: String) -> String {
-    var out = ""
-    out.reserveCapacity(text.utf8.count)
-    for scalar in text.unicodeScalars {
-        switch scalar {
-        case "\"": out += "\\\""
-        case "\\": out += "\\\\"
-        case "\n": out += "\\n"
-        case "\r": out += "\\r"
-        case "\t": out += "\\t"
-        default:
-            if scalar.value < 0x20 {
-                let hex = String(scalar.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            } else {
-                out.unicodeScalars.append(scalar)
-            }
-        }
-    }
-    return out
 }
