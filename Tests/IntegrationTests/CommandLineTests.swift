@@ -1,0 +1,90 @@
+import CatalogCacheProxy
+import Foundation
+import Testing
+
+/// The `catalog-cache` executable as an operator runs it.
+@Suite(.enabled(if: TestServices.enabled), .serialized)
+struct CommandLineTests {
+    static let binary = TestServices.packageRoot.appendingPathComponent(".build/debug/catalog-cache").path
+
+    struct Run {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+    }
+
+    func run(_ arguments: [String], environment: [String: String] = [:]) throws -> Run {
+        try #require(FileManager.default.isExecutableFile(atPath: Self.binary), "build first: \(Self.binary)")
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Self.binary)
+        process.arguments = arguments
+        process.currentDirectoryURL = TestServices.packageRoot
+        var env = ProcessInfo.processInfo.environment
+        for name in ["UPSTREAM_URL", "CACHE_REDIS_URL", "DATABASE_URL"] { env[name] = nil }
+        env.merge(environment) { $1 }
+        process.environment = env
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let stdout = out.fileHandleForReading.readDataToEndOfFile()
+        let stderr = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Run(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self), stderr: String(decoding: stderr, as: UTF8.self))
+    }
+
+    @Test func checkConfigPrintsTheEffectiveRoutes() throws {
+        let r = try run(["check-config"])
+        #expect(r.status == 0)
+        #expect(r.stdout.contains("config/catalog-cache.yaml: OK"))
+        #expect(r.stdout.contains("hero_banners: GET/HEAD /store/hero-banners -> key catalog:hero_banners:active  ttl 300s swr 600s"))
+        #expect(r.stdout.contains("in-process"))
+    }
+
+    @Test func badInputStopsWithOneLineNamingTheProblem() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("cc-cli-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let bad = dir.appendingPathComponent("bad.yaml").path
+        try "routes:\n  - name: a\n    path: /x\n    key: k\n    ttl: soon\n".write(toFile: bad, atomically: true, encoding: .utf8)
+
+        let cases: [([String], [String: String], String)] = [
+            (["check-config", "--config", bad], [:], "\(bad):5: routes[0].ttl: must be an integer"),
+            (["check-config", "--config", dir.appendingPathComponent("missing.yaml").path], [:], "cannot read the file"),
+            (["serve", "--upstream", "https://origin.test"], [:], "--upstream: "),
+            (["serve", "--listen", "nowhere"], [:], "--listen: must be HOST:PORT"),
+            (["serve", "--redis", "http://x"], [:], "--redis: must start with redis://"),
+            (["serve"], ["DATABASE_URL": "mysql://x"], "DATABASE_URL: must start with postgres://"),
+        ]
+        for (arguments, environment, expected) in cases {
+            let r = try run(arguments, environment: environment)
+            #expect(r.status == 1, "\(arguments)")
+            let lines = r.stderr.split(separator: "\n")
+            #expect(lines.count == 1, "\(arguments): \(r.stderr)")
+            #expect(r.stderr.contains(expected), "\(arguments): \(r.stderr)")
+        }
+    }
+
+    @Test func installTriggersPrintsItsSQL() throws {
+        let r = try run(["install-triggers", "--print"])
+        #expect(r.status == 0)
+        #expect(r.stdout.contains("CREATE OR REPLACE FUNCTION catalog_cache_notify()"))
+        #expect(r.stdout.contains("AFTER UPDATE ON \"product\""))
+    }
+
+    @Test func purgeReachesARunningProxyThroughNotify() async throws {
+        try await withStack(triggers: true) { stack in
+            let proxy = try await stack.startProxy(try stack.configuration())
+            _ = try await proxy.get("/store/hero-banners")
+            #expect(try await proxy.get("/store/hero-banners").xCache == "HIT")
+            let r = try run(["purge", "--database-url", stack.databaseURL, "--key", "hero_banners:active"])
+            #expect(r.status == 0, "\(r.stderr)")
+            #expect(r.stdout.contains("1 key(s), 0 tag(s)"))
+            #expect(await eventually { proxy.metrics.keysInvalidated.count == 1 })
+            #expect(try await proxy.get("/store/hero-banners").xCache == "MISS")
+
+            let noTarget = try run(["purge", "--database-url", stack.databaseURL])
+            #expect(noTarget.status != 0)
+        }
+    }
+}
