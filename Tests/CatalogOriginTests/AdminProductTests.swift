@@ -1,4 +1,5 @@
 import CatalogHTTP
+import CatalogOrigin
 import Foundation
 import Testing
 
@@ -98,6 +99,30 @@ struct AdminProductTests {
                 #expect(r.status == .badRequest && r.message.contains(field), "\(body): \(r.text)")
             }
             #expect(try await env.footprint() == before)
+        }
+    }
+
+    @Test("the unfiltered listing count stays exact across creates, status changes, deletes and reseeds")
+    func listingCountStaysExact() async throws {
+        try await TestDatabase.with(seed: 40) { env in
+            func check() async throws {
+                let listed = await env.send(.GET, "/store/products?limit=1").json["count"] as? Int
+                let actual = try await env.count("SELECT count(*) FROM product WHERE status = 'published'")
+                #expect(listed == actual)
+            }
+            try await check()
+            let created = await env.send(.POST, "/admin/products", body: #"{"title":"Count Me","price":1}"#)
+            let id = created.object("product")["id"] as! String
+            try await check()
+            _ = await env.send(.PATCH, "/admin/products/\(id)", body: #"{"status":"draft"}"#)
+            try await check()
+            _ = await env.send(.PATCH, "/admin/products/\(id)", body: #"{"status":"published"}"#)
+            _ = await env.send(.POST, "/admin/products/\(id)/inventory", body: #"{"delta":3}"#)
+            try await check()
+            _ = await env.send(.DELETE, "/admin/products/\(id)")
+            try await check()
+            _ = try await env.pool.withConnection { try CatalogSeeder(products: 25, reset: true).run($0) }
+            try await check()
         }
     }
 }
