@@ -86,6 +86,17 @@ struct HTTPServerSocketTests {
         }
     }
 
+    @Test("shutdown closes idle keep-alive connections")
+    func shutdownClosesConnections() async throws {
+        let server = try await HTTPServer.start(
+            host: "127.0.0.1", port: 0, group: MultiThreadedEventLoopGroup.singleton, responder: EchoResponder())
+        let client = try RawHTTPClient(port: server.localPort)
+        try await client.send("GET /a HTTP/1.1\r\nHost: x\r\n\r\n")
+        #expect(try await client.readResponse().statusCode == 200)
+        try await server.shutdown()
+        #expect(try await client.isClosedByPeer())
+    }
+
     @Test("the origin over a socket: product list, then HEAD on the same connection",
           .enabled(if: TestDatabase.enabled))
     func origin() async throws {
