@@ -5,16 +5,18 @@ import NIOPosix
 /// A small HTTP/1.1 server: keep-alive, pipelining (answered in order), HEAD, bounded bodies.
 ///
 /// Invariants: every request gets exactly one response; error responses use the JSON shape
-/// `{"error":"<code>","message":"..."}`; after `shutdown()` no new connections are accepted.
-/// Connections already open are not tracked and close on their own (client close or error).
+/// `{"error":"<code>","message":"..."}`; after `shutdown()` no new connections are accepted and
+/// open ones are closed (a response still being computed is dropped).
 public final class HTTPServer: Sendable {
     private let channel: any Channel
+    private let connections: HTTPServerConnections
 
     /// The bound TCP port (useful with `port: 0`).
     public let localPort: Int
 
-    private init(channel: any Channel) {
+    private init(channel: any Channel, connections: HTTPServerConnections) {
         self.channel = channel
+        self.connections = connections
         self.localPort = channel.localAddress?.port ?? 0
     }
 
@@ -24,6 +26,7 @@ public final class HTTPServer: Sendable {
         maxBodySize: Int = 1 << 20, responder: some HTTPResponder
     ) async throws -> HTTPServer {
         let erased: any HTTPResponder = responder
+        let connections = HTTPServerConnections()
         let channel = try await ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -31,6 +34,7 @@ public final class HTTPServer: Sendable {
             .childChannelOption(.maxMessagesPerRead, value: 16)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    connections.add(channel)
                     let sync = channel.pipeline.syncOperations
                     try sync.configureHTTPServerPipeline(withPipeliningAssistance: true, withErrorHandling: false)
                     try sync.addHandler(HTTPServerHandler(responder: erased, maxBodySize: maxBodySize))
@@ -38,15 +42,15 @@ public final class HTTPServer: Sendable {
             }
             .bind(host: host, port: port)
             .get()
-        return HTTPServer(channel: channel)
+        return HTTPServer(channel: channel, connections: connections)
     }
 
-    /// Stops accepting connections and closes the listening socket.
+    /// Stops accepting connections, closes the listening socket, then closes open connections.
     public func shutdown() async throws {
         do {
             try await channel.close()
         } catch ChannelError.alreadyClosed {
-            return
         }
+        await connections.closeAll()
     }
 }

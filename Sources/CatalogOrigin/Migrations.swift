@@ -14,6 +14,7 @@ public enum Migrations {
     public static let all: [Migration] = [
         Migration(version: 1, name: "catalog_tables", sql: tables),
         Migration(version: 2, name: "catalog_indexes", sql: indexes),
+        Migration(version: 3, name: "product_status_count", sql: statusCount),
     ]
 
     static let tables = """
@@ -111,5 +112,55 @@ public enum Migrations {
             END IF;
         END
         $$;
+        """
+
+    /// Exact per-status product counts kept by statement-level triggers (transition tables, so a
+    /// 80,000-row COPY costs one counter update). Unfiltered listings read their `count` here
+    /// instead of counting every published row on each request. Updates that change no status
+    /// do not touch the counter row, so stock adjustments on different products never contend.
+    static let statusCount = """
+        CREATE TABLE product_status_count (
+            status text PRIMARY KEY,
+            product_count bigint NOT NULL
+        );
+        INSERT INTO product_status_count (status, product_count)
+            SELECT status, count(*) FROM product GROUP BY status;
+
+        CREATE FUNCTION product_status_count_apply() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            IF TG_OP = 'INSERT' THEN
+                INSERT INTO product_status_count AS c (status, product_count)
+                    SELECT status, count(*) FROM new_rows GROUP BY status
+                ON CONFLICT (status) DO UPDATE SET product_count = c.product_count + EXCLUDED.product_count;
+            ELSIF TG_OP = 'DELETE' THEN
+                UPDATE product_status_count c SET product_count = c.product_count - d.n
+                FROM (SELECT status, count(*) AS n FROM old_rows GROUP BY status) d WHERE c.status = d.status;
+            ELSE
+                INSERT INTO product_status_count AS c (status, product_count)
+                    SELECT status, sum(delta) FROM (
+                        SELECT status, 1 AS delta FROM new_rows
+                        UNION ALL SELECT status, -1 FROM old_rows
+                    ) changes GROUP BY status HAVING sum(delta) <> 0
+                ON CONFLICT (status) DO UPDATE SET product_count = c.product_count + EXCLUDED.product_count;
+            END IF;
+            RETURN NULL;
+        END
+        $$;
+
+        CREATE FUNCTION product_status_count_truncate() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            DELETE FROM product_status_count;
+            RETURN NULL;
+        END
+        $$;
+
+        CREATE TRIGGER product_status_count_insert AFTER INSERT ON product
+            REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION product_status_count_apply();
+        CREATE TRIGGER product_status_count_update AFTER UPDATE ON product
+            REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION product_status_count_apply();
+        CREATE TRIGGER product_status_count_delete AFTER DELETE ON product
+            REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION product_status_count_apply();
+        CREATE TRIGGER product_status_count_truncate AFTER TRUNCATE ON product
+            FOR EACH STATEMENT EXECUTE FUNCTION product_status_count_truncate();
         """
 }

@@ -25,7 +25,11 @@ public final class OriginService: Sendable {
     ) async throws -> OriginService {
         let pool = PostgresPool(configuration: .init(url: databaseURL, size: poolSize))
         do {
-            _ = try await pool.query("SELECT 1 FROM schema_migrations LIMIT 1")
+            let applied = try await pool.query("SELECT coalesce(max(version), 0) FROM schema_migrations").scalar
+            if Int(applied ?? "0") ?? 0 < (Migrations.all.last?.version ?? 0) { throw NotMigrated() }
+        } catch let error as PostgresError where error.sqlState == "42P01" {
+            await pool.shutdown()
+            throw NotMigrated()
         } catch {
             await pool.shutdown()
             throw error
@@ -44,4 +48,9 @@ public final class OriginService: Sendable {
         try await server.shutdown()
         await pool.shutdown()
     }
+}
+
+/// The database lacks the origin schema (or an older version of it).
+public struct NotMigrated: Error, CustomStringConvertible {
+    public var description: String { "database schema is missing or out of date: run 'catalog-origin migrate' first" }
 }

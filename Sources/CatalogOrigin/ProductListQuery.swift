@@ -4,7 +4,7 @@ import CatalogPostgres
 ///
 /// Invariants: only published products are listed; every ordering ends with `id` in the same
 /// direction, so pages are stable and disjoint; `count` counts the same filtered set without
-/// limit/offset; user input reaches SQL only as parameters (order is chosen from a fixed list).
+/// limit/offset (read from `product_status_count` when unfiltered); user input reaches SQL only as parameters (order is chosen from a fixed list).
 struct ProductListQuery: Sendable, Equatable {
     enum Order: String, Sendable, CaseIterable {
         case createdAt = "created_at", createdAtDesc = "-created_at"
@@ -74,6 +74,10 @@ struct ProductListQuery: Sendable, Equatable {
         if !ids.isEmpty { conditions.append("p.id = ANY(\(bind(PostgresTextArray.literal(ids)))::text[])") }
         if let q { conditions.append("p.title ILIKE \(bind("%" + Self.escapeLike(q) + "%"))") }
         let whereSQL = conditions.joined(separator: " AND ")
+        // Unfiltered listings read the trigger-maintained exact count (migration 3).
+        let countSQL = conditions.count == 1
+            ? "(SELECT COALESCE(sum(product_count), 0) FROM product_status_count WHERE status = 'published')"
+            : "(SELECT count(*) FROM product p WHERE \(whereSQL))"
         let sql = """
             WITH page AS (
                 SELECT p.* FROM product p WHERE \(whereSQL)
@@ -83,7 +87,7 @@ struct ProductListQuery: Sendable, Equatable {
                 'products', COALESCE((
                     SELECT json_agg(\(CatalogJSONSQL.product) ORDER BY \(order.sql))
                     FROM page p \(CatalogJSONSQL.productJoins)), '[]'::json),
-                'count', (SELECT count(*) FROM product p WHERE \(whereSQL)),
+                'count', \(countSQL),
                 'offset', \(offset), 'limit', \(limit))::text
             """
         return (sql, params)

@@ -45,6 +45,9 @@ public final class PostgresPool: Sendable {
         self.init(configuration: Configuration(url: url, size: size))
     }
 
+    /// Callers currently waiting for a connection (for metrics and tests).
+    public var waitingCount: Int { state.waitingCount }
+
     /// Runs `body` with exclusive use of one connection, on a pool thread.
     public func withConnection<T: Sendable>(
         _ body: @escaping @Sendable (PostgresConnection) throws -> T
@@ -149,6 +152,12 @@ private final class LockedState: @unchecked Sendable {
     private var closed = false
 
     init(slots: [Slot]) { self.idle = slots }
+
+    var waitingCount: Int {
+        lock.lock()
+        defer { lock.unlock() }
+        return waiters.count - waiterHead
+    }
 
     /// Takes an idle slot, or enqueues `continuation` (when given) and returns nil.
     func takeIdle(maxWaiters: Int, continuation: CheckedContinuation<Slot, Error>?) throws -> Slot? {

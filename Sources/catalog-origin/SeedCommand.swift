@@ -9,9 +9,9 @@ struct SeedCommand: ParsableCommand {
         commandName: "seed",
         abstract: "Migrate, then load a deterministic catalog (same --products, same rows).",
         discussion: """
-            Refuses a database that already holds catalog data unless --reset is given; --reset
-            truncates every catalog table (products, variants, inventory movements, categories,
-            collections, regions, hero banners) in the same transaction as the new data.
+            Refuses a database that already holds catalog data unless --reset is given; --reset \
+            truncates every catalog table (products, variants, inventory movements, categories, \
+            collections, regions, hero banners) in the same transaction as the new data. \
             Progress lines go to stderr.
             """)
 

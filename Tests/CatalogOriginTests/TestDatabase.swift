@@ -1,0 +1,115 @@
+import CatalogHTTP
+import CatalogOrigin
+import CatalogPostgres
+import Foundation
+import NIOCore
+import NIOHTTP1
+import Testing
+
+/// A throwaway database per test, created from `CATALOG_TEST_DATABASE_URL` and dropped afterwards.
+///
+/// Without that variable the database tests are disabled, unless `CATALOG_REQUIRE_SERVICES=1`,
+/// in which case they run and fail with a message saying what is missing.
+enum TestDatabase {
+    static let baseURL = ProcessInfo.processInfo.environment["CATALOG_TEST_DATABASE_URL"]
+    static let required = ProcessInfo.processInfo.environment["CATALOG_REQUIRE_SERVICES"] == "1"
+    /// Trait condition: run when a database is configured or services are required.
+    static let enabled = baseURL != nil || required
+
+    struct Missing: Error, CustomStringConvertible {
+        var description: String {
+            "CATALOG_TEST_DATABASE_URL is not set but CATALOG_REQUIRE_SERVICES=1: start PostgreSQL with scripts/services"
+        }
+    }
+
+    /// Creates `origin_test_<random>`, optionally seeds `products` products, runs `body`, drops it.
+    static func with<T>(seed products: Int? = 300, _ body: (OriginTestEnvironment) async throws -> T) async throws -> T {
+        guard let baseURL else { throw Missing() }
+        let name = "origin_test_" + String(UInt64.random(in: 0...UInt64.max), radix: 36)
+        let admin = try PostgresConnection(url: baseURL)
+        defer { admin.close() }
+        try admin.execute("CREATE DATABASE \(name)")
+        var components = URLComponents(string: baseURL)!
+        components.path = "/" + name
+        let url = components.string!
+        let pool = PostgresPool(configuration: .init(url: url, size: 8))
+        let env = OriginTestEnvironment(url: url, pool: pool)
+        do {
+            let setup = try PostgresConnection(url: url)
+            if let products {
+                try CatalogSeeder(products: products).run(setup)
+            } else {
+                try Migrator.migrate(setup)
+            }
+            setup.close()
+            let value = try await body(env)
+            await pool.shutdown()
+            try admin.execute("DROP DATABASE \(name) WITH (FORCE)")
+            return value
+        } catch {
+            await pool.shutdown()
+            _ = try? admin.execute("DROP DATABASE \(name) WITH (FORCE)")
+            throw error
+        }
+    }
+}
+
+/// What a test gets: the database URL, a pool on it and an origin responder using that pool.
+struct OriginTestEnvironment: Sendable {
+    let url: String
+    let pool: PostgresPool
+    var responder: OriginResponder { OriginResponder(pool: pool) }
+
+    /// Sends one request straight to the responder (no socket).
+    func send(_ method: HTTPMethod, _ uri: String, body: String? = nil) async -> TestResponse {
+        let request = HTTPServerRequest(method: method, uri: uri, body: body.map { ByteBuffer(string: $0) })
+        return TestResponse(await responder.respond(to: request))
+    }
+
+    /// One scalar from SQL, as text.
+    func scalar(_ sql: String, _ params: [String?] = []) async throws -> String? {
+        try await pool.query(sql, params).scalar
+    }
+
+    /// Integer scalar from SQL (0 when NULL).
+    func count(_ sql: String, _ params: [String?] = []) async throws -> Int {
+        Int(try await scalar(sql, params) ?? "0") ?? 0
+    }
+
+    /// Row counts of every table a write could touch, for "nothing was written" checks.
+    func footprint() async throws -> [String] {
+        var out: [String] = []
+        for table in ["product", "product_variant", "hero_banner", "inventory_movement"] {
+            out.append(try await scalar("SELECT count(*)::text || ':' || md5(coalesce(string_agg(t::text, '|' ORDER BY id), '')) FROM \(table) t") ?? "")
+        }
+        return out
+    }
+}
+
+/// A response with its body decoded as JSON (when it is JSON).
+struct TestResponse: Sendable {
+    let status: HTTPResponseStatus
+    let headers: HTTPHeaders
+    let text: String
+
+    init(_ response: HTTPServerResponse) {
+        status = response.status
+        headers = response.headers
+        text = response.body.map { String(buffer: $0) } ?? ""
+    }
+
+    /// The body as a JSON object (empty when not an object).
+    var json: [String: Any] {
+        (try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [String: Any] ?? [:]
+    }
+
+    /// The `error` code of an error body.
+    var errorCode: String? { json["error"] as? String }
+    var message: String { json["message"] as? String ?? "" }
+
+    /// `products` (or another list key) as an array of objects.
+    func list(_ key: String) -> [[String: Any]] { json[key] as? [[String: Any]] ?? [] }
+
+    /// A nested object, e.g. `object("product")`.
+    func object(_ key: String) -> [String: Any] { json[key] as? [String: Any] ?? [:] }
+}
