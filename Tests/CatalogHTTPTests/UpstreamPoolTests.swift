@@ -313,7 +313,9 @@ import Testing
     @Test func shutdownFailsQueuedLetsInFlightFinishAndClosesEverything() async throws {
         try await withPool(
             configuration: Self.configuration { $0.maxConnectionsPerEventLoop = 1 },
-            behaviour: { _ in .delayed(.milliseconds(200), .raw(RawResponse.ok("done"))) }
+            // Long enough that shutdown() is certainly called while /1 is still in flight,
+            // even on a machine loaded by the whole suite running in parallel.
+            behaviour: { _ in .delayed(.seconds(3), .raw(RawResponse.ok("done"))) }
         ) { pool, server, group in
             let loop = group.next()
             let inFlight = pool.execute(UpstreamRequest(uri: "/1"), on: loop)
