@@ -19,12 +19,14 @@ public final class ProxyService: Sendable {
     public let feed: InvalidationFeedStatus
     private let invalidationFeed: InvalidationFeed?
     private let notifier: PostgresPool?
+    private let feedGroup: EventLoopGroup
+    private let feedStore: any CacheStore
 
     /// The bound proxy port (useful with port 0).
     public var proxyPort: Int { proxyChannel.localAddress?.port ?? configuration.listen.port }
     public var adminPort: Int { adminServer.localPort }
 
-    private init(configuration: ProxyConfiguration, engine: CacheEngine, metrics: ProxyMetrics, proxyChannel: Channel, adminServer: HTTPServer, upstream: UpstreamPool, feed: InvalidationFeedStatus, invalidationFeed: InvalidationFeed?, notifier: PostgresPool?) {
+    private init(configuration: ProxyConfiguration, engine: CacheEngine, metrics: ProxyMetrics, proxyChannel: Channel, adminServer: HTTPServer, upstream: UpstreamPool, feed: InvalidationFeedStatus, invalidationFeed: InvalidationFeed?, notifier: PostgresPool?, feedGroup: EventLoopGroup, feedStore: any CacheStore) {
         self.configuration = configuration
         self.engine = engine
         self.metrics = metrics
@@ -34,6 +36,8 @@ public final class ProxyService: Sendable {
         self.feed = feed
         self.invalidationFeed = invalidationFeed
         self.notifier = notifier
+        self.feedGroup = feedGroup
+        self.feedStore = feedStore
     }
 
     /// Starts everything the configuration asks for. Warns loudly when there is no Redis
@@ -41,14 +45,22 @@ public final class ProxyService: Sendable {
     public static func start(configuration: ProxyConfiguration, group: EventLoopGroup, clock: any CacheClock = SystemClock(), logger: Logger) async throws -> ProxyService {
         let metrics = ProxyMetrics(routeNames: configuration.routes.map(\.name))
         let store: any CacheStore
+        // The invalidation feed gets an event loop (and Redis connection) of its own, so
+        // applying a notification never queues behind request traffic.
+        let feedGroup = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        var feedStore: any CacheStore
         if let url = configuration.redisURL {
             var redisConfiguration = try RedisConfiguration.parse(url: url)
             redisConfiguration.commandTimeout = .milliseconds(Int64(configuration.redisTimeoutMilliseconds))
             redisConfiguration.connectTimeout = .milliseconds(Int64(max(configuration.redisTimeoutMilliseconds, 500)))
             store = RedisCacheStore(client: RedisClient(configuration: redisConfiguration, group: group), prefix: configuration.keyPrefix)
+            var feedRedis = redisConfiguration
+            feedRedis.commandTimeout = .seconds(5)
+            feedStore = RedisCacheStore(client: RedisClient(configuration: feedRedis, group: feedGroup), prefix: configuration.keyPrefix)
             logger.info("store: redis \(url), key prefix \"\(configuration.keyPrefix)\"")
         } else {
             store = MemoryCacheStore(maxBytes: configuration.memoryStoreMaxBytes, clock: clock)
+            feedStore = store
             logger.warning("NO REDIS URL: using the bounded in-process store (\(configuration.memoryStoreMaxBytes) bytes); entries are not shared between instances. Set --redis or CACHE_REDIS_URL.")
         }
         let endpoint = try UpstreamEndpoint.parse(configuration.upstreamURL)
@@ -75,7 +87,7 @@ public final class ProxyService: Sendable {
         let engine = CacheEngine(configuration: configuration, store: store, upstream: upstream, metrics: metrics, clock: clock, fills: fills, gate: gate, writeBarrier: barrier)
         var invalidationFeed: InvalidationFeed?
         if let databaseURL = configuration.databaseURL {
-            let applier = InvalidationApplier(configuration: configuration, store: store, fills: fills, gate: gate, metrics: metrics, tokens: tokens, clock: clock, loop: group.next(), logger: logger)
+            let applier = InvalidationApplier(configuration: configuration, store: feedStore, fills: fills, gate: gate, metrics: metrics, tokens: tokens, clock: clock, loop: feedGroup.next(), logger: logger)
             let started = InvalidationFeed(configuration: configuration, databaseURL: databaseURL, applier: applier, status: feed, metrics: metrics, logger: logger)
             started.start()
             invalidationFeed = started
@@ -107,7 +119,7 @@ public final class ProxyService: Sendable {
             throw error
         }
         logger.info("proxy listening on \(configuration.listen.host):\(proxyChannel.localAddress?.port ?? 0), admin on \(configuration.adminListen.host):\(adminServer.localPort), upstream \(configuration.upstreamURL)")
-        return ProxyService(configuration: configuration, engine: engine, metrics: metrics, proxyChannel: proxyChannel, adminServer: adminServer, upstream: upstream, feed: feed, invalidationFeed: invalidationFeed, notifier: notifier)
+        return ProxyService(configuration: configuration, engine: engine, metrics: metrics, proxyChannel: proxyChannel, adminServer: adminServer, upstream: upstream, feed: feed, invalidationFeed: invalidationFeed, notifier: notifier, feedGroup: feedGroup, feedStore: feedStore)
     }
 
     /// Stops accepting, closes the listeners, the pool and the store.
@@ -118,6 +130,8 @@ public final class ProxyService: Sendable {
         try? await adminServer.shutdown()
         try? await upstream.shutdown().get()
         await engine.store.shutdown()
+        if feedStore !== engine.store { await feedStore.shutdown() }
+        try? await feedGroup.shutdownGracefully()
     }
 }
 

@@ -30,7 +30,7 @@ public final class ProxyMetrics: Sendable {
     public let feedConnected = Gauge()
     /// Finer buckets: this latency is expected in the tens to hundreds of microseconds.
     public let commitToInvalidated = Histogram(bounds: [
-        0.00005, 0.0001, 0.0002, 0.0003, 0.0005, 0.00075, 0.001, 0.0015, 0.002, 0.003, 0.005, 0.0075, 0.01, 0.025, 0.05, 0.1, 0.25, 1,
+        0.00005, 0.0001, 0.0002, 0.0003, 0.0005, 0.00075, 0.001, 0.0015, 0.002, 0.003, 0.004, 0.005, 0.0075, 0.01, 0.025, 0.05, 0.1, 0.25, 1,
     ])
     public let readYourWritesTimeouts = Counter()
 

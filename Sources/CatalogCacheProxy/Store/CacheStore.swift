@@ -13,7 +13,7 @@ public struct StoreTicket: Sendable, Equatable {
 /// Invariant kept by every implementation: `store` writes nothing when the ticket's tag
 /// generations are no longer current, and `invalidate` advances the generation of every tag
 /// it drops, atomically with the drop.
-public protocol CacheStore: Sendable {
+public protocol CacheStore: AnyObject, Sendable {
     /// Short name for logs and `/readyz`: "redis" or "memory".
     var kind: String { get }
     /// The encoded entry under `key`, or nil.
