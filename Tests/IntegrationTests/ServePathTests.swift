@@ -185,4 +185,23 @@ struct ServePathTests {
             #expect(onProxy.text.contains("catalog_cache_requests_total") == false)
         }
     }
+
+    @Test func aDeadRedisFailsOpenToTheUpstreamAndIsReportedNotReady() async throws {
+        try await withStack(triggers: false) { stack in
+            var configuration = try stack.configuration(feed: false)
+            configuration.redisURL = "redis://127.0.0.1:1"
+            configuration.redisTimeoutMilliseconds = 200
+            let proxy = try await stack.startProxy(configuration)
+            for _ in 0..<3 {
+                let r = try await proxy.get("/store/hero-banners")
+                #expect(r.head.status == .ok)
+                #expect(r.xCache == "MISS")
+                #expect(r.text.contains("hero_banners"))
+            }
+            #expect(proxy.metrics.redisErrors.count >= 3)
+            let ready = try await proxy.adminGet("/readyz")
+            #expect(ready.head.status == .serviceUnavailable)
+            #expect(ready.text.contains("\"store\":{\"kind\":\"redis\",\"state\":\"down\"}"))
+        }
+    }
 }
