@@ -84,10 +84,19 @@ public final class ProxyService: Sendable {
         } else {
             logger.warning("NO DATABASE URL: no invalidation feed; cached entries live until their TTL. Set --database-url or DATABASE_URL.")
         }
-        let engine = CacheEngine(configuration: configuration, store: store, upstream: upstream, metrics: metrics, clock: clock, fills: fills, gate: gate, writeBarrier: barrier)
+        var hotTier: HotTier?
+        if configuration.hotTierBytes > 0 {
+            if configuration.redisURL != nil {
+                hotTier = HotTier(maxBytes: configuration.hotTierBytes)
+                logger.info("hot tier: \(configuration.hotTierBytes) bytes in front of Redis")
+            } else {
+                logger.warning("hot_tier_bytes is ignored without Redis: the in-process store already is in process")
+            }
+        }
+        let engine = CacheEngine(configuration: configuration, store: store, upstream: upstream, metrics: metrics, clock: clock, fills: fills, gate: gate, writeBarrier: barrier, hotTier: hotTier)
         var invalidationFeed: InvalidationFeed?
         if let databaseURL = configuration.databaseURL {
-            let applier = InvalidationApplier(configuration: configuration, store: feedStore, fills: fills, gate: gate, metrics: metrics, tokens: tokens, clock: clock, loop: feedGroup.next(), logger: logger)
+            let applier = InvalidationApplier(configuration: configuration, store: feedStore, fills: fills, gate: gate, metrics: metrics, tokens: tokens, clock: clock, loop: feedGroup.next(), logger: logger, hotTier: hotTier)
             let started = InvalidationFeed(configuration: configuration, databaseURL: databaseURL, applier: applier, status: feed, metrics: metrics, logger: logger)
             started.start()
             invalidationFeed = started

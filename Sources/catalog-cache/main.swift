@@ -50,7 +50,7 @@ struct Serve: AsyncParsableCommand {
         let configuration = resolveOrFail(options, ConfigurationOverrides(listen: listen, adminListen: adminListen, upstream: upstream, redis: redis, databaseURL: databaseURL))
         var logger = Logger(label: "catalog-cache")
         logger.logLevel = .info
-        let group = MultiThreadedEventLoopGroup(numberOfThreads: System.coreCount)
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: configuration.threads > 0 ? configuration.threads : System.coreCount)
         let service: ProxyService
         do {
             service = try await ProxyService.start(configuration: configuration, group: group, logger: logger)

@@ -108,12 +108,13 @@ private struct NodeReader {
 
     mutating func configuration(_ root: Node) throws(ConfigurationError) -> ProxyConfiguration {
         var config = ProxyConfiguration()
-        let top: Set = ["listen", "admin_listen", "upstream", "store", "compression", "limits", "invalidation", "routes"]
+        let top: Set = ["listen", "admin_listen", "threads", "upstream", "store", "compression", "limits", "invalidation", "routes"]
         var sawRoutes = false
         for (name, value) in try mapping(root, "", allowed: top) {
             switch name {
             case "listen": config.listen = try listen(value, name)
             case "admin_listen": config.adminListen = try listen(value, name)
+            case "threads": config.threads = try int(value, name, 0...256)
             case "upstream": try upstream(value, into: &config)
             case "store": try store(value, into: &config)
             case "compression":
@@ -159,7 +160,7 @@ private struct NodeReader {
     }
 
     func store(_ node: Node, into config: inout ProxyConfiguration) throws(ConfigurationError) {
-        for (key, value) in try mapping(node, "store", allowed: ["redis_url", "key_prefix", "memory_max_bytes", "redis_timeout_ms"]) {
+        for (key, value) in try mapping(node, "store", allowed: ["redis_url", "key_prefix", "memory_max_bytes", "redis_timeout_ms", "hot_tier_bytes", "fill_lock_ms"]) {
             let field = "store.\(key)"
             switch key {
             case "redis_url":
@@ -174,6 +175,8 @@ private struct NodeReader {
                 config.keyPrefix = prefix
             case "memory_max_bytes": config.memoryStoreMaxBytes = try int(value, field, 1024...(1 << 40))
             case "redis_timeout_ms": config.redisTimeoutMilliseconds = try int(value, field, 1...60_000)
+            case "hot_tier_bytes": config.hotTierBytes = try int(value, field, 0...(1 << 40))
+            case "fill_lock_ms": config.fillLockMilliseconds = try int(value, field, 0...600_000)
             default: break
             }
         }

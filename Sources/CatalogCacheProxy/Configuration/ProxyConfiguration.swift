@@ -64,6 +64,14 @@ public struct ProxyConfiguration: Sendable {
     public var keyPrefix = "catalog:"
     public var memoryStoreMaxBytes = 256 << 20
     public var redisTimeoutMilliseconds = 250
+    /// Bytes of the in-process hot tier in front of the store; 0 turns it off.
+    public var hotTierBytes = 0
+    /// How long one instance holds the cross-instance fill lock for a cold key (Redis only);
+    /// other instances wait for its fill up to this long. 0 turns the lock off.
+    public var fillLockMilliseconds = 5000
+
+    /// Event-loop threads; 0 means one per core.
+    public var threads = 0
 
     public var compressionThresholdBytes = 2048
     public var compressionLevel: Int32 = 6

@@ -23,8 +23,9 @@ public final class InvalidationApplier: Sendable {
     let logger: Logger
     /// Every tag without placeholders, of routes and tables: what "everything" means after a reconnect.
     let everyFixedTag: [String]
+    let hotTier: HotTier?
 
-    public init(configuration: ProxyConfiguration, store: any CacheStore, fills: FillCoordinator, gate: InvalidationGate, metrics: ProxyMetrics, tokens: WriteTokens, clock: any CacheClock, loop: EventLoop, logger: Logger) {
+    public init(configuration: ProxyConfiguration, store: any CacheStore, fills: FillCoordinator, gate: InvalidationGate, metrics: ProxyMetrics, tokens: WriteTokens, clock: any CacheClock, loop: EventLoop, logger: Logger, hotTier: HotTier? = nil) {
         self.map = configuration.invalidationMap
         self.keyPrefix = configuration.keyPrefix
         self.store = store
@@ -35,6 +36,7 @@ public final class InvalidationApplier: Sendable {
         self.clock = clock
         self.loop = loop
         self.logger = logger
+        self.hotTier = hotTier
         let routeTags = configuration.routes.flatMap(\.tags)
         let tableTags = configuration.tables.flatMap(\.mapping.tags)
         self.everyFixedTag = Array(Set((routeTags + tableTags).filter { !$0.contains("{") })).sorted()
@@ -84,6 +86,7 @@ public final class InvalidationApplier: Sendable {
         gate.begin(tags: tags, keys: keys, all: all)
         defer { gate.end(tags: tags, keys: keys, all: all) }
         fills.detach(tags: Set(tags), keys: Set(keys), all: all)
+        hotTier?.invalidate(tags: tags, keys: keys, all: all)
         var attempt = 0
         while true {
             do {

@@ -20,6 +20,8 @@ public final class ProxyMetrics: Sendable {
     public let notModified = Counter()
     public let clientErrors = LabeledCounter()
     public let inflatesPerRequest = Counter()
+    public let hotTierHits = Counter()
+    public let fillLockWaits = Counter()
     // Invalidation feed
     public let notificationsReceived = Counter()
     public let notificationsMalformed = Counter()
@@ -87,6 +89,8 @@ public final class ProxyMetrics: Sendable {
         counter(&out, "catalog_cache_fills_refused_stale_total", "Fills not stored because an invalidation arrived during the fetch.", storeRefusedStale)
         counter(&out, "catalog_cache_not_modified_total", "304 answers to If-None-Match.", notModified)
         counter(&out, "catalog_cache_inflates_total", "Gzip-stored bodies inflated for identity clients.", inflatesPerRequest)
+        counter(&out, "catalog_cache_hot_tier_hits_total", "Lookups answered by the in-process hot tier.", hotTierHits)
+        counter(&out, "catalog_cache_fill_lock_waits_total", "Misses that waited for another instance's fill.", fillLockWaits)
         counter(&out, "catalog_cache_notifications_total", "Invalidation notifications received.", notificationsReceived)
         counter(&out, "catalog_cache_notifications_malformed_total", "Notifications that could not be parsed.", notificationsMalformed)
         counter(&out, "catalog_cache_tags_invalidated_total", "Tags invalidated.", tagsInvalidated)

@@ -24,8 +24,10 @@ public final class CacheEngine: Sendable {
     public let gate: InvalidationGate
     /// Holds write answers until their invalidations are applied; nil without a feed.
     let writeBarrier: WriteBarrier?
+    /// The in-process tier in front of the store; nil when off.
+    public let hotTier: HotTier?
 
-    public init(configuration: ProxyConfiguration, store: any CacheStore, upstream: UpstreamPool, metrics: ProxyMetrics, clock: any CacheClock, fills: FillCoordinator = FillCoordinator(), gate: InvalidationGate = InvalidationGate(), writeBarrier: WriteBarrier? = nil) {
+    public init(configuration: ProxyConfiguration, store: any CacheStore, upstream: UpstreamPool, metrics: ProxyMetrics, clock: any CacheClock, fills: FillCoordinator = FillCoordinator(), gate: InvalidationGate = InvalidationGate(), writeBarrier: WriteBarrier? = nil, hotTier: HotTier? = nil) {
         self.configuration = configuration
         self.routes = configuration.routes.enumerated().map { CompiledRoute(index: $0, rule: $1) }
         self.routeTable = RouteTable(configuration.routes)
@@ -39,6 +41,7 @@ public final class CacheEngine: Sendable {
         self.representation = EntryRepresentation(metrics: metrics)
         self.gate = gate
         self.writeBarrier = writeBarrier
+        self.hotTier = hotTier
     }
 
     /// Methods whose answers wait for their invalidations (read-your-writes).
@@ -114,23 +117,74 @@ public final class CacheEngine: Sendable {
 
     /// Fetches a cacheable resource (always with GET), stores it when storable and the
     /// ticket is still current, and answers what the waiters should get.
+    ///
+    /// Across instances sharing a Redis, one instance takes the key's fill lock and goes
+    /// upstream; the others wait for its entry (polling every 10 ms, at most the lock's
+    /// lifetime) and fetch themselves only when the lock goes away without a fresh entry.
     func fill(_ request: ProxyRequest, route: CompiledRoute, key: String, tags: [String], on loop: EventLoop) -> EventLoopFuture<FillResult> {
-        store.ticket(tags: tags, on: loop).map { Optional($0) }.recover { _ in
+        let hotEpoch = hotTier?.epoch
+        return store.ticket(tags: tags, on: loop).map { Optional($0) }.recover { _ in
             self.metrics.redisErrors.increment()
             return nil
         }.flatMap { ticket in
-            var head = request.head
-            head.method = .GET
-            head.headers = ForwardingHeaders.fillRequestHeaders(head.headers, clientAddress: request.clientAddress)
-            let started = self.clock.nowMilliseconds()
-            return self.upstream.execute(UpstreamRequest(head: head, body: nil), on: loop).flatMap { response in
-                self.metrics.upstreamLatency.observe(Double(self.clock.nowMilliseconds() - started) / 1000)
-                return self.makeEntry(from: response, route: route, key: key, tags: tags, ticket: ticket, on: loop)
+            let lockMilliseconds = Int64(self.configuration.fillLockMilliseconds)
+            guard ticket != nil, lockMilliseconds > 0 else {
+                return self.fetch(request, route: route, key: key, tags: tags, ticket: ticket, hotEpoch: hotEpoch, on: loop)
+            }
+            let token = String(UInt64.random(in: 0...UInt64.max), radix: 36)
+            return self.store.acquireFillLock(key, token: token, ttlMilliseconds: lockMilliseconds, on: loop).recover { _ in true }.flatMap { acquired in
+                if acquired {
+                    return self.fetch(request, route: route, key: key, tags: tags, ticket: ticket, hotEpoch: hotEpoch, on: loop).always { _ in
+                        _ = self.store.releaseFillLock(key, token: token, on: loop)
+                    }
+                }
+                self.metrics.fillLockWaits.increment()
+                let deadline = self.clock.nowMilliseconds() + lockMilliseconds
+                return self.awaitPeerFill(key: key, deadline: deadline, on: loop).flatMap { peer in
+                    if let peer { return loop.makeSucceededFuture(peer) }
+                    return self.fetch(request, route: route, key: key, tags: tags, ticket: ticket, hotEpoch: hotEpoch, on: loop)
+                }
             }
         }
     }
 
-    private func makeEntry(from response: UpstreamResponse, route: CompiledRoute, key: String, tags: [String], ticket: StoreTicket?, on loop: EventLoop) -> EventLoopFuture<FillResult> {
+    /// Waits for another instance's fill of `key`: answers its entry once stored (fresh, and
+    /// not being invalidated), or nil when its lock went away without one or at `deadline`.
+    private func awaitPeerFill(key: String, deadline: Int64, on loop: EventLoop) -> EventLoopFuture<FillResult?> {
+        let freshEntry: @Sendable (ByteBuffer?) -> FillResult? = { buffer in
+            guard let buffer, let decoded = RequestFlow.decode(buffer),
+                  FreshnessPolicy.evaluate(decoded.meta, now: self.clock.nowMilliseconds()) == .fresh,
+                  !self.gate.blocks(key: key, tags: decoded.meta.tags) else { return nil }
+            return .entry(decoded.meta, body: decoded.body)
+        }
+        return store.get(key, on: loop).flatMap { buffer -> EventLoopFuture<FillResult?> in
+            if let entry = freshEntry(buffer) { return loop.makeSucceededFuture(entry) }
+            if self.clock.nowMilliseconds() >= deadline { return loop.makeSucceededFuture(nil) }
+            return self.store.fillLockHeld(key, on: loop).flatMap { held in
+                if !held {
+                    // Released: either its entry is there now, or it stored nothing.
+                    return self.store.get(key, on: loop).map(freshEntry)
+                }
+                return loop.flatScheduleTask(in: .milliseconds(10)) {
+                    self.awaitPeerFill(key: key, deadline: deadline, on: loop)
+                }.futureResult
+            }
+        }.recover { _ in nil }
+    }
+
+    /// One upstream request for a cacheable resource, then the entry.
+    private func fetch(_ request: ProxyRequest, route: CompiledRoute, key: String, tags: [String], ticket: StoreTicket?, hotEpoch: UInt64?, on loop: EventLoop) -> EventLoopFuture<FillResult> {
+        var head = request.head
+        head.method = .GET
+        head.headers = ForwardingHeaders.fillRequestHeaders(head.headers, clientAddress: request.clientAddress)
+        let started = clock.nowMilliseconds()
+        return upstream.execute(UpstreamRequest(head: head, body: nil), on: loop).flatMap { response in
+            self.metrics.upstreamLatency.observe(Double(self.clock.nowMilliseconds() - started) / 1000)
+            return self.makeEntry(from: response, route: route, key: key, tags: tags, ticket: ticket, hotEpoch: hotEpoch, on: loop)
+        }
+    }
+
+    private func makeEntry(from response: UpstreamResponse, route: CompiledRoute, key: String, tags: [String], ticket: StoreTicket?, hotEpoch: UInt64?, on loop: EventLoop) -> EventLoopFuture<FillResult> {
         let headers = response.head.headers
         let storable = ResponseStorability.isStorable(status: Int(response.head.status.code), headerValue: { headers.first(name: $0) }, rule: route.rule)
         guard storable, response.body.readableBytes <= configuration.maxCachedObjectBytes else {
@@ -175,6 +229,7 @@ public final class CacheEngine: Sendable {
             .map { didStore in
                 self.metrics.redisLatency.observe(Double(self.clock.nowMilliseconds() - started) / 1000)
                 if didStore {
+                    if let hotEpoch { self.hotTier?.insert(key, meta: meta, storedBody: body, epoch: hotEpoch) }
                     self.metrics.entriesStored.increment()
                     self.metrics.bytesStored.increment(by: value.readableBytes)
                     self.metrics.bytesSavedByCompression.increment(by: savedBytes)

@@ -7,18 +7,22 @@ import NIOHTTP1
 /// clients, the identity body for the others, a 304 when `If-None-Match` matches.
 ///
 /// The hit path does no JSON parsing and no recompression; an inflate happens only for an
-/// identity client of a gzip-stored entry (counted in `catalog_cache_inflates_total`).
+/// identity client of a gzip-stored entry that the hot tier does not hold (counted in
+/// `catalog_cache_inflates_total`).
 struct EntryRepresentation {
     let metrics: ProxyMetrics
 
     func response(
-        meta: EntryMetadata, storedBody: ByteBuffer, outcome: CacheOutcome, route: CompiledRoute,
+        meta: EntryMetadata, storedBody: ByteBuffer, identityBody: ByteBuffer? = nil, outcome: CacheOutcome, route: CompiledRoute,
         request: HTTPRequestHead, now: Int64
     ) -> ProxyResponse {
         let acceptsGzip = AcceptEncoding.prefersGzip(request.headers.first(name: "accept-encoding"))
         var encoding = meta.encoding
         var body = storedBody
-        if meta.encoding == .gzip && !acceptsGzip {
+        if meta.encoding == .gzip && !acceptsGzip, let identityBody {
+            body = identityBody
+            encoding = .identity
+        } else if meta.encoding == .gzip && !acceptsGzip {
             let inflated: [UInt8]? = storedBody.withUnsafeReadableBytes { try? Gzip.decompress($0, maxOutput: max(meta.identityLength, 1)) }
             if let inflated {
                 body = ByteBuffer(bytes: inflated)

@@ -17,8 +17,9 @@ final class RequestFlow: @unchecked Sendable {
     private var route: CompiledRoute?
     private var key = ""
     private var tags: [String] = []
-    /// The entry found by the lookup (also the stale-if-error fallback).
-    private var found: (meta: EntryMetadata, body: ByteBuffer)?
+    /// The entry found by the lookup (also the stale-if-error fallback); `identity` is the
+    /// inflated body of a gzip entry when the hot tier keeps one.
+    private var found: (meta: EntryMetadata, body: ByteBuffer, identity: ByteBuffer?)?
     private var flight: FillCoordinator.Flight?
     private var followerResult: EventLoopFuture<FillResult>?
     private var fillResult: FillResult?
@@ -67,14 +68,29 @@ final class RequestFlow: @unchecked Sendable {
             }
 
         case .lookup(let key):
+            let hotEpoch: UInt64?
+            if let hotTier = engine.hotTier {
+                if let hot = hotTier.get(key), !engine.gate.blocks(key: key, tags: hot.meta.tags) {
+                    engine.metrics.hotTierHits.increment()
+                    found = (hot.meta, hot.storedBody, hot.identityBody)
+                    perform(machine.lookupFinished(hot.meta, now: engine.clock.nowMilliseconds()))
+                    return
+                }
+                hotEpoch = hotTier.epoch
+            } else {
+                hotEpoch = nil
+            }
             let started = engine.clock.nowMilliseconds()
             engine.store.get(key, on: loop).whenComplete { result in
                 self.engine.metrics.redisLatency.observe(Double(self.engine.clock.nowMilliseconds() - started) / 1000)
                 switch result {
                 case .success(let buffer?):
-                    self.found = Self.decode(buffer)
-                    if let found = self.found, self.engine.gate.blocks(key: key, tags: found.meta.tags) {
-                        self.found = nil  // being invalidated right now
+                    if let decoded = Self.decode(buffer), !self.engine.gate.blocks(key: key, tags: decoded.meta.tags) {
+                        self.found = (decoded.meta, decoded.body, nil)
+                        if let hotEpoch, let hotTier = self.engine.hotTier,
+                           hotTier.insert(key, meta: decoded.meta, storedBody: decoded.body, epoch: hotEpoch) {
+                            self.found = hotTier.get(key).map { ($0.meta, $0.storedBody, $0.identityBody) } ?? self.found
+                        }
                     }
                     self.perform(self.machine.lookupFinished(self.found?.meta, now: self.engine.clock.nowMilliseconds()))
                 case .success(nil):
@@ -87,7 +103,7 @@ final class RequestFlow: @unchecked Sendable {
 
         case .serveEntry(let outcome, let refresh):
             guard let found, let route else { preconditionFailure("serveEntry without an entry") }
-            finish(engine.representation.response(meta: found.meta, storedBody: found.body, outcome: outcome, route: route, request: request.head, now: engine.clock.nowMilliseconds()))
+            finish(engine.representation.response(meta: found.meta, storedBody: found.body, identityBody: found.identity, outcome: outcome, route: route, request: request.head, now: engine.clock.nowMilliseconds()))
             if refresh { engine.refreshInBackground(request, route: route, key: key, tags: tags, on: loop) }
 
         case .joinFill(let key):
@@ -118,7 +134,7 @@ final class RequestFlow: @unchecked Sendable {
             guard let route, let fillResult else { preconditionFailure("respondFromFill without a result") }
             switch fillResult {
             case .entry(let meta, let body):
-                finish(engine.representation.response(meta: meta, storedBody: body, outcome: outcome, route: route, request: request.head, now: engine.clock.nowMilliseconds()))
+                finish(engine.representation.response(meta: meta, storedBody: body, identityBody: nil, outcome: outcome, route: route, request: request.head, now: engine.clock.nowMilliseconds()))
             case .unshareable(let response):
                 var headers = ForwardingHeaders.forwardedResponseHeaders(response.head.headers)
                 if !CacheEngine.bodyless(response.head.status) {

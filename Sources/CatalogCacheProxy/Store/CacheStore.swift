@@ -30,3 +30,20 @@ public protocol CacheStore: AnyObject, Sendable {
     func ping(on loop: EventLoop) -> EventLoopFuture<Bool>
     func shutdown() async
 }
+
+/// Cross-instance single flight. Stores that are not shared between instances need no lock:
+/// the defaults always grant it.
+extension CacheStore {
+    /// Takes the fill lock of `key` for `ttlMilliseconds` if nobody holds it.
+    public func acquireFillLock(_ key: String, token: String, ttlMilliseconds: Int64, on loop: EventLoop) -> EventLoopFuture<Bool> {
+        loop.makeSucceededFuture(true)
+    }
+    /// Releases the lock if `token` still holds it.
+    public func releaseFillLock(_ key: String, token: String, on loop: EventLoop) -> EventLoopFuture<Void> {
+        loop.makeSucceededVoidFuture()
+    }
+    /// Whether anyone holds the fill lock of `key`.
+    public func fillLockHeld(_ key: String, on loop: EventLoop) -> EventLoopFuture<Bool> {
+        loop.makeSucceededFuture(false)
+    }
+}

@@ -88,6 +88,31 @@ public final class RedisCacheStore: CacheStore {
         return client.send(.eval(Self.invalidateScript, keys: scriptKeys, args: args), on: loop).map { Int($0.integer ?? 0) }
     }
 
+    /// `P lock:<key>`: the cross-instance fill lock of an entry.
+    func lockKey(_ key: String) -> String {
+        key.hasPrefix(prefix) ? prefix + "lock:" + key.dropFirst(prefix.count) : prefix + "lock:" + key
+    }
+
+    static let releaseScript = """
+    if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+    return 0
+    """
+
+    public func acquireFillLock(_ key: String, token: String, ttlMilliseconds: Int64, on loop: EventLoop) -> EventLoopFuture<Bool> {
+        client.send(.setNX(lockKey(key), value: ByteBuffer(string: token), pxMilliseconds: ttlMilliseconds), on: loop).map { reply in
+            if case .simpleString("OK") = reply { return true }
+            return false
+        }
+    }
+
+    public func releaseFillLock(_ key: String, token: String, on loop: EventLoop) -> EventLoopFuture<Void> {
+        client.send(.eval(Self.releaseScript, keys: [lockKey(key)], args: [ByteBuffer(string: token)]), on: loop).map { _ in }
+    }
+
+    public func fillLockHeld(_ key: String, on loop: EventLoop) -> EventLoopFuture<Bool> {
+        client.send(RedisCommand("EXISTS", lockKey(key)), on: loop).map { $0.integer == 1 }
+    }
+
     public func ping(on loop: EventLoop) -> EventLoopFuture<Bool> {
         client.send(RedisCommand("PING"), on: loop).map { _ in true }.recover { _ in false }
     }
