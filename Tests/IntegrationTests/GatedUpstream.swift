@@ -2,10 +2,16 @@ import CatalogHTTP
 import NIOCore
 import Synchronization
 
-/// An upstream that holds every request until `open()` is called: it forces a fill to be
-/// in flight while the test does something else (an invalidation).
+/// An upstream that holds requests until `open()` is called (all of them, or those after the
+/// first `passing`): it forces a fill to be in flight while the test does something else.
+/// Answers `{"hero_banners":[{"title":"version N"}]}` for its N-th request.
 final class GatedUpstream: HTTPResponder {
     private let state = Mutex<(open: Bool, waiters: [CheckedContinuation<Void, Never>], received: Int)>((false, [], 0))
+    private let passing: Int
+
+    init(passing: Int = 0) {
+        self.passing = passing
+    }
 
     var received: Int { state.withLock { $0.received } }
 
@@ -25,7 +31,7 @@ final class GatedUpstream: HTTPResponder {
         }
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             let resumeNow = state.withLock { s -> Bool in
-                if s.open { return true }
+                if s.open || n <= passing { return true }
                 s.waiters.append(continuation)
                 return false
             }

@@ -86,11 +86,13 @@ final class Stack: Sendable {
         return c
     }
 
-    func startProxy(_ configuration: ProxyConfiguration) async throws -> RunningProxy {
+    func startProxy(_ configuration: ProxyConfiguration, clock: any CacheClock = SystemClock()) async throws -> RunningProxy {
         var logger = Logger(label: "test-proxy")
         logger.logLevel = .warning
-        let service = try await ProxyService.start(configuration: configuration, group: TestServices.group, logger: logger)
-        let client = UpstreamPool(endpoint: try UpstreamEndpoint.parse("http://127.0.0.1:\(service.proxyPort)"), configuration: UpstreamPoolConfiguration(), group: TestServices.group)
+        let service = try await ProxyService.start(configuration: configuration, group: TestServices.group, clock: clock, logger: logger)
+        var clientConfiguration = UpstreamPoolConfiguration()
+        clientConfiguration.maxConnectionsPerEventLoop = 256  // enough for stampede tests
+        let client = UpstreamPool(endpoint: try UpstreamEndpoint.parse("http://127.0.0.1:\(service.proxyPort)"), configuration: clientConfiguration, group: TestServices.group)
         let admin = UpstreamPool(endpoint: try UpstreamEndpoint.parse("http://127.0.0.1:\(service.adminPort)"), configuration: UpstreamPoolConfiguration(), group: TestServices.group)
         let proxy = RunningProxy(service: service, client: client, admin: admin)
         proxies.withLock { $0.append(proxy) }

@@ -29,20 +29,25 @@ public protocol CacheStore: AnyObject, Sendable {
     /// Answers whether the store can be used (for `/readyz`).
     func ping(on loop: EventLoop) -> EventLoopFuture<Bool>
     func shutdown() async
+
+    // Cross-instance single flight (defaults below grant the lock: for stores not shared
+    // between instances). Requirements, so calls through `any CacheStore` reach the store's own.
+    /// Takes the fill lock of `key` for `ttlMilliseconds` if nobody holds it.
+    func acquireFillLock(_ key: String, token: String, ttlMilliseconds: Int64, on loop: EventLoop) -> EventLoopFuture<Bool>
+    /// Releases the lock if `token` still holds it.
+    func releaseFillLock(_ key: String, token: String, on loop: EventLoop) -> EventLoopFuture<Void>
+    /// Whether anyone holds the fill lock of `key`.
+    func fillLockHeld(_ key: String, on loop: EventLoop) -> EventLoopFuture<Bool>
 }
 
-/// Cross-instance single flight. Stores that are not shared between instances need no lock:
-/// the defaults always grant it.
+/// Stores that are not shared between instances need no fill lock: it is always granted.
 extension CacheStore {
-    /// Takes the fill lock of `key` for `ttlMilliseconds` if nobody holds it.
     public func acquireFillLock(_ key: String, token: String, ttlMilliseconds: Int64, on loop: EventLoop) -> EventLoopFuture<Bool> {
         loop.makeSucceededFuture(true)
     }
-    /// Releases the lock if `token` still holds it.
     public func releaseFillLock(_ key: String, token: String, on loop: EventLoop) -> EventLoopFuture<Void> {
         loop.makeSucceededVoidFuture()
     }
-    /// Whether anyone holds the fill lock of `key`.
     public func fillLockHeld(_ key: String, on loop: EventLoop) -> EventLoopFuture<Bool> {
         loop.makeSucceededFuture(false)
     }

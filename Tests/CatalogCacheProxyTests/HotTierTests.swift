@@ -1,0 +1,75 @@
+import CatalogCacheCore
+import CatalogCompression
+import NIOCore
+import Testing
+
+@testable import CatalogCacheProxy
+
+@Suite struct HotTierTests {
+    func meta(tags: [String] = ["t"], encoding: ContentEncoding = .identity, identityLength: Int = 10) -> EntryMetadata {
+        EntryMetadata(status: 200, contentType: "application/json", etag: "e", storedAt: 0, ttl: 60, staleWhileRevalidate: 0, staleIfError: 0, encoding: encoding, identityLength: identityLength, tags: tags, extraHeaders: [])
+    }
+
+    func body(_ n: Int) -> ByteBuffer { ByteBuffer(bytes: [UInt8](repeating: 65, count: n)) }
+
+    @Test func insertThenGet() {
+        let tier = HotTier(maxBytes: 1 << 20)
+        #expect(tier.insert("k", meta: meta(), storedBody: body(10), epoch: tier.epoch))
+        #expect(tier.get("k")?.storedBody.readableBytes == 10)
+        #expect(tier.get("other") == nil)
+    }
+
+    @Test func anInsertReadBeforeAnInvalidationIsRefused() {
+        let tier = HotTier(maxBytes: 1 << 20)
+        let epoch = tier.epoch
+        tier.invalidate(tags: ["unrelated"], keys: [])
+        #expect(!tier.insert("k", meta: meta(), storedBody: body(10), epoch: epoch))
+        #expect(tier.get("k") == nil)
+        #expect(tier.insert("k", meta: meta(), storedBody: body(10), epoch: tier.epoch))
+    }
+
+    @Test func invalidationDropsByTagByKeyAndAll() {
+        let tier = HotTier(maxBytes: 1 << 20)
+        tier.insert("a", meta: meta(tags: ["products"]), storedBody: body(1), epoch: tier.epoch)
+        tier.insert("b", meta: meta(tags: ["banners"]), storedBody: body(1), epoch: tier.epoch)
+        tier.insert("c", meta: meta(tags: ["banners"]), storedBody: body(1), epoch: tier.epoch)
+        tier.invalidate(tags: ["products"], keys: ["c"])
+        #expect(tier.get("a") == nil)
+        #expect(tier.get("b") != nil)
+        #expect(tier.get("c") == nil)
+        tier.invalidate(tags: [], keys: [], all: true)
+        #expect(tier.count == 0)
+        #expect(tier.bytes == 0)
+    }
+
+    @Test func staysWithinItsByteBound() {
+        let tier = HotTier(maxBytes: 10_000)
+        for i in 0..<100 { tier.insert("k\(i)", meta: meta(), storedBody: body(500), epoch: tier.epoch) }
+        #expect(tier.bytes <= 10_000)
+        #expect(tier.count > 0)
+        #expect(!tier.insert("huge", meta: meta(), storedBody: body(20_000), epoch: tier.epoch))
+    }
+
+    @Test func aScanDoesNotEvictTheHotSet() {
+        let tier = HotTier(maxBytes: 20 * 756)  // room for 20 entries of 500 bytes (+256 overhead)
+        for i in 0..<10 {
+            tier.insert("hot\(i)", meta: meta(), storedBody: body(500), epoch: tier.epoch)
+            _ = tier.get("hot\(i)")  // second touch: promoted to protected
+        }
+        for i in 0..<1000 { tier.insert("scan\(i)", meta: meta(), storedBody: body(500), epoch: tier.epoch) }
+        for i in 0..<10 { #expect(tier.get("hot\(i)") != nil, "hot\(i) was evicted by a scan") }
+        #expect(tier.bytes <= 20 * 756)
+    }
+
+    @Test func gzipEntriesKeepTheirIdentityBody() throws {
+        let identity = [UInt8](String(repeating: "{\"id\":1},", count: 500).utf8)
+        let gz = try Gzip.compress(identity)
+        let tier = HotTier(maxBytes: 1 << 20)
+        #expect(tier.insert("g", meta: meta(encoding: .gzip, identityLength: identity.count), storedBody: ByteBuffer(bytes: gz), epoch: tier.epoch))
+        let entry = try #require(tier.get("g"))
+        #expect(Array(entry.identityBody!.readableBytesView) == identity)
+        #expect(Array(entry.storedBody.readableBytesView) == gz)
+        // A corrupt gzip body is refused rather than stored.
+        #expect(!tier.insert("bad", meta: meta(encoding: .gzip, identityLength: 10), storedBody: ByteBuffer(bytes: [1, 2, 3]), epoch: tier.epoch))
+    }
+}
