@@ -12,6 +12,8 @@ import NIOHTTP1
 public final class CacheEngine: Sendable {
     let configuration: ProxyConfiguration
     let routes: [CompiledRoute]
+    /// Route name to compiled route (names are unique: the loader checks).
+    let routesByName: [String: CompiledRoute]
     let routeTable: RouteTable
     let classifier: RequestClassifier
     let keys: CacheKeyBuilder
@@ -30,6 +32,7 @@ public final class CacheEngine: Sendable {
     public init(configuration: ProxyConfiguration, store: any CacheStore, upstream: UpstreamPool, metrics: ProxyMetrics, clock: any CacheClock, fills: FillCoordinator = FillCoordinator(), gate: InvalidationGate = InvalidationGate(), writeBarrier: WriteBarrier? = nil, hotTier: HotTier? = nil) {
         self.configuration = configuration
         self.routes = configuration.routes.enumerated().map { CompiledRoute(index: $0, rule: $1) }
+        self.routesByName = Dictionary(routes.map { ($0.rule.name, $0) }, uniquingKeysWith: { first, _ in first })
         self.routeTable = RouteTable(configuration.routes)
         self.classifier = RequestClassifier(routes: routeTable)
         self.keys = CacheKeyBuilder(prefix: configuration.keyPrefix)
@@ -55,10 +58,6 @@ public final class CacheEngine: Sendable {
     /// Serves one request. The future completes on `loop`.
     public func handle(_ request: ProxyRequest, on loop: EventLoop) -> EventLoopFuture<ProxyResponse> {
         RequestFlow(engine: self, request: request, loop: loop).run()
-    }
-
-    func compiledRoute(named name: String) -> CompiledRoute? {
-        routes.first { $0.rule.name == name }
     }
 
     // MARK: Upstream

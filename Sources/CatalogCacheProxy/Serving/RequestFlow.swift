@@ -40,8 +40,7 @@ final class RequestFlow: @unchecked Sendable {
         }
         var cacheKey: String?
         if case .cacheable(let match, let normalizedPath) = classification {
-            let compiled = engine.routes[engine.routes.firstIndex { $0.rule.name == match.rule.name }!]
-            route = compiled
+            route = engine.routesByName[match.rule.name]
             tags = match.rule.tags(for: match.parameters)
             cacheKey = engine.keys.key(for: match, path: normalizedPath, query: target.query) { head.headers.first(name: $0) }
             key = cacheKey!
