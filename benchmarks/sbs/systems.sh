@@ -23,11 +23,11 @@ cc_config() {  # FILE HOT_TIER_BYTES -> writes FILE; sets CC_THREADS_OK / CC_TIE
   CC_THREADS_OK=1; CC_TIER_OK=1
   { echo "threads: 1"; cat config/catalog-cache.yaml; } >"$probe"
   if ! msg=$("$BIN/catalog-cache" check-config --config "$probe" 2>&1 >/dev/null); then
-    CC_THREADS_OK=0; CC_NOTE+="catalog-cache rejected \`threads: 1\` (${msg##*: }), so it ran with its default event loops (one per core). "
+    CC_THREADS_OK=0; CC_NOTE+="\`catalog-cache check-config\` rejected \`threads: 1\` (${msg//$SBS_RUN\//}), so catalog-cache ran without it, with its default event loops (one per core). "
   fi
   sed 's/^store:$/store:\n  hot_tier_bytes: 0/' config/catalog-cache.yaml >"$probe"
   if ! msg=$("$BIN/catalog-cache" check-config --config "$probe" 2>&1 >/dev/null); then
-    CC_TIER_OK=0; CC_NOTE+="catalog-cache rejected \`store.hot_tier_bytes\` (${msg##*: }): no hot-tier run. "
+    CC_TIER_OK=0; CC_NOTE+="\`catalog-cache check-config\` rejected \`store.hot_tier_bytes\` (${msg//$SBS_RUN\//}), so there is no hot-tier run. "
   fi
   { ((CC_THREADS_OK)) && echo "threads: 1"
     if ((CC_TIER_OK)); then sed "s/^store:\$/store:\n  hot_tier_bytes: $tier/" config/catalog-cache.yaml
@@ -71,8 +71,9 @@ sub vcl_recv {
 }
 sub vcl_backend_response {
     if (bereq.url ~ "^/store/" && beresp.status == 200) {
-        if (bereq.url ~ "^/store/hero-banners") { set beresp.ttl = 300s; } else { set beresp.ttl = 60s; }
-        set beresp.grace = 0s;
+        # TTLs and stale-while-revalidate windows (grace) of catalog-cache's shipped routes
+        if (bereq.url ~ "^/store/hero-banners") { set beresp.ttl = 300s; set beresp.grace = 600s; }
+        else { set beresp.ttl = 60s; set beresp.grace = 120s; }
         unset beresp.http.Set-Cookie;
         if (std.integer(beresp.http.Content-Length, 0) >= 2048) { set beresp.do_gzip = true; }
     }
@@ -139,6 +140,8 @@ write_nginx() {
             proxy_cache_valid 200 60s;
             proxy_ignore_headers Cache-Control Expires Set-Cookie Vary;
             proxy_cache_lock on;
+            proxy_cache_use_stale updating;
+            proxy_cache_background_update on;
             add_header X-Cache \$upstream_cache_status;
         }
         location = /store/hero-banners {
@@ -149,6 +152,8 @@ write_nginx() {
             proxy_cache_valid 200 300s;
             proxy_ignore_headers Cache-Control Expires Set-Cookie Vary;
             proxy_cache_lock on;
+            proxy_cache_use_stale updating;
+            proxy_cache_background_update on;
             add_header X-Cache \$upstream_cache_status;
         }
         location / { proxy_pass http://fill; }

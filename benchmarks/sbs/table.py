@@ -73,12 +73,14 @@ def main():
         if scen == "stampede":
             out += ["| system | cold keys x clients | upstream requests per key | p50 ms | p99 ms | max ms | errors | other % |",
                     "|---|---|---:|---:|---:|---:|---:|---:|"]
+            per_key = []
             for r in rs:
-                n = int(extra(r).get("rounds", "1"))
-                up = num(r[9])
                 r2 = list(r)
-                r2[9] = str(up / n) if up is not None else r[9]
-                out.append(f"| {LABEL.get(r[1], r[1])} | {r[2]} | {with_ratio([x if x is not r else r2 for x in rs], r2, 9, 1)} "
+                up = num(r[9])
+                r2[9] = str(up / int(extra(r).get("rounds", "1"))) if up is not None else r[9]
+                per_key.append(r2)
+            for r, r2 in zip(rs, per_key):
+                out.append(f"| {LABEL.get(r[1], r[1])} | {r[2]} | {with_ratio(per_key, r2, 9, 1)} "
                            f"| {with_ratio(rs, r, 4, 1)} | {with_ratio(rs, r, 5, 1)} | {with_ratio(rs, r, 6, 1)} | {r[7]} | {r[12]} |")
             continue
         head = "| system | cell | req/s | p50 ms | p99 ms | p99.9 ms | hit ratio | upstream req | CPU % | req per CPU-s | RSS MiB | errors | other % |"
