@@ -103,12 +103,13 @@ def main():
                        f"| {with_ratio(rs, r, 5, 2)} | {with_ratio(rs, r, 6, 2)} | {hit} | {with_ratio(rs, r, 9, 0)} "
                        f"| {with_ratio(rs, r, 10, 0)} | {with_ratio(effrows, r_eff, 14, 0)} | {with_ratio(rs, r, 11, 0)} | {r[7]} | {r[12]} |")
         if scen == "flash":
-            out += ["", "| system | writes (ok / 409) | stale reads after the write's 200 | write p50 ms | write p99 ms | commit-to-invalidated p50 / p99 (bucket bounds) |",
-                    "|---|---:|---:|---:|---:|---|"]
+            out += ["", "| system | writes/s (target) | writes: ok / 409 / failed | stale reads after the write's 200 | write p50 ms | write p99 ms | commit-to-invalidated p50 / p99 (bucket bounds) |",
+                    "|---|---:|---:|---:|---:|---:|---|"]
             for r in rs:
                 e = extra(r)
                 c2i = f"≤ {e['c2i_p50']} ms / ≤ {e['c2i_p99']} ms ({e['c2i_n']} notifications)" if "c2i_n" in e else "- (no invalidation)"
-                out.append(f"| {LABEL.get(r[1], r[1])} | {e.get('writes', '-')} ({e.get('ok', '-')} / {e.get('conflicts', '-')}) "
+                wps = f"{int(e['writes']) / float(e['seconds']):.1f} ({e['rate']})" if e.get("seconds") else "-"
+                out.append(f"| {LABEL.get(r[1], r[1])} | {wps} | {e.get('ok', '-')} / {e.get('conflicts', '-')} / {e.get('write_errors', '-')} "
                            f"| {e.get('stale', '-')} of {e.get('checks', '-')} | {e.get('write_p50', '-')} | {e.get('write_p99', '-')} | {c2i} |")
     print("\n".join(out))
 
