@@ -248,3 +248,14 @@ upstream_count() {
     *) echo 0 ;;
   esac
 }
+
+# Cumulative misses as the system itself counts them (a cross-check of upstream_count).
+miss_count() {
+  case $1 in
+    catalog-cache|catalog-cache-tier)
+      local admin=$CC_ADMIN; [ "$1" = catalog-cache-tier ] && admin=$CCT_ADMIN
+      curl -fs "http://127.0.0.1:$admin/metrics" | awk '/^catalog_cache_requests_total\{.*outcome="miss"/ { s += $2 } END { print s + 0 }' ;;
+    varnish) varnishstat -n "$SBS_RUN/varnish" -1 -f MAIN.cache_miss | awk '{print $2}' ;;
+    *) echo - ;;
+  esac
+}

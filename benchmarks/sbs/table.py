@@ -71,8 +71,8 @@ def main():
             continue
         out += ["", f"## {TITLE[scen]}", ""]
         if scen == "stampede":
-            out += ["| system | cold keys x clients | upstream requests per key | p50 ms | p99 ms | max ms | errors | other % |",
-                    "|---|---|---:|---:|---:|---:|---:|---:|"]
+            out += ["| system | cold keys x clients | upstream requests per key | misses, own counter (all keys) | p50 ms | p99 ms | max ms | errors | other % |",
+                    "|---|---|---:|---:|---:|---:|---:|---:|---:|"]
             per_key = []
             for r in rs:
                 r2 = list(r)
@@ -80,7 +80,7 @@ def main():
                 r2[9] = str(up / int(extra(r).get("rounds", "1"))) if up is not None else r[9]
                 per_key.append(r2)
             for r, r2 in zip(rs, per_key):
-                out.append(f"| {LABEL.get(r[1], r[1])} | {r[2]} | {with_ratio(per_key, r2, 9, 1)} "
+                out.append(f"| {LABEL.get(r[1], r[1])} | {r[2]} | {with_ratio(per_key, r2, 9, 1)} | {extra(r).get('misses', '-')} "
                            f"| {with_ratio(rs, r, 4, 1)} | {with_ratio(rs, r, 5, 1)} | {with_ratio(rs, r, 6, 1)} | {r[7]} | {r[12]} |")
             continue
         head = "| system | cell | req/s | p50 ms | p99 ms | p99.9 ms | hit ratio | upstream req | CPU % | req per CPU-s | RSS MiB | errors | other % |"
