@@ -18,8 +18,8 @@ CC_NOTE=""
 
 # catalog-cache: the shipped config plus `threads: 1` and, for the tier run, store.hot_tier_bytes.
 # Until the loader knows these keys, check-config rejects them: fall back without them.
-cc_config() {  # FILE HOT_TIER_BYTES -> writes FILE; sets CC_THREADS_OK / CC_TIER_OK
-  local file=$1 tier=$2 probe=$SBS_RUN/probe.yaml msg
+cc_probe() {  # once: which of the two keys the loader accepts; sets CC_THREADS_OK / CC_TIER_OK
+  local probe=$SBS_RUN/probe.yaml msg
   CC_THREADS_OK=1; CC_TIER_OK=1
   { echo "threads: 1"; cat config/catalog-cache.yaml; } >"$probe"
   if ! msg=$("$BIN/catalog-cache" check-config --config "$probe" 2>&1 >/dev/null); then
@@ -29,6 +29,11 @@ cc_config() {  # FILE HOT_TIER_BYTES -> writes FILE; sets CC_THREADS_OK / CC_TIE
   if ! msg=$("$BIN/catalog-cache" check-config --config "$probe" 2>&1 >/dev/null); then
     CC_TIER_OK=0; CC_NOTE+="\`catalog-cache check-config\` rejected \`store.hot_tier_bytes\` (${msg//$SBS_RUN\//}), so there is no hot-tier run. "
   fi
+  [ -n "$CC_NOTE" ] && log "$CC_NOTE"
+}
+
+cc_config() {  # FILE HOT_TIER_BYTES: the shipped config with what the loader accepts of the two keys
+  local file=$1 tier=$2
   { ((CC_THREADS_OK)) && echo "threads: 1"
     if ((CC_TIER_OK)); then sed "s/^store:\$/store:\n  hot_tier_bytes: $tier/" config/catalog-cache.yaml
     else cat config/catalog-cache.yaml; fi; } >"$file"
@@ -217,6 +222,7 @@ start_systems() {
   done
   SYS_PIDS[origin]="${PIDS[0]} $(cat "$BENCH_DIR/postgres.pid")"
   local redis_pid; redis_pid=$(cat "$BENCH_DIR/redis.pid")
+  cc_probe
   cc_config "$SBS_RUN/cc.yaml" 0
   start_catalog_cache catalog-cache "$CC_PORT" "$CC_ADMIN" "$REDIS_URL" "$SBS_RUN/cc.yaml" "$redis_pid"
   if ((CC_TIER_OK)); then
