@@ -1,0 +1,112 @@
+#!/usr/bin/env python3
+"""Flash-sale writer and staleness checker, sent THROUGH the system under test.
+
+  flashsale.py HOST PORT SECONDS RATE IDS_FILE TAG
+
+For SECONDS, RATE times a second, a cycle starts on the next product of IDS_FILE (hot
+products, in turn), each cycle on a thread and connection of its own (at most 64 at once, so
+a slow system does not lower the write rate): GET the product page (so a cache holds it),
+write it (alternately POST /admin/products/{id}/inventory {"delta":-1,"reason":"sale"} and
+PATCH /admin/products/{id} {"title": ...}), and after the write's 200 GET the page again:
+the read is stale when its stock (inventory_quantity), title or updated_at differs from
+what the write answered.
+Prints "FLASH writes ok stale checks conflicts errors write_p50_ms write_p99_ms skipped".
+"""
+import http.client
+import json
+import sys
+import threading
+import time
+
+FIELDS = ("inventory_quantity", "title", "updated_at")   # what the writes change
+MAX_INFLIGHT = 64
+
+
+def product(body):
+    d = json.loads(body)
+    return d.get("product", d)
+
+
+def main():
+    host, port, seconds, rate, ids_file, tag = sys.argv[1], int(sys.argv[2]), float(sys.argv[3]), float(sys.argv[4]), sys.argv[5], sys.argv[6]
+    ids = [l.strip() for l in open(ids_file) if l.strip()]
+    lock = threading.Lock()
+    c = {"writes": 0, "ok": 0, "stale": 0, "checks": 0, "conflicts": 0, "errors": 0}
+    lat = []
+    slots = threading.Semaphore(MAX_INFLIGHT)
+
+    def bump(k):
+        with lock:
+            c[k] += 1
+
+    def cycle(i):
+        try:
+            conn = http.client.HTTPConnection(host, port, timeout=30)
+
+            def call(method, path, body=None):
+                headers = {"Content-Type": "application/json"} if body is not None else {}
+                conn.request(method, path, body=json.dumps(body) if body is not None else None, headers=headers)
+                r = conn.getresponse()
+                return r.status, r.read()
+
+            pid = ids[i % len(ids)]
+            page = f"/store/products/{pid}"
+            call("GET", page)                                    # prime: the page is cached now
+            t0 = time.monotonic()
+            if i % 2 == 0:
+                st, body = call("POST", f"/admin/products/{pid}/inventory", {"delta": -1, "reason": "sale"})
+            else:
+                st, body = call("PATCH", f"/admin/products/{pid}", {"title": f"Flash sale {tag} {i}"})
+            with lock:
+                lat.append((time.monotonic() - t0) * 1000)
+                c["writes"] += 1
+            if st == 409:
+                return bump("conflicts")
+            if st != 200:
+                return bump("errors")
+            bump("ok")
+            w = product(body)
+            if any(w.get(f) is None for f in FIELDS):
+                print(f"flashsale: the write's answer lacks one of {FIELDS}: {body[:200]!r}", file=sys.stderr)
+                return bump("errors")
+            st, body = call("GET", page)
+            if st != 200:
+                return bump("errors")
+            p = product(body)
+            with lock:
+                c["checks"] += 1
+                if any(p.get(f) != w.get(f) for f in FIELDS):
+                    c["stale"] += 1
+            conn.close()
+        except (OSError, http.client.HTTPException, ValueError) as e:
+            print(f"flashsale: cycle {i}: {e}", file=sys.stderr)
+            bump("errors")
+        finally:
+            slots.release()
+
+    start = time.monotonic()
+    i = skipped = 0
+    threads = []
+    while True:
+        due = start + i / rate
+        if due >= start + seconds:
+            break
+        now = time.monotonic()
+        if due > now:
+            time.sleep(due - now)
+        if slots.acquire(blocking=False):
+            t = threading.Thread(target=cycle, args=(i,), daemon=True)
+            t.start()
+            threads.append(t)
+        else:
+            skipped += 1
+        i += 1
+    for t in threads:
+        t.join(60)
+    lat.sort()
+    q = lambda f: lat[min(len(lat) - 1, int(f * len(lat)))] if lat else 0
+    print(f"FLASH {c['writes']} {c['ok']} {c['stale']} {c['checks']} {c['conflicts']} {c['errors']} {q(0.5):.2f} {q(0.99):.2f} {skipped}")
+
+
+if __name__ == "__main__":
+    main()

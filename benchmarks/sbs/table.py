@@ -1,0 +1,118 @@
+#!/usr/bin/env python3
+"""Markdown report of benchmarks/run: table.py ROWS.tsv HEADER-LINE...
+
+ROWS.tsv: scenario system cell rps p50 p99 p999 errors requests upstream cpu% rss_mib other% extra
+Each figure is followed by its ratio to Varnish (V) and to nginx proxy_cache (N) in the same
+scenario and cell of the same run.
+"""
+import sys
+
+LABEL = {
+    "origin": "origin direct",
+    "catalog-cache": "catalog-cache (Redis)",
+    "catalog-cache-tier": "catalog-cache (hot tier + Redis)",
+    "varnish": "Varnish",
+    "nginx": "nginx proxy_cache",
+    "nginx-lua": "nginx + Lua over Redis",
+}
+TITLE = {
+    "hot": "1. Hot hits",
+    "mix": "2. Storefront mix",
+    "flash": "3. Flash sale",
+    "stampede": "4. Cold-key stampede",
+}
+
+
+def num(x):
+    try:
+        return float(x)
+    except ValueError:
+        return None
+
+
+def fmt(v, digits):
+    if v is None:
+        return "-"
+    if digits == 0:
+        return f"{v:,.0f}"
+    return f"{v:.{digits}f}"
+
+
+def with_ratio(rows, r, col, digits):
+    v = num(r[col])
+    text = fmt(v, digits)
+    if v is None:
+        return text
+    parts = []
+    for ref, tag in (("varnish", "V"), ("nginx", "N")):
+        b = next((x for x in rows if x[0] == r[0] and x[2] == r[2] and x[1] == ref), None)
+        bv = num(b[col]) if b else None
+        if b is not None and b is not r and bv:
+            parts.append(f"{v / bv:.2f}{tag}")
+    return f"{text} ({' '.join(parts)})" if parts else text
+
+
+def extra(r):
+    return dict(kv.split("=", 1) for kv in r[13].split() if "=" in kv) if len(r) > 13 else {}
+
+
+def main():
+    rows = [l.rstrip("\n").split("\t") for l in open(sys.argv[1]) if l.strip()]
+    out = ["# catalog-cache side by side with Varnish and nginx", ""]
+    out += [f"- {h}" for h in sys.argv[2:] if h]
+    out += ["", "Ratios in parentheses: this system's figure divided by Varnish's (V) and by nginx proxy_cache's (N), "
+            "same scenario and cell, same run. Hit ratio = share of requests answered without an upstream request "
+            "(1 - upstream / requests), upstream requests counted by each system itself. CPU = the system's processes "
+            "and its store (Redis) in % of one core (origin direct: origin + PostgreSQL); RSS likewise, at the end of "
+            "the cell. \"other\" = CPU used meanwhile by processes outside the benchmark (a busy machine skews the cell)."]
+    for scen in ("hot", "mix", "flash", "stampede"):
+        rs = [r for r in rows if r[0] == scen]
+        if not rs:
+            continue
+        out += ["", f"## {TITLE[scen]}", ""]
+        if scen == "stampede":
+            out += ["| system | cold keys x clients | upstream requests per key | misses, own counter (all keys) | p50 ms | p99 ms | max ms | errors | other % |",
+                    "|---|---|---:|---:|---:|---:|---:|---:|---:|"]
+            per_key = []
+            for r in rs:
+                r2 = list(r)
+                up = num(r[9])
+                r2[9] = str(up / int(extra(r).get("rounds", "1"))) if up is not None else r[9]
+                per_key.append(r2)
+            for r, r2 in zip(rs, per_key):
+                out.append(f"| {LABEL.get(r[1], r[1])} | {r[2]} | {with_ratio(per_key, r2, 9, 1)} | {extra(r).get('misses', '-')} "
+                           f"| {with_ratio(rs, r, 4, 1)} | {with_ratio(rs, r, 5, 1)} | {with_ratio(rs, r, 6, 1)} | {r[7]} | {r[12]} |")
+            continue
+        head = "| system | cell | req/s | p50 ms | p99 ms | p99.9 ms | hit ratio | upstream req | CPU % | req per CPU-s | RSS MiB | errors | other % |"
+        out += [head, "|---|---|" + "---:|" * 11]
+        for r in rs:
+            req, up, cpu = num(r[8]), num(r[9]), num(r[10])
+            hit = "-" if r[1] == "origin" or not req else f"{100 * (1 - up / req):.1f} %"
+            # requests per CPU-second: requests / (cpu% / 100 * seconds); seconds = requests / rps
+            rps = num(r[3])
+            eff = req / (cpu / 100 * (req / rps)) if req and rps and cpu else None
+            r_eff = list(r) + [""] * (15 - len(r))
+            r_eff[14] = str(eff) if eff else "-"
+            effrows = []
+            for x in rs:
+                xr, xc, xp = num(x[8]), num(x[10]), num(x[3])
+                y = list(x) + [""] * (15 - len(x))
+                y[14] = str(xr / (xc / 100 * (xr / xp))) if xr and xc and xp else "-"
+                effrows.append(y if x is not r else r_eff)
+            out.append(f"| {LABEL.get(r[1], r[1])} | {r[2]} | {with_ratio(rs, r, 3, 0)} | {with_ratio(rs, r, 4, 2)} "
+                       f"| {with_ratio(rs, r, 5, 2)} | {with_ratio(rs, r, 6, 2)} | {hit} | {with_ratio(rs, r, 9, 0)} "
+                       f"| {with_ratio(rs, r, 10, 0)} | {with_ratio(effrows, r_eff, 14, 0)} | {with_ratio(rs, r, 11, 0)} | {r[7]} | {r[12]} |")
+        if scen == "flash":
+            out += ["", "| system | writes/s (target) | writes: ok / 409 / failed | stale reads after the write's 200 | write p50 ms | write p99 ms | commit-to-invalidated p50 / p99 (bucket bounds) |",
+                    "|---|---:|---:|---:|---:|---:|---|"]
+            for r in rs:
+                e = extra(r)
+                c2i = f"≤ {e['c2i_p50']} ms / ≤ {e['c2i_p99']} ms ({e['c2i_n']} notifications)" if "c2i_n" in e else "- (no invalidation)"
+                wps = f"{int(e['writes']) / float(e['seconds']):.1f} ({e['rate']})" if e.get("seconds") else "-"
+                out.append(f"| {LABEL.get(r[1], r[1])} | {wps} | {e.get('ok', '-')} / {e.get('conflicts', '-')} / {e.get('write_errors', '-')} "
+                           f"| {e.get('stale', '-')} of {e.get('checks', '-')} | {e.get('write_p50', '-')} | {e.get('write_p99', '-')} | {c2i} |")
+    print("\n".join(out))
+
+
+if __name__ == "__main__":
+    main()
