@@ -20,8 +20,10 @@ public struct ProxyRequest: Sendable {
     /// (`http://host/path?q`) are reduced to their path and query.
     public var target: (path: Substring, query: Substring?) {
         var uri = Substring(head.uri)
-        if let scheme = uri.range(of: "://"), uri[..<scheme.lowerBound].allSatisfy({ $0.isLetter }) {
-            let afterAuthority = uri[scheme.upperBound...]
+        // Origin-form (the usual case) starts with "/": no search at all on the hot path.
+        if uri.utf8.first != UInt8(ascii: "/"), let colon = uri.firstIndex(of: ":"),
+           uri[..<colon].allSatisfy({ $0.isLetter }), uri[colon...].hasPrefix("://") {
+            let afterAuthority = uri[uri.index(colon, offsetBy: 3)...]
             uri = afterAuthority.firstIndex(where: { $0 == "/" || $0 == "?" }).map { afterAuthority[$0...] } ?? "/"
             if uri.first == "?" { uri = "/" + uri }
         }
