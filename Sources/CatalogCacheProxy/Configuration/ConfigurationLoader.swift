@@ -29,7 +29,9 @@ public enum ConfigurationLoader {
             throw ConfigurationError(file: file, field: "", message: "not valid YAML: \(error)")
         }
         var reader = NodeReader(file: file)
-        guard let root else { return ProxyConfiguration() }
+        // An empty or comment-only document (a truncated file, say) is not "all defaults":
+        // with no routes the proxy would cache nothing, silently.
+        guard let root else { throw ConfigurationError(file: file, line: 1, field: "routes", message: "is required: the file has no configuration (empty or only comments)") }
         return try reader.configuration(root)
     }
 
