@@ -7,6 +7,7 @@ import Logging
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import Synchronization
 
 /// A running proxy instance: the proxy port, the admin port, the store and the upstream pool.
 public final class ProxyService: Sendable {
@@ -21,6 +22,7 @@ public final class ProxyService: Sendable {
     private let notifier: PostgresPool?
     private let feedGroup: EventLoopGroup
     private let feedStore: any CacheStore
+    private let stopping = Atomic<Bool>(false)
     /// Open connections on the proxy port (bounded; drained at shutdown).
     public let connections: ConnectionRegistry
 
@@ -142,7 +144,9 @@ public final class ProxyService: Sendable {
     /// Stops accepting (the listening socket is closed, so new connections are refused),
     /// lets requests in progress finish for up to `grace` (idle keep-alive connections close
     /// at once, busy ones after their response), then closes the listeners, the pool and the store.
+    /// Idempotent: only the first call does anything (a second signal, a test's cleanup).
     public func shutdown(grace: Duration = .zero) async {
+        guard !stopping.exchange(true, ordering: .relaxed) else { return }
         try? await proxyChannel.close()
         _ = await connections.drain(grace: grace)
         invalidationFeed?.stop()
