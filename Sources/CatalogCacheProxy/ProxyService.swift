@@ -7,6 +7,7 @@ import Logging
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import Synchronization
 
 /// A running proxy instance: the proxy port, the admin port, the store and the upstream pool.
 public final class ProxyService: Sendable {
@@ -21,12 +22,15 @@ public final class ProxyService: Sendable {
     private let notifier: PostgresPool?
     private let feedGroup: EventLoopGroup
     private let feedStore: any CacheStore
+    private let stopping = Atomic<Bool>(false)
+    /// Open connections on the proxy port (bounded; drained at shutdown).
+    public let connections: ConnectionRegistry
 
     /// The bound proxy port (useful with port 0).
     public var proxyPort: Int { proxyChannel.localAddress?.port ?? configuration.listen.port }
     public var adminPort: Int { adminServer.localPort }
 
-    private init(configuration: ProxyConfiguration, engine: CacheEngine, metrics: ProxyMetrics, proxyChannel: Channel, adminServer: HTTPServer, upstream: UpstreamPool, feed: InvalidationFeedStatus, invalidationFeed: InvalidationFeed?, notifier: PostgresPool?, feedGroup: EventLoopGroup, feedStore: any CacheStore) {
+    private init(configuration: ProxyConfiguration, engine: CacheEngine, metrics: ProxyMetrics, proxyChannel: Channel, adminServer: HTTPServer, upstream: UpstreamPool, feed: InvalidationFeedStatus, invalidationFeed: InvalidationFeed?, notifier: PostgresPool?, feedGroup: EventLoopGroup, feedStore: any CacheStore, connections: ConnectionRegistry) {
         self.configuration = configuration
         self.engine = engine
         self.metrics = metrics
@@ -38,6 +42,7 @@ public final class ProxyService: Sendable {
         self.notifier = notifier
         self.feedGroup = feedGroup
         self.feedStore = feedStore
+        self.connections = connections
     }
 
     /// Starts everything the configuration asks for. Warns loudly when there is no Redis
@@ -53,7 +58,13 @@ public final class ProxyService: Sendable {
             var redisConfiguration = try RedisConfiguration.parse(url: url)
             redisConfiguration.commandTimeout = .milliseconds(Int64(configuration.redisTimeoutMilliseconds))
             redisConfiguration.connectTimeout = .milliseconds(Int64(max(configuration.redisTimeoutMilliseconds, 500)))
-            store = RedisCacheStore(client: RedisClient(configuration: redisConfiguration, group: group), prefix: configuration.keyPrefix)
+            // The request path's store fails fast while Redis keeps failing (the feed's does not:
+            // an invalidation must be attempted, not skipped).
+            store = CircuitBreakerStore(
+                wrapping: RedisCacheStore(client: RedisClient(configuration: redisConfiguration, group: group), prefix: configuration.keyPrefix),
+                policy: CircuitBreakerPolicy(failureThreshold: configuration.circuitBreakerFailures, coolDownMilliseconds: Int64(configuration.circuitBreakerCoolDownMilliseconds)),
+                clock: clock, metrics: metrics
+            )
             var feedRedis = redisConfiguration
             feedRedis.commandTimeout = .seconds(5)
             feedStore = RedisCacheStore(client: RedisClient(configuration: feedRedis, group: feedGroup), prefix: configuration.keyPrefix)
@@ -103,6 +114,8 @@ public final class ProxyService: Sendable {
         }
 
         let maxBody = configuration.maxRequestBodyBytes
+        let connections = ConnectionRegistry(maxConnections: configuration.maxConnections, metrics: metrics)
+        let timeouts = ConnectionTimeouts(configuration)
         let proxyChannel = try await ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 1024)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -110,8 +123,14 @@ public final class ProxyService: Sendable {
             .childChannelOption(.maxMessagesPerRead, value: 16)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    guard connections.admit(channel) else {
+                        try channel.pipeline.syncOperations.addHandler(RejectConnectionHandler())
+                        return
+                    }
+                    let deadlines = ConnectionDeadlineHandler(timeouts: timeouts, metrics: metrics)
+                    try channel.pipeline.syncOperations.addHandler(deadlines)
                     try channel.pipeline.syncOperations.configureHTTPServerPipeline(withPipeliningAssistance: true, withErrorHandling: false)
-                    try channel.pipeline.syncOperations.addHandler(ProxyHTTPHandler(engine: engine, maxBodyBytes: maxBody))
+                    try channel.pipeline.syncOperations.addHandler(ProxyHTTPHandler(engine: engine, maxBodyBytes: maxBody, deadlines: deadlines))
                 }
             }
             .bind(host: configuration.listen.host, port: configuration.listen.port)
@@ -128,12 +147,17 @@ public final class ProxyService: Sendable {
             throw error
         }
         logger.info("proxy listening on \(configuration.listen.host):\(proxyChannel.localAddress?.port ?? 0), admin on \(configuration.adminListen.host):\(adminServer.localPort), upstream \(configuration.upstreamURL)")
-        return ProxyService(configuration: configuration, engine: engine, metrics: metrics, proxyChannel: proxyChannel, adminServer: adminServer, upstream: upstream, feed: feed, invalidationFeed: invalidationFeed, notifier: notifier, feedGroup: feedGroup, feedStore: feedStore)
+        return ProxyService(configuration: configuration, engine: engine, metrics: metrics, proxyChannel: proxyChannel, adminServer: adminServer, upstream: upstream, feed: feed, invalidationFeed: invalidationFeed, notifier: notifier, feedGroup: feedGroup, feedStore: feedStore, connections: connections)
     }
 
-    /// Stops accepting, closes the listeners, the pool and the store.
-    public func shutdown() async {
+    /// Stops accepting (the listening socket is closed, so new connections are refused),
+    /// lets requests in progress finish for up to `grace` (idle keep-alive connections close
+    /// at once, busy ones after their response), then closes the listeners, the pool and the store.
+    /// Idempotent: only the first call does anything (a second signal, a test's cleanup).
+    public func shutdown(grace: Duration = .zero) async {
+        guard !stopping.exchange(true, ordering: .relaxed) else { return }
         try? await proxyChannel.close()
+        _ = await connections.drain(grace: grace)
         invalidationFeed?.stop()
         await notifier?.shutdown()
         try? await adminServer.shutdown()

@@ -58,8 +58,9 @@ struct Serve: AsyncParsableCommand {
             fail("cannot start: \(error)")
         }
         await waitForTermination()
-        logger.info("shutting down")
-        await service.shutdown()
+        logger.info("shutting down: no new connections; requests in progress have \(configuration.shutdownGraceMilliseconds) ms to finish")
+        await service.shutdown(grace: .milliseconds(configuration.shutdownGraceMilliseconds))
+        logger.info("stopped")
         try? await group.shutdownGracefully()
     }
 }

@@ -49,21 +49,30 @@ final class HandlerFixture {
     let engine: CacheEngine
     let channel: EmbeddedChannel
     let configuration: ProxyConfiguration
+    let upstream: UpstreamPool
 
-    init(maxBodyBytes: Int = 1024) throws {
+    /// `timeouts`: also install the connection's deadlines (idle, head, body) in front.
+    init(maxBodyBytes: Int = 1024, timeouts: ConnectionTimeouts? = nil) throws {
         var configuration = try ConfigurationLoader.load(path: ConfigurationLoaderTests.shippedConfig)
         configuration.maxRequestBodyBytes = maxBodyBytes
         self.configuration = configuration
         store = MemoryCacheStore(maxBytes: 1 << 20, clock: clock)
-        let upstream = UpstreamPool(endpoint: try UpstreamEndpoint.parse("http://127.0.0.1:1"), configuration: UpstreamPoolConfiguration(), group: group)
+        upstream = UpstreamPool(endpoint: try UpstreamEndpoint.parse("http://127.0.0.1:1"), configuration: UpstreamPoolConfiguration(), group: group)
         engine = CacheEngine(configuration: configuration, store: store, upstream: upstream, metrics: ProxyMetrics(routeNames: configuration.routes.map(\.name)), clock: clock)
         channel = EmbeddedChannel()
+        let deadlines = timeouts.map { ConnectionDeadlineHandler(timeouts: $0, metrics: engine.metrics) }
+        if let deadlines { try channel.pipeline.syncOperations.addHandler(deadlines) }
         try channel.pipeline.syncOperations.configureHTTPServerPipeline(withPipeliningAssistance: true, withErrorHandling: false)
-        try channel.pipeline.syncOperations.addHandler(ProxyHTTPHandler(engine: engine, maxBodyBytes: maxBodyBytes))
+        try channel.pipeline.syncOperations.addHandler(ProxyHTTPHandler(engine: engine, maxBodyBytes: maxBodyBytes, deadlines: deadlines))
         try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 5555)).wait()
     }
 
-    deinit { try? group.syncShutdownGracefully() }
+    deinit {
+        // Shut the pool down first: once a test closes the channel, the engine (and the
+        // pool) can be freed, and NIO reports a pool freed while running as a leaked promise.
+        try? upstream.shutdown().wait()
+        try? group.syncShutdownGracefully()
+    }
 
     /// Stores `body` the way a fill would, under the hero banners key.
     func storeBanners(_ body: [UInt8], storedAt: Int64? = nil) throws -> EntryMetadata {

@@ -26,31 +26,48 @@ enum TestDatabase {
     static func with<T>(seed products: Int? = 300, _ body: (OriginTestEnvironment) async throws -> T) async throws -> T {
         guard let baseURL else { throw Missing() }
         let name = "origin_test_" + String(UInt64.random(in: 0...UInt64.max), radix: 36)
-        let admin = try PostgresConnection(url: baseURL)
-        defer { admin.close() }
-        try admin.execute("CREATE DATABASE \(name)")
         var components = URLComponents(string: baseURL)!
         components.path = "/" + name
         let url = components.string!
-        let pool = PostgresPool(configuration: .init(url: url, size: 8))
-        let env = OriginTestEnvironment(url: url, pool: pool)
-        do {
+        // Blocking libpq work runs off Swift's cooperative pool (two threads here), which the
+        // servers under test need for their own responders.
+        try await offThePool {
+            let admin = try PostgresConnection(url: baseURL)
+            defer { admin.close() }
+            try admin.execute("CREATE DATABASE \(name)")
             let setup = try PostgresConnection(url: url)
+            defer { setup.close() }
             if let products {
                 try CatalogSeeder(products: products).run(setup)
             } else {
                 try Migrator.migrate(setup)
             }
-            setup.close()
-            let value = try await body(env)
+        }
+        let pool = PostgresPool(configuration: .init(url: url, size: 8))
+        let env = OriginTestEnvironment(url: url, pool: pool)
+        let drop: @Sendable () async -> Void = {
             await pool.shutdown()
-            try admin.execute("DROP DATABASE \(name) WITH (FORCE)")
+            try? await offThePool {
+                let admin = try PostgresConnection(url: baseURL)
+                defer { admin.close() }
+                _ = try admin.execute("DROP DATABASE \(name) WITH (FORCE)")
+            }
+        }
+        do {
+            let value = try await body(env)
+            await drop()
             return value
         } catch {
-            await pool.shutdown()
-            _ = try? admin.execute("DROP DATABASE \(name) WITH (FORCE)")
+            await drop()
             throw error
         }
+    }
+}
+
+/// Runs blocking work on a dispatch queue instead of a cooperative-pool thread.
+func offThePool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        DispatchQueue.global().async { continuation.resume(with: Result { try body() }) }
     }
 }
 

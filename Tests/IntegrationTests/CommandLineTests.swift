@@ -13,8 +13,12 @@ struct CommandLineTests {
         var stderr: String
     }
 
-    func run(_ arguments: [String], environment: [String: String] = [:]) throws -> Run {
+    func run(_ arguments: [String], environment: [String: String] = [:]) async throws -> Run {
         try #require(FileManager.default.isExecutableFile(atPath: Self.binary), "build first: \(Self.binary)")
+        return try await offThePool { try Self.runBlocking(arguments, environment: environment) }
+    }
+
+    static func runBlocking(_ arguments: [String], environment: [String: String]) throws -> Run {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: Self.binary)
         process.arguments = arguments
@@ -33,15 +37,15 @@ struct CommandLineTests {
         return Run(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self), stderr: String(decoding: stderr, as: UTF8.self))
     }
 
-    @Test func checkConfigPrintsTheEffectiveRoutes() throws {
-        let r = try run(["check-config"])
+    @Test func checkConfigPrintsTheEffectiveRoutes() async throws {
+        let r = try await run(["check-config"])
         #expect(r.status == 0)
         #expect(r.stdout.contains("config/catalog-cache.yaml: OK"))
         #expect(r.stdout.contains("hero_banners: GET/HEAD /store/hero-banners -> key catalog:hero_banners:active  ttl 300s swr 600s"))
         #expect(r.stdout.contains("in-process"))
     }
 
-    @Test func badInputStopsWithOneLineNamingTheProblem() throws {
+    @Test func badInputStopsWithOneLineNamingTheProblem() async throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("cc-cli-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
@@ -57,7 +61,7 @@ struct CommandLineTests {
             (["serve"], ["DATABASE_URL": "mysql://x"], "DATABASE_URL: must start with postgres://"),
         ]
         for (arguments, environment, expected) in cases {
-            let r = try run(arguments, environment: environment)
+            let r = try await run(arguments, environment: environment)
             #expect(r.status == 1, "\(arguments)")
             let lines = r.stderr.split(separator: "\n")
             #expect(lines.count == 1, "\(arguments): \(r.stderr)")
@@ -65,8 +69,8 @@ struct CommandLineTests {
         }
     }
 
-    @Test func installTriggersPrintsItsSQL() throws {
-        let r = try run(["install-triggers", "--print"])
+    @Test func installTriggersPrintsItsSQL() async throws {
+        let r = try await run(["install-triggers", "--print"])
         #expect(r.status == 0)
         #expect(r.stdout.contains("CREATE OR REPLACE FUNCTION catalog_cache_notify()"))
         #expect(r.stdout.contains("AFTER UPDATE ON \"product\""))
@@ -77,13 +81,13 @@ struct CommandLineTests {
             let proxy = try await stack.startProxy(try stack.configuration())
             _ = try await proxy.get("/store/hero-banners")
             #expect(try await proxy.get("/store/hero-banners").xCache == "HIT")
-            let r = try run(["purge", "--database-url", stack.databaseURL, "--key", "hero_banners:active"])
+            let r = try await run(["purge", "--database-url", stack.databaseURL, "--key", "hero_banners:active"])
             #expect(r.status == 0, "\(r.stderr)")
             #expect(r.stdout.contains("1 key(s), 0 tag(s)"))
             #expect(await eventually { proxy.metrics.keysInvalidated.count == 1 })
             #expect(try await proxy.get("/store/hero-banners").xCache == "MISS")
 
-            let noTarget = try run(["purge", "--database-url", stack.databaseURL])
+            let noTarget = try await run(["purge", "--database-url", stack.databaseURL])
             #expect(noTarget.status != 0)
         }
     }

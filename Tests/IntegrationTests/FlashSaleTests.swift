@@ -126,7 +126,7 @@ struct FlashSaleTests {
             _ = try await proxy.get("/store/hero-banners")
             #expect(try await proxy.get("/store/hero-banners").xCache == "HIT")
             let applied = proxy.metrics.tagsInvalidated.count
-            _ = try stack.sql("SELECT pg_notify('catalog_cache', '{\"tags\":[\"hero_banners\"]}')")
+            _ = try await stack.sql("SELECT pg_notify('catalog_cache', '{\"tags\":[\"hero_banners\"]}')")
             #expect(await eventually { proxy.metrics.tagsInvalidated.count > applied })
             try await upstream.shutdown()
             let after = try await proxy.get("/store/hero-banners")
@@ -140,7 +140,7 @@ struct FlashSaleTests {
             configuration.hotTierBytes = 8 << 20
             let a = try await stack.startProxy(configuration)
             let b = try await stack.startProxy(configuration)
-            let id = try #require(try stack.sql("SELECT id FROM hero_banner WHERE is_active ORDER BY sort_order, id LIMIT 1").scalar)
+            let id = try #require(try await stack.sql("SELECT id FROM hero_banner WHERE is_active ORDER BY sort_order, id LIMIT 1").scalar)
             for proxy in [a, b] {
                 for _ in 0..<3 { _ = try await proxy.get("/store/hero-banners") }
                 #expect(proxy.metrics.hotTierHits.count >= 1)
@@ -152,7 +152,7 @@ struct FlashSaleTests {
             _ = try await a.get("/store/hero-banners")
             #expect(a.metrics.inflatesPerRequest.count == inflatesBefore)
 
-            _ = try stack.sql("UPDATE hero_banner SET title = 'Flash sale starts now' WHERE id = $1", [id])
+            _ = try await stack.sql("UPDATE hero_banner SET title = 'Flash sale starts now' WHERE id = $1", [id])
             for proxy in [a, b] {
                 #expect(await eventually { (try? await proxy.get("/store/hero-banners").text.contains("Flash sale starts now")) == true })
             }

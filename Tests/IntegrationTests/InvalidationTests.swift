@@ -10,18 +10,18 @@ import Testing
 /// Commit-driven invalidation through LISTEN/NOTIFY, against real PostgreSQL and Redis.
 @Suite(.enabled(if: TestServices.enabled), .serialized)
 struct InvalidationTests {
-    func firstActiveBanner(_ stack: Stack) throws -> String {
-        try #require(try stack.sql("SELECT id FROM hero_banner WHERE is_active ORDER BY sort_order, id LIMIT 1").scalar)
+    func firstActiveBanner(_ stack: Stack) async throws -> String {
+        try #require(try await stack.sql("SELECT id FROM hero_banner WHERE is_active ORDER BY sort_order, id LIMIT 1").scalar)
     }
 
     @Test func anUpdateThroughSQLIsVisibleOnTheNextGet() async throws {
         try await withStack(triggers: true) { stack in
             let proxy = try await stack.startProxy(try stack.configuration())
-            let id = try firstActiveBanner(stack)
+            let id = try await firstActiveBanner(stack)
             _ = try await proxy.get("/store/hero-banners")
             #expect(try await proxy.get("/store/hero-banners").xCache == "HIT")
             let applied = proxy.metrics.tagsInvalidated.count
-            _ = try stack.sql("UPDATE hero_banner SET title = 'Changed by psql' WHERE id = $1", [id])
+            _ = try await stack.sql("UPDATE hero_banner SET title = 'Changed by psql' WHERE id = $1", [id])
             #expect(await eventually { proxy.metrics.tagsInvalidated.count > applied })
             let next = try await proxy.get("/store/hero-banners")
             #expect(next.xCache == "MISS")
@@ -38,7 +38,7 @@ struct InvalidationTests {
             var configuration = try stack.configuration()
             configuration.feedApplyDelayMillisecondsForTesting = 150
             let proxy = try await stack.startProxy(configuration)
-            let id = try firstActiveBanner(stack)
+            let id = try await firstActiveBanner(stack)
             for i in 0..<6 {
                 _ = try await proxy.get("/store/hero-banners")  // make sure it is cached
                 let patch = try await proxy.request(.PATCH, "/admin/hero-banners/\(id)", body: "{\"title\":\"Sale \(i)\"}")
@@ -53,8 +53,8 @@ struct InvalidationTests {
     @Test func aProductEditInvalidatesItsDetailAndEveryList() async throws {
         try await withStack(triggers: true) { stack in
             let proxy = try await stack.startProxy(try stack.configuration())
-            let id = try #require(try stack.sql("SELECT id FROM product WHERE status = 'published' ORDER BY created_at DESC, id DESC LIMIT 1").scalar)
-            let other = try #require(try stack.sql("SELECT id FROM product WHERE status = 'published' AND id <> $1 LIMIT 1", [id]).scalar)
+            let id = try #require(try await stack.sql("SELECT id FROM product WHERE status = 'published' ORDER BY created_at DESC, id DESC LIMIT 1").scalar)
+            let other = try #require(try await stack.sql("SELECT id FROM product WHERE status = 'published' AND id <> $1 LIMIT 1", [id]).scalar)
             _ = try await proxy.get("/store/products/\(id)")
             _ = try await proxy.get("/store/products/\(other)")
             _ = try await proxy.get("/store/products?limit=3")
@@ -75,12 +75,12 @@ struct InvalidationTests {
             // In-process stores: each instance holds its own copy and must drop it itself.
             let a = try await stack.startProxy(try stack.configuration(redis: false))
             let b = try await stack.startProxy(try stack.configuration(redis: false))
-            let id = try firstActiveBanner(stack)
+            let id = try await firstActiveBanner(stack)
             for proxy in [a, b] {
                 _ = try await proxy.get("/store/hero-banners")
                 #expect(try await proxy.get("/store/hero-banners").xCache == "HIT")
             }
-            _ = try stack.sql("UPDATE hero_banner SET title = 'Both see this' WHERE id = $1", [id])
+            _ = try await stack.sql("UPDATE hero_banner SET title = 'Both see this' WHERE id = $1", [id])
             for proxy in [a, b] {
                 #expect(await eventually { (try? await proxy.get("/store/hero-banners").text.contains("Both see this")) == true })
             }
@@ -90,14 +90,14 @@ struct InvalidationTests {
     @Test func aTerminatedListenerReconnectsAndTheChangeMadeMeanwhileIsNotServed() async throws {
         try await withStack(triggers: true) { stack in
             let proxy = try await stack.startProxy(try stack.configuration())
-            let id = try firstActiveBanner(stack)
+            let id = try await firstActiveBanner(stack)
             _ = try await proxy.get("/store/hero-banners")
             #expect(try await proxy.get("/store/hero-banners").xCache == "HIT")
-            let killed = try stack.sql(
+            let killed = try await stack.sql(
                 "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'catalog-cache-listen'")
             #expect(killed.count == 1)
             // Made while the listener may be gone: its notification can be lost.
-            _ = try stack.sql("UPDATE hero_banner SET title = 'Changed while disconnected' WHERE id = $1", [id])
+            _ = try await stack.sql("UPDATE hero_banner SET title = 'Changed while disconnected' WHERE id = $1", [id])
             #expect(await eventually(seconds: 10) { proxy.metrics.feedReconnects.count >= 1 && proxy.service.feed.state == "listening" })
             let next = try await proxy.get("/store/hero-banners")
             #expect(next.text.contains("Changed while disconnected"))
@@ -108,13 +108,13 @@ struct InvalidationTests {
         try await withStack(triggers: true) { stack in
             let proxy = try await stack.startProxy(try stack.configuration())
             for payload in ["not json", "{\"table\": 5}", "{\"keys\": \"x\"}", String(repeating: "[", count: 5000), "{\"table\":\"product\",\"op\":\"EXPLODE\",\"id\":\"1\"}"] {
-                _ = try stack.sql("SELECT pg_notify('catalog_cache', $1)", [payload])
+                _ = try await stack.sql("SELECT pg_notify('catalog_cache', $1)", [payload])
             }
             #expect(await eventually { proxy.metrics.notificationsMalformed.count == 5 })
             // Still invalidating afterwards.
             _ = try await proxy.get("/store/hero-banners")
             let applied = proxy.metrics.tagsInvalidated.count
-            _ = try stack.sql("SELECT pg_notify('catalog_cache', $1)", [PurgePayload.make(keys: ["hero_banners:active"], tags: []).first!])
+            _ = try await stack.sql("SELECT pg_notify('catalog_cache', $1)", [PurgePayload.make(keys: ["hero_banners:active"], tags: []).first!])
             #expect(await eventually { proxy.metrics.keysInvalidated.count >= 1 })
             #expect(try await proxy.get("/store/hero-banners").xCache == "MISS")
             #expect(proxy.metrics.tagsInvalidated.count == applied)
@@ -132,7 +132,7 @@ struct InvalidationTests {
             let inFlight = Task { try await proxy.get("/store/hero-banners") }
             #expect(await eventually { gated.received == 1 })   // the fill is now waiting on the upstream
             let applied = proxy.metrics.tagsInvalidated.count
-            _ = try stack.sql("SELECT pg_notify('catalog_cache', '{\"tags\":[\"hero_banners\"]}')")
+            _ = try await stack.sql("SELECT pg_notify('catalog_cache', '{\"tags\":[\"hero_banners\"]}')")
             #expect(await eventually { proxy.metrics.tagsInvalidated.count > applied })
             gated.open()
             let answered = try await inFlight.value
@@ -150,7 +150,7 @@ struct InvalidationTests {
     @Test func responsesCarrySurrogateKeysAndReadinessReportsTheFeed() async throws {
         try await withStack(triggers: true) { stack in
             let proxy = try await stack.startProxy(try stack.configuration())
-            let id = try #require(try stack.sql("SELECT id FROM product WHERE status = 'published' LIMIT 1").scalar)
+            let id = try #require(try await stack.sql("SELECT id FROM product WHERE status = 'published' LIMIT 1").scalar)
             let detail = try await proxy.get("/store/products/\(id)")
             #expect(detail.header("surrogate-key") == "product:\(id) product_details")
             let ready = try await proxy.adminGet("/readyz")
@@ -166,7 +166,7 @@ struct InvalidationTests {
             let again = try TriggerInstaller.install(connection: conn, tables: configuration.tables, channel: configuration.notifyChannel)
             #expect(again.installed.contains("hero_banner"))
             #expect(again.skipped.map(\.table) == ["inventory_level"] || again.skipped.isEmpty)
-            let count = try stack.sql("SELECT count(*) FROM pg_trigger WHERE tgname LIKE 'catalog_cache_%'").scalar
+            let count = try await stack.sql("SELECT count(*) FROM pg_trigger WHERE tgname LIKE 'catalog_cache_%'").scalar
             #expect(Int(count ?? "") == again.installed.count * 4)
             #expect(throws: (any Error).self) {
                 _ = try TriggerInstaller.install(connection: conn, tables: [InvalidatedTable(name: "nope", idColumn: "id", mapping: TableMapping(tags: ["x"], keys: []))], channel: "catalog_cache")

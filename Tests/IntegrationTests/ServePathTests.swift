@@ -112,12 +112,12 @@ struct ServePathTests {
         try await withStack(triggers: false) { stack in
             let proxy = try await stack.startProxy(try stack.configuration(feed: false))
 
-            let id = try #require(try stack.sql("SELECT id FROM product WHERE stock > 5 ORDER BY id LIMIT 1").scalar)
-            let before = try #require(Int(try stack.sql("SELECT count(*) FROM inventory_movement WHERE product_id = $1", [id]).scalar ?? ""))
+            let id = try #require(try await stack.sql("SELECT id FROM product WHERE stock > 5 ORDER BY id LIMIT 1").scalar)
+            let before = try #require(Int(try await stack.sql("SELECT count(*) FROM inventory_movement WHERE product_id = $1", [id]).scalar ?? ""))
             let response = try await proxy.request(.POST, "/admin/products/\(id)/inventory", body: #"{"delta": -1, "reason": "sale"}"#)
             #expect(response.head.status == .ok)
             #expect(response.xCache == "BYPASS")
-            let after = try #require(Int(try stack.sql("SELECT count(*) FROM inventory_movement WHERE product_id = $1", [id]).scalar ?? ""))
+            let after = try #require(Int(try await stack.sql("SELECT count(*) FROM inventory_movement WHERE product_id = $1", [id]).scalar ?? ""))
             #expect(after == before + 1)
         }
     }

@@ -42,18 +42,20 @@ final class Stack: Sendable {
     static func start(products: Int = 300, triggers: Bool = true) async throws -> Stack {
         guard let adminURL = TestServices.databaseURL, let redisURL = TestServices.redisURL else { throw ServicesMissing() }
         let name = "cc_it_\(UInt32.random(in: 0...UInt32.max))"
-        let admin = try PostgresConnection(url: adminURL)
-        _ = try admin.execute("CREATE DATABASE \(name)")
-        admin.close()
         let url = String(adminURL[..<adminURL.lastIndex(of: "/")!]) + "/\(name)"
-        let conn = try PostgresConnection(url: url)
-        _ = try Migrator.migrate(conn)
-        _ = try CatalogSeeder(products: products).run(conn)
-        if triggers {
-            let configuration = try ConfigurationLoader.load(path: TestServices.packageRoot.appendingPathComponent("config/catalog-cache.yaml").path)
-            _ = try TriggerInstaller.install(connection: conn, tables: configuration.tables, channel: configuration.notifyChannel)
+        try await offThePool {
+            let admin = try PostgresConnection(url: adminURL)
+            _ = try admin.execute("CREATE DATABASE \(name)")
+            admin.close()
+            let conn = try PostgresConnection(url: url)
+            defer { conn.close() }
+            _ = try Migrator.migrate(conn)
+            _ = try CatalogSeeder(products: products).run(conn)
+            if triggers {
+                let configuration = try ConfigurationLoader.load(path: TestServices.packageRoot.appendingPathComponent("config/catalog-cache.yaml").path)
+                _ = try TriggerInstaller.install(connection: conn, tables: configuration.tables, channel: configuration.notifyChannel)
+            }
         }
-        conn.close()
         let origin = try await OriginService.start(databaseURL: url, host: "127.0.0.1", port: 0, poolSize: 4, group: TestServices.group)
         let originClient = UpstreamPool(endpoint: try UpstreamEndpoint.parse("http://127.0.0.1:\(origin.localPort)"), configuration: UpstreamPoolConfiguration(), group: TestServices.group)
         let redis = RedisClient(configuration: try RedisConfiguration.parse(url: redisURL), group: TestServices.group)
@@ -100,11 +102,14 @@ final class Stack: Sendable {
         return proxy
     }
 
-    /// Runs SQL on the stack's database (like psql would).
-    func sql(_ statement: String, _ params: [String?] = []) throws -> PostgresResult {
-        let conn = try PostgresConnection(url: databaseURL)
-        defer { conn.close() }
-        return try conn.query(statement, params)
+    /// Runs SQL on the stack's database (like psql would), off the cooperative pool.
+    func sql(_ statement: String, _ params: [String?] = []) async throws -> PostgresResult {
+        let url = databaseURL
+        return try await offThePool {
+            let conn = try PostgresConnection(url: url)
+            defer { conn.close() }
+            return try conn.query(statement, params)
+        }
     }
 
     func redisKeys() async throws -> [String] {
@@ -117,7 +122,9 @@ final class Stack: Sendable {
         try? await origin.shutdown()
         try? await originClient.shutdown().get()
         await redis.shutdown()
-        if let admin = try? PostgresConnection(url: adminURL) {
+        let (adminURL, databaseName) = (self.adminURL, self.databaseName)
+        try? await offThePool {
+            let admin = try PostgresConnection(url: adminURL)
             _ = try? admin.execute("DROP DATABASE IF EXISTS \(databaseName) WITH (FORCE)")
             admin.close()
         }
@@ -189,4 +196,12 @@ func withStack(products: Int = 300, triggers: Bool, _ body: (Stack) async throws
         throw error
     }
     await stack.shutdown()
+}
+
+/// Runs blocking work (libpq, waiting for a process) on a dispatch queue, so it never holds
+/// one of the few threads of Swift's cooperative pool that every other async test needs.
+func offThePool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        DispatchQueue.global().async { continuation.resume(with: Result { try body() }) }
+    }
 }

@@ -29,7 +29,9 @@ public enum ConfigurationLoader {
             throw ConfigurationError(file: file, field: "", message: "not valid YAML: \(error)")
         }
         var reader = NodeReader(file: file)
-        guard let root else { return ProxyConfiguration() }
+        // An empty or comment-only document (a truncated file, say) is not "all defaults":
+        // with no routes the proxy would cache nothing, silently.
+        guard let root else { throw ConfigurationError(file: file, line: 1, field: "routes", message: "is required: the file has no configuration (empty or only comments)") }
         return try reader.configuration(root)
     }
 
@@ -123,10 +125,7 @@ private struct NodeReader {
                     if key == "level" { config.compressionLevel = Int32(try int(node, "compression.level", 1...9)) }
                 }
             case "limits":
-                for (key, node) in try mapping(value, name, allowed: ["max_request_body_bytes", "max_cached_object_bytes"]) {
-                    let v = try int(node, "limits.\(key)", 1...(1 << 31))
-                    if key == "max_request_body_bytes" { config.maxRequestBodyBytes = v } else { config.maxCachedObjectBytes = v }
-                }
+                try limits(value, into: &config)
             case "invalidation": try invalidation(value, into: &config)
             case "routes":
                 sawRoutes = true
@@ -160,7 +159,7 @@ private struct NodeReader {
     }
 
     func store(_ node: Node, into config: inout ProxyConfiguration) throws(ConfigurationError) {
-        for (key, value) in try mapping(node, "store", allowed: ["redis_url", "key_prefix", "memory_max_bytes", "redis_timeout_ms", "hot_tier_bytes", "fill_lock_ms"]) {
+        for (key, value) in try mapping(node, "store", allowed: ["redis_url", "key_prefix", "memory_max_bytes", "redis_timeout_ms", "hot_tier_bytes", "fill_lock_ms", "circuit_breaker_failures", "circuit_breaker_cooldown_ms"]) {
             let field = "store.\(key)"
             switch key {
             case "redis_url":
@@ -177,6 +176,28 @@ private struct NodeReader {
             case "redis_timeout_ms": config.redisTimeoutMilliseconds = try int(value, field, 1...60_000)
             case "hot_tier_bytes": config.hotTierBytes = try int(value, field, 0...(1 << 40))
             case "fill_lock_ms": config.fillLockMilliseconds = try int(value, field, 0...600_000)
+            case "circuit_breaker_failures": config.circuitBreakerFailures = try int(value, field, 1...1_000_000)
+            case "circuit_breaker_cooldown_ms": config.circuitBreakerCoolDownMilliseconds = try int(value, field, 1...3_600_000)
+            default: break
+            }
+        }
+    }
+
+    func limits(_ node: Node, into config: inout ProxyConfiguration) throws(ConfigurationError) {
+        let allowed: Set = [
+            "max_request_body_bytes", "max_cached_object_bytes", "max_connections", "idle_timeout_ms",
+            "header_timeout_ms", "body_timeout_ms", "shutdown_grace_ms",
+        ]
+        for (key, value) in try mapping(node, "limits", allowed: allowed) {
+            let field = "limits.\(key)"
+            switch key {
+            case "max_request_body_bytes": config.maxRequestBodyBytes = try int(value, field, 1...(1 << 31))
+            case "max_cached_object_bytes": config.maxCachedObjectBytes = try int(value, field, 1...(1 << 31))
+            case "max_connections": config.maxConnections = try int(value, field, 1...1_000_000)
+            case "idle_timeout_ms": config.idleTimeoutMilliseconds = try int(value, field, 1...86_400_000)
+            case "header_timeout_ms": config.headerTimeoutMilliseconds = try int(value, field, 1...3_600_000)
+            case "body_timeout_ms": config.bodyTimeoutMilliseconds = try int(value, field, 1...86_400_000)
+            case "shutdown_grace_ms": config.shutdownGraceMilliseconds = try int(value, field, 0...3_600_000)
             default: break
             }
         }

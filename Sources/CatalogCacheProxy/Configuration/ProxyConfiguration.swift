@@ -72,12 +72,26 @@ public struct ProxyConfiguration: Sendable {
 
     /// Event-loop threads; 0 means one per core.
     public var threads = 0
+    /// Consecutive Redis faults that open the circuit breaker (`store.circuit_breaker_failures`).
+    public var circuitBreakerFailures = 5
+    /// How long the breaker stays open before one probe (`store.circuit_breaker_cooldown_ms`).
+    public var circuitBreakerCoolDownMilliseconds = 1000
 
     public var compressionThresholdBytes = 2048
     public var compressionLevel: Int32 = 6
 
     public var maxRequestBodyBytes = 10 << 20
     public var maxCachedObjectBytes = 8 << 20
+    /// Open connections on the proxy port beyond which new ones are accepted and closed at once.
+    public var maxConnections = 10_000
+    /// A keep-alive connection with no request in progress is closed after this long.
+    public var idleTimeoutMilliseconds = 60_000
+    /// Time allowed from a connection's first byte (or the previous response) to a complete request head.
+    public var headerTimeoutMilliseconds = 10_000
+    /// Time allowed from a complete request head to the end of its body.
+    public var bodyTimeoutMilliseconds = 30_000
+    /// On SIGTERM/SIGINT, how long in-flight requests may take before connections are closed.
+    public var shutdownGraceMilliseconds = 10_000
 
     /// `nil`: no invalidation feed, entries live until their TTL.
     public var databaseURL: String?

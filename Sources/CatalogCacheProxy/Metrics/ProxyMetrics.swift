@@ -13,6 +13,16 @@ public final class ProxyMetrics: Sendable {
     public let redisLatency = Histogram()
     public let upstreamErrors = LabeledCounter()
     public let redisErrors = Counter()
+    /// Times the Redis circuit breaker opened (including reopening after a failed probe).
+    public let redisCircuitOpens = Counter()
+    /// Store calls refused at once because the circuit was open (no Redis round trip).
+    public let redisShortCircuited = Counter()
+    /// Connections closed at once because `limits.max_connections` were already open.
+    public let connectionsRejected = Counter()
+    /// Connections closed for being idle, or too slow to send a request head or body.
+    public let connectionTimeouts = LabeledCounter()
+    /// Connections open on the proxy port.
+    public let openConnections = Gauge()
     public let storeRefusedStale = Counter()
     public let bytesStored = Counter()
     public let bytesSavedByCompression = Counter()
@@ -83,6 +93,12 @@ public final class ProxyMetrics: Sendable {
         labeled(&out, "catalog_cache_upstream_errors_total", "Upstream failures by kind.", "kind", upstreamErrors)
         labeled(&out, "catalog_cache_client_errors_total", "Requests the proxy refused, by reason.", "reason", clientErrors)
         counter(&out, "catalog_cache_redis_errors_total", "Redis commands that failed or timed out (served from the upstream instead).", redisErrors)
+        counter(&out, "catalog_cache_redis_circuit_opens_total", "Times the Redis circuit breaker opened (calls then fail fast for a cool-down).", redisCircuitOpens)
+        counter(&out, "catalog_cache_redis_short_circuited_total", "Store calls refused without a Redis round trip while the circuit was open.", redisShortCircuited)
+        counter(&out, "catalog_cache_connections_rejected_total", "Connections closed at once because max_connections were open.", connectionsRejected)
+        labeled(&out, "catalog_cache_connection_timeouts_total", "Connections closed by a timeout, by kind (idle, header, body).", "kind", connectionTimeouts)
+        out += "# HELP catalog_cache_open_connections Connections open on the proxy port.\n# TYPE catalog_cache_open_connections gauge\n"
+        out += "catalog_cache_open_connections \(openConnections.current)\n"
         counter(&out, "catalog_cache_entries_stored_total", "Entries written to the store.", entriesStored)
         counter(&out, "catalog_cache_bytes_stored_total", "Bytes of entries written to the store.", bytesStored)
         counter(&out, "catalog_cache_bytes_saved_by_compression_total", "Identity bytes minus stored gzip bytes, over stored entries.", bytesSavedByCompression)

@@ -122,10 +122,13 @@ public final class CacheEngine: Sendable {
     /// lifetime) and fetch themselves only when the lock goes away without a fresh entry.
     func fill(_ request: ProxyRequest, route: CompiledRoute, key: String, tags: [String], on loop: EventLoop) -> EventLoopFuture<FillResult> {
         let hotEpoch = hotTier?.epoch
-        return store.ticket(tags: tags, on: loop).map { Optional($0) }.recover { _ in
+        return store.ticket(key: key, tags: tags, on: loop).map { Optional($0) }.recover { _ in
             self.metrics.redisErrors.increment()
             return nil
         }.flatMap { ticket in
+            // Double check: a fill that finished between this request's lookup and its
+            // joining the flight left a fresh entry; use it rather than go upstream again.
+            if let entry = self.freshEntry(ticket?.entry, key: key) { return loop.makeSucceededFuture(entry) }
             let lockMilliseconds = Int64(self.configuration.fillLockMilliseconds)
             guard ticket != nil, lockMilliseconds > 0 else {
                 return self.fetch(request, route: route, key: key, tags: tags, ticket: ticket, hotEpoch: hotEpoch, on: loop)
@@ -150,12 +153,7 @@ public final class CacheEngine: Sendable {
     /// Waits for another instance's fill of `key`: answers its entry once stored (fresh, and
     /// not being invalidated), or nil when its lock went away without one or at `deadline`.
     private func awaitPeerFill(key: String, deadline: Int64, on loop: EventLoop) -> EventLoopFuture<FillResult?> {
-        let freshEntry: @Sendable (ByteBuffer?) -> FillResult? = { buffer in
-            guard let buffer, let decoded = RequestFlow.decode(buffer),
-                  FreshnessPolicy.evaluate(decoded.meta, now: self.clock.nowMilliseconds()) == .fresh,
-                  !self.gate.blocks(key: key, tags: decoded.meta.tags) else { return nil }
-            return .entry(decoded.meta, body: decoded.body)
-        }
+        let freshEntry: @Sendable (ByteBuffer?) -> FillResult? = { self.freshEntry($0, key: key) }
         return store.get(key, on: loop).flatMap { buffer -> EventLoopFuture<FillResult?> in
             if let entry = freshEntry(buffer) { return loop.makeSucceededFuture(entry) }
             if self.clock.nowMilliseconds() >= deadline { return loop.makeSucceededFuture(nil) }
@@ -169,6 +167,14 @@ public final class CacheEngine: Sendable {
                 }.futureResult
             }
         }.recover { _ in nil }
+    }
+
+    /// The entry in `buffer` if it decodes, is fresh and is not being invalidated.
+    private func freshEntry(_ buffer: ByteBuffer?, key: String) -> FillResult? {
+        guard let buffer, let decoded = RequestFlow.decode(buffer),
+              FreshnessPolicy.evaluate(decoded.meta, now: clock.nowMilliseconds()) == .fresh,
+              !gate.blocks(key: key, tags: decoded.meta.tags) else { return nil }
+        return .entry(decoded.meta, body: decoded.body)
     }
 
     /// One upstream request for a cacheable resource, then the entry.

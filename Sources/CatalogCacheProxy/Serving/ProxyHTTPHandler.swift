@@ -9,7 +9,9 @@ import NIOHTTP1
 /// in request order. Invariants: a request body larger than the limit is refused with 413
 /// and the connection closed (the rest of the body is never read into memory); a protocol
 /// error gets a JSON 400 (431 for oversized headers) and closes the connection, so no
-/// request can be smuggled behind a malformed one.
+/// request can be smuggled behind a malformed one. When given a `ConnectionDeadlineHandler`
+/// (the first handler of the same pipeline), it reports each request's phases to it so
+/// idle, slow-head and slow-body connections are closed.
 final class ProxyHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias OutboundIn = Never
@@ -28,10 +30,12 @@ final class ProxyHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private let maxBodyBytes: Int
     private var state = State.idle
     private var clientAddress: String?
+    private let deadlines: ConnectionDeadlineHandler?
 
-    init(engine: CacheEngine, maxBodyBytes: Int) {
+    init(engine: CacheEngine, maxBodyBytes: Int, deadlines: ConnectionDeadlineHandler? = nil) {
         self.engine = engine
         self.maxBodyBytes = maxBodyBytes
+        self.deadlines = deadlines
     }
 
     func channelActive(context: ChannelHandlerContext) {
@@ -42,6 +46,7 @@ final class ProxyHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch (unwrapInboundIn(data), state) {
         case (.head(let head), .idle):
+            deadlines?.headReceived()
             if let length = head.headers.first(name: "content-length").flatMap(Int.init), length > maxBodyBytes {
                 refuseTooLarge(context: context, head: head)
                 return
@@ -59,6 +64,7 @@ final class ProxyHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
             state = .receiving(head, body)
         case (.end, .receiving(let head, let body)):
             state = .processing
+            deadlines?.requestEnded()
             let request = ProxyRequest(head: head, body: body, clientAddress: clientAddress)
             let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
             engine.handle(request, on: context.eventLoop).whenComplete { result in
@@ -82,6 +88,7 @@ final class ProxyHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private func refuseTooLarge(context: ChannelHandlerContext, head: HTTPRequestHead) {
         engine.metrics.clientErrors.increment("body_too_large")
         state = .discarding
+        deadlines?.requestEnded()
         let response = ProxyResponse.error(.payloadTooLarge, code: "body_too_large", message: "request body exceeds \(maxBodyBytes) bytes", version: head.version, close: true)
         writeParts(response, context: context, close: true)
     }
@@ -105,6 +112,7 @@ final class ProxyHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
             context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
         }
         let done = context.eventLoop.makePromise(of: Void.self)
+        deadlines?.responseEnding()
         context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: done)
         if close {
             let loopBound = NIOLoopBound(context, eventLoop: context.eventLoop)
@@ -120,7 +128,9 @@ final class ProxyHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: Error) {
-        if let parserError = error as? HTTPParserError {
+        // A connection already closed (e.g. by a deadline) gets no answer: the decoder's
+        // complaint about the partial request it held is not a request of its own.
+        if let parserError = error as? HTTPParserError, context.channel.isActive {
             switch state {
             case .idle, .receiving:
                 if parserError == .headerOverflow {

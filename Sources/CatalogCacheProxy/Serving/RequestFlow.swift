@@ -15,6 +15,8 @@ final class RequestFlow: @unchecked Sendable {
     private var machine = RequestStateMachine()
 
     private var route: CompiledRoute?
+    /// The normalised path the cache key was built from.
+    private var normalizedPath = ""
     private var key = ""
     private var tags: [String] = []
     /// The entry found by the lookup (also the stale-if-error fallback); `identity` is the
@@ -41,6 +43,7 @@ final class RequestFlow: @unchecked Sendable {
         var cacheKey: String?
         if case .cacheable(let match, let normalizedPath) = classification {
             route = engine.routesByName[match.rule.name]
+            self.normalizedPath = normalizedPath
             tags = match.rule.tags(for: match.parameters)
             cacheKey = engine.keys.key(for: match, path: normalizedPath, query: target.query) { head.headers.first(name: $0) }
             key = cacheKey!
@@ -103,7 +106,7 @@ final class RequestFlow: @unchecked Sendable {
         case .serveEntry(let outcome, let refresh):
             guard let found, let route else { preconditionFailure("serveEntry without an entry") }
             finish(engine.representation.response(meta: found.meta, storedBody: found.body, identityBody: found.identity, outcome: outcome, route: route, request: request.head, now: engine.clock.nowMilliseconds()))
-            if refresh { engine.refreshInBackground(request, route: route, key: key, tags: tags, on: loop) }
+            if refresh { engine.refreshInBackground(fillRequest, route: route, key: key, tags: tags, on: loop) }
 
         case .joinFill(let key):
             switch engine.fills.join(key: key, tags: tags, on: loop) {
@@ -121,7 +124,7 @@ final class RequestFlow: @unchecked Sendable {
             guard let route else { preconditionFailure("fetch without a route") }
             let flight = self.flight
             self.flight = nil
-            engine.fill(request, route: route, key: key, tags: tags, on: loop).whenComplete { result in
+            engine.fill(fillRequest, route: route, key: key, tags: tags, on: loop).whenComplete { result in
                 if let flight { self.engine.fills.finish(flight, with: result) }
                 self.fillCompleted(result)
             }
@@ -148,6 +151,16 @@ final class RequestFlow: @unchecked Sendable {
         case .failUpstream:
             finish(engine.upstreamFailureResponse(lastError ?? UpstreamError.connectionClosedBeforeResponse, request: request.head, outcome: .miss))
         }
+    }
+
+    /// The request a fill sends upstream: for exactly what the key stands for, the normalised
+    /// path and the canonical query, never the client's raw target (`//store/x/../products`
+    /// must not fill the `/store/products` entry with the origin's answer to another URL).
+    private var fillRequest: ProxyRequest {
+        var fill = request
+        let query = QueryNormalizer.canonical(query: request.target.query)
+        fill.head.uri = query.isEmpty ? normalizedPath : normalizedPath + "?" + query
+        return fill
     }
 
     private func fillCompleted(_ result: Result<FillResult, Error>) {

@@ -4,7 +4,14 @@ import NIOCore
 /// them moved since (an invalidation happened while the upstream was answering).
 public struct StoreTicket: Sendable, Equatable {
     public var generations: [String]
-    public init(generations: [String]) { self.generations = generations }
+    /// The entry stored under the key when the ticket was read, if asked for and present:
+    /// a fill that finds a fresh one there (another fill just finished) uses it instead of
+    /// going upstream.
+    public var entry: ByteBuffer?
+    public init(generations: [String], entry: ByteBuffer? = nil) {
+        self.generations = generations
+        self.entry = entry
+    }
 }
 
 /// Where encoded entries live (Redis, or the bounded in-process store).
@@ -20,6 +27,8 @@ public protocol CacheStore: AnyObject, Sendable {
     func get(_ key: String, on loop: EventLoop) -> EventLoopFuture<ByteBuffer?>
     /// Reads the current generations of `tags` before an upstream fetch.
     func ticket(tags: [String], on loop: EventLoop) -> EventLoopFuture<StoreTicket>
+    /// The same, plus the entry now under `key`, in one round trip where the store can.
+    func ticket(key: String, tags: [String], on loop: EventLoop) -> EventLoopFuture<StoreTicket>
     /// Stores `value` under `key` for `ttlMilliseconds`, indexed under `tags`, if `ticket`
     /// is still current. Answers whether it stored.
     func store(_ key: String, value: ByteBuffer, ttlMilliseconds: Int64, tags: [String], ticket: StoreTicket, on loop: EventLoop) -> EventLoopFuture<Bool>
@@ -42,6 +51,10 @@ public protocol CacheStore: AnyObject, Sendable {
 
 /// Stores that are not shared between instances need no fill lock: it is always granted.
 extension CacheStore {
+    public func ticket(key: String, tags: [String], on loop: EventLoop) -> EventLoopFuture<StoreTicket> {
+        ticket(tags: tags, on: loop)
+    }
+
     public func acquireFillLock(_ key: String, token: String, ttlMilliseconds: Int64, on loop: EventLoop) -> EventLoopFuture<Bool> {
         loop.makeSucceededFuture(true)
     }

@@ -26,6 +26,13 @@ public final class MemoryCacheStore: CacheStore {
         loop.makeSucceededFuture(state.withLock { s in StoreTicket(generations: tags.map { String(s.generations[$0, default: 0]) }) })
     }
 
+    public func ticket(key: String, tags: [String], on loop: EventLoop) -> EventLoopFuture<StoreTicket> {
+        let now = clock.nowMilliseconds()
+        return loop.makeSucceededFuture(state.withLock { s in
+            StoreTicket(generations: tags.map { String(s.generations[$0, default: 0]) }, entry: s.get(key, now: now))
+        })
+    }
+
     public func store(_ key: String, value: ByteBuffer, ttlMilliseconds: Int64, tags: [String], ticket: StoreTicket, on loop: EventLoop) -> EventLoopFuture<Bool> {
         let now = clock.nowMilliseconds()
         let stored = state.withLock { s -> Bool in

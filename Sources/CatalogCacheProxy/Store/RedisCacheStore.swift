@@ -73,6 +73,15 @@ public final class RedisCacheStore: CacheStore {
         }
     }
 
+    public func ticket(key: String, tags: [String], on loop: EventLoop) -> EventLoopFuture<StoreTicket> {
+        var command = RedisCommand("MGET", key)
+        for tag in tags { command.append(generationKey(tag)) }
+        return client.send(command, on: loop).flatMapThrowing { reply in
+            guard let values = reply.array, values.count == tags.count + 1 else { throw RedisError.server("unexpected MGET reply") }
+            return StoreTicket(generations: values.dropFirst().map { $0.string ?? "0" }, entry: values[0].bytes)
+        }
+    }
+
     public func store(_ key: String, value: ByteBuffer, ttlMilliseconds: Int64, tags: [String], ticket: StoreTicket, on loop: EventLoop) -> EventLoopFuture<Bool> {
         precondition(ticket.generations.count == tags.count, "ticket for other tags")
         var args = [value, ByteBuffer(string: String(ttlMilliseconds))]
