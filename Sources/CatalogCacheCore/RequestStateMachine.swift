@@ -120,13 +120,15 @@ public struct RequestStateMachine: Sendable {
 
     /// The fill produced a response. `shareable` is false when it must not be served to
     /// other requests (not storable: personalised, an error status, too large).
-    public mutating func fillFinished(shareable: Bool) -> Action {
+    /// `servedByAnotherFill`: no upstream request was made, another fill had just stored the
+    /// entry; the request then counts as coalesced even as a leader.
+    public mutating func fillFinished(shareable: Bool, servedByAnotherFill: Bool = false) -> Action {
         guard case .filling(let key, let role, let fallback) = state else { preconditionFailure("fillFinished in \(state)") }
         if role == .follower && !shareable {
             state = .filling(key: key, role: .leader, staleFallback: fallback)
             return .fetchAlone
         }
-        let outcome: CacheOutcome = role == .leader ? .miss : .coalesced
+        let outcome: CacheOutcome = role == .leader && !servedByAnotherFill ? .miss : .coalesced
         state = .finished(outcome)
         return .respondFromFill(outcome)
     }

@@ -104,7 +104,7 @@ public final class ProxyService: Sendable {
                 logger.warning("hot_tier_bytes is ignored without Redis: the in-process store already is in process")
             }
         }
-        let engine = CacheEngine(configuration: configuration, store: store, upstream: upstream, metrics: metrics, clock: clock, fills: fills, gate: gate, writeBarrier: barrier, hotTier: hotTier)
+        let engine = CacheEngine(configuration: configuration, store: store, upstream: upstream, metrics: metrics, clock: clock, fills: fills, gate: gate, writeBarrier: barrier, hotTier: hotTier, feedStatus: configuration.databaseURL != nil ? feed : nil)
         var invalidationFeed: InvalidationFeed?
         if let databaseURL = configuration.databaseURL {
             let applier = InvalidationApplier(configuration: configuration, store: feedStore, fills: fills, gate: gate, metrics: metrics, tokens: tokens, clock: clock, loop: feedGroup.next(), logger: logger, hotTier: hotTier)

@@ -49,6 +49,15 @@ import Testing
         #expect(m.outcome == .miss)
     }
 
+    @Test func leaderServedByAnotherFillEndsAsCoalesced() {
+        var m = RequestStateMachine()
+        _ = m.start(Self.cacheable, key: "k")
+        _ = m.lookupFinished(nil, now: 0)
+        _ = m.joined(as: .leader)
+        #expect(m.fillFinished(shareable: true, servedByAnotherFill: true) == .respondFromFill(.coalesced))
+        #expect(m.outcome == .coalesced)
+    }
+
     @Test func followerWaitsAndEndsAsCoalesced() {
         var m = RequestStateMachine()
         _ = m.start(Self.cacheable, key: "k")

@@ -88,7 +88,8 @@ final class Stack: Sendable {
         return c
     }
 
-    func startProxy(_ configuration: ProxyConfiguration, clock: any CacheClock = SystemClock()) async throws -> RunningProxy {
+    /// Starts a proxy; with a feed configured, waits until it listens unless `waitForFeed` is false.
+    func startProxy(_ configuration: ProxyConfiguration, clock: any CacheClock = SystemClock(), waitForFeed: Bool = true) async throws -> RunningProxy {
         var logger = Logger(label: "test-proxy")
         logger.logLevel = .warning
         let service = try await ProxyService.start(configuration: configuration, group: TestServices.group, clock: clock, logger: logger)
@@ -98,7 +99,7 @@ final class Stack: Sendable {
         let admin = UpstreamPool(endpoint: try UpstreamEndpoint.parse("http://127.0.0.1:\(service.adminPort)"), configuration: UpstreamPoolConfiguration(), group: TestServices.group)
         let proxy = RunningProxy(service: service, client: client, admin: admin)
         proxies.withLock { $0.append(proxy) }
-        if configuration.databaseURL != nil { try await proxy.waitUntilListening() }
+        if configuration.databaseURL != nil && waitForFeed { try await proxy.waitUntilListening() }
         return proxy
     }
 

@@ -14,29 +14,15 @@ LUA_REDIS_PORT=$((PROXY_PORT + 10)); CCT_REDIS_PORT=$((PROXY_PORT + 11))
 declare -A PORT=([origin]=$ORIGIN_PORT [catalog-cache]=$CC_PORT [catalog-cache-tier]=$CCT_PORT
                  [varnish]=$VARNISH_PORT [nginx]=$NGINX_PORT [nginx-lua]=$LUA_PORT)
 declare -A SYS_PIDS=()   # system -> PIDs whose trees count as its CPU and RSS (server + its store)
-CC_NOTE=""
 
-# catalog-cache: the shipped config plus `threads: 1` and, for the tier run, store.hot_tier_bytes.
-# Until the loader knows these keys, check-config rejects them: fall back without them.
-cc_probe() {  # once: which of the two keys the loader accepts; sets CC_THREADS_OK / CC_TIER_OK
-  local probe=$SBS_RUN/probe.yaml msg
-  CC_THREADS_OK=1; CC_TIER_OK=1
-  { echo "threads: 1"; cat config/catalog-cache.yaml; } >"$probe"
-  if ! msg=$("$BIN/catalog-cache" check-config --config "$probe" 2>&1 >/dev/null); then
-    CC_THREADS_OK=0; CC_NOTE+="\`catalog-cache check-config\` rejected \`threads: 1\` (${msg//$SBS_RUN\//}), so catalog-cache ran without it, with its default event loops (one per core). "
-  fi
-  sed 's/^store:$/store:\n  hot_tier_bytes: 0/' config/catalog-cache.yaml >"$probe"
-  if ! msg=$("$BIN/catalog-cache" check-config --config "$probe" 2>&1 >/dev/null); then
-    CC_TIER_OK=0; CC_NOTE+="\`catalog-cache check-config\` rejected \`store.hot_tier_bytes\` (${msg//$SBS_RUN\//}), so there is no hot-tier run. "
-  fi
-  [ -n "$CC_NOTE" ] && log "$CC_NOTE"
-}
-
-cc_config() {  # FILE HOT_TIER_BYTES: the shipped config with what the loader accepts of the two keys
+# catalog-cache: the shipped config with one event loop (`threads: 1`, the server has one
+# core) and, for the tier run, `store.hot_tier_bytes`.
+cc_config() {  # FILE HOT_TIER_BYTES
   local file=$1 tier=$2
-  { ((CC_THREADS_OK)) && echo "threads: 1"
-    if ((CC_TIER_OK)); then sed "s/^store:\$/store:\n  hot_tier_bytes: $tier/" config/catalog-cache.yaml
-    else cat config/catalog-cache.yaml; fi; } >"$file"
+  sed -e 's/^threads: .*/threads: 1/' -e "s/^  hot_tier_bytes: .*/  hot_tier_bytes: $tier/" config/catalog-cache.yaml >"$file"
+  if ! grep -q '^threads: 1' "$file" || ! grep -q "^  hot_tier_bytes: $tier" "$file"; then
+    echo "bench: config/catalog-cache.yaml has no threads: or store.hot_tier_bytes: line to set" >&2; exit 1
+  fi
   "$BIN/catalog-cache" check-config --config "$file" >/dev/null || { echo "bench: $file does not check" >&2; exit 1; }
 }
 
@@ -222,16 +208,11 @@ start_systems() {
   done
   SYS_PIDS[origin]="${PIDS[0]} $(cat "$BENCH_DIR/postgres.pid")"
   local redis_pid; redis_pid=$(cat "$BENCH_DIR/redis.pid")
-  cc_probe
   cc_config "$SBS_RUN/cc.yaml" 0
   start_catalog_cache catalog-cache "$CC_PORT" "$CC_ADMIN" "$REDIS_URL" "$SBS_RUN/cc.yaml" "$redis_pid"
-  if ((CC_TIER_OK)); then
-    cc_config "$SBS_RUN/cc-tier.yaml" "$HOT_TIER_BYTES"
-    start_redis "$CCT_REDIS_PORT"; local rp=$LAST_PID
-    start_catalog_cache catalog-cache-tier "$CCT_PORT" "$CCT_ADMIN" "redis://127.0.0.1:$CCT_REDIS_PORT" "$SBS_RUN/cc-tier.yaml" "$rp"
-  else
-    SYSTEMS=$(echo " $SYSTEMS " | sed 's/ catalog-cache-tier / /')
-  fi
+  cc_config "$SBS_RUN/cc-tier.yaml" "$HOT_TIER_BYTES"
+  start_redis "$CCT_REDIS_PORT"; local rp=$LAST_PID
+  start_catalog_cache catalog-cache-tier "$CCT_PORT" "$CCT_ADMIN" "redis://127.0.0.1:$CCT_REDIS_PORT" "$SBS_RUN/cc-tier.yaml" "$rp"
   write_varnish
   mkdir -p "$SBS_RUN/varnish"
   start_pinned "$SBS_RUN/varnish.log" varnishd -F -n "$SBS_RUN/varnish" -a "127.0.0.1:$VARNISH_PORT" \

@@ -204,13 +204,16 @@ private struct NodeReader {
     }
 
     func invalidation(_ node: Node, into config: inout ProxyConfiguration) throws(ConfigurationError) {
-        for (key, value) in try mapping(node, "invalidation", allowed: ["database_url", "channel", "tables"]) {
+        for (key, value) in try mapping(node, "invalidation", allowed: ["database_url", "channel", "tables", "feed_down_max_age_s"]) {
             let field = "invalidation.\(key)"
             switch key {
             case "database_url":
                 let url = try optionalString(value, field)
                 if let url, let problem = ConfigurationValidation.databaseURLProblem(url) { throw fail(value, field, problem) }
                 config.databaseURL = url
+            case "feed_down_max_age_s":
+                // null (or ~) keeps the default: TTLs alone bound staleness.
+                config.feedDownMaxAgeSeconds = try optionalString(value, field) == nil ? nil : try int(value, field, 0...31_536_000)
             case "channel":
                 let channel = try string(value, field)
                 guard ConfigurationValidation.isIdentifier(channel) else {

@@ -96,6 +96,9 @@ public struct ProxyConfiguration: Sendable {
     /// `nil`: no invalidation feed, entries live until their TTL.
     public var databaseURL: String?
     public var notifyChannel = "catalog_cache"
+    /// While the feed is configured but not listening, entries at least this many seconds old
+    /// are treated as absent (refetched); nil: TTLs alone bound staleness. 0: no cached reads.
+    public var feedDownMaxAgeSeconds: Int?
     public var tables: [InvalidatedTable] = []
 
     public var routes: [RouteRule] = []

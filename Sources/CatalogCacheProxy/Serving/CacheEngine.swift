@@ -28,8 +28,10 @@ public final class CacheEngine: Sendable {
     let writeBarrier: WriteBarrier?
     /// The in-process tier in front of the store; nil when off.
     public let hotTier: HotTier?
+    /// The invalidation feed's state; nil without a feed.
+    let feedStatus: InvalidationFeedStatus?
 
-    public init(configuration: ProxyConfiguration, store: any CacheStore, upstream: UpstreamPool, metrics: ProxyMetrics, clock: any CacheClock, fills: FillCoordinator = FillCoordinator(), gate: InvalidationGate = InvalidationGate(), writeBarrier: WriteBarrier? = nil, hotTier: HotTier? = nil) {
+    public init(configuration: ProxyConfiguration, store: any CacheStore, upstream: UpstreamPool, metrics: ProxyMetrics, clock: any CacheClock, fills: FillCoordinator = FillCoordinator(), gate: InvalidationGate = InvalidationGate(), writeBarrier: WriteBarrier? = nil, hotTier: HotTier? = nil, feedStatus: InvalidationFeedStatus? = nil) {
         self.configuration = configuration
         self.routes = configuration.routes.enumerated().map { CompiledRoute(index: $0, rule: $1) }
         self.routesByName = Dictionary(routes.map { ($0.rule.name, $0) }, uniquingKeysWith: { first, _ in first })
@@ -45,6 +47,14 @@ public final class CacheEngine: Sendable {
         self.gate = gate
         self.writeBarrier = writeBarrier
         self.hotTier = hotTier
+        self.feedStatus = feedStatus
+    }
+
+    /// False when the feed is down and `meta` is older than `feed_down_max_age_s`: such an
+    /// entry may have been invalidated while nobody listened, so it is refetched instead.
+    func usableWhileFeedDown(_ meta: EntryMetadata) -> Bool {
+        guard let limit = configuration.feedDownMaxAgeSeconds, let feedStatus, feedStatus.state != "listening" else { return true }
+        return clock.nowMilliseconds() - meta.storedAt < Int64(limit) * 1000
     }
 
     /// Methods whose answers wait for their invalidations (read-your-writes).
@@ -169,12 +179,13 @@ public final class CacheEngine: Sendable {
         }.recover { _ in nil }
     }
 
-    /// The entry in `buffer` if it decodes, is fresh and is not being invalidated.
+    /// The entry in `buffer` if it decodes, is fresh, is not being invalidated, and may be
+    /// served while the feed is down: by the same rules as a lookup.
     private func freshEntry(_ buffer: ByteBuffer?, key: String) -> FillResult? {
         guard let buffer, let decoded = RequestFlow.decode(buffer),
               FreshnessPolicy.evaluate(decoded.meta, now: clock.nowMilliseconds()) == .fresh,
-              !gate.blocks(key: key, tags: decoded.meta.tags) else { return nil }
-        return .entry(decoded.meta, body: decoded.body)
+              !gate.blocks(key: key, tags: decoded.meta.tags), usableWhileFeedDown(decoded.meta) else { return nil }
+        return .storedByAnotherFill(decoded.meta, body: decoded.body)
     }
 
     /// One upstream request for a cacheable resource, then the entry.

@@ -72,7 +72,7 @@ final class RequestFlow: @unchecked Sendable {
         case .lookup(let key):
             let hotEpoch: UInt64?
             if let hotTier = engine.hotTier {
-                if let hot = hotTier.get(key), !engine.gate.blocks(key: key, tags: hot.meta.tags) {
+                if let hot = hotTier.get(key), !engine.gate.blocks(key: key, tags: hot.meta.tags), engine.usableWhileFeedDown(hot.meta) {
                     engine.metrics.hotTierHits.increment()
                     found = (hot.meta, hot.storedBody, hot.identityBody)
                     perform(machine.lookupFinished(hot.meta, now: engine.clock.nowMilliseconds()))
@@ -87,7 +87,8 @@ final class RequestFlow: @unchecked Sendable {
                 self.engine.metrics.redisLatency.observe(Double(self.engine.clock.nowMilliseconds() - started) / 1000)
                 switch result {
                 case .success(let buffer?):
-                    if let decoded = Self.decode(buffer), !self.engine.gate.blocks(key: key, tags: decoded.meta.tags) {
+                    if let decoded = Self.decode(buffer), !self.engine.gate.blocks(key: key, tags: decoded.meta.tags),
+                       self.engine.usableWhileFeedDown(decoded.meta) {
                         self.found = (decoded.meta, decoded.body, nil)
                         if let hotEpoch, let hotTier = self.engine.hotTier,
                            hotTier.insert(key, meta: decoded.meta, storedBody: decoded.body, epoch: hotEpoch) {
@@ -135,7 +136,7 @@ final class RequestFlow: @unchecked Sendable {
         case .respondFromFill(let outcome):
             guard let route, let fillResult else { preconditionFailure("respondFromFill without a result") }
             switch fillResult {
-            case .entry(let meta, let body):
+            case .entry(let meta, let body), .storedByAnotherFill(let meta, let body):
                 finish(engine.representation.response(meta: meta, storedBody: body, identityBody: nil, outcome: outcome, route: route, request: request.head, now: engine.clock.nowMilliseconds()))
             case .unshareable(let response):
                 var headers = ForwardingHeaders.forwardedResponseHeaders(response.head.headers)
@@ -167,10 +168,10 @@ final class RequestFlow: @unchecked Sendable {
         switch result {
         case .success(let fill):
             fillResult = fill
-            if case .entry = fill {
-                perform(machine.fillFinished(shareable: true))
-            } else {
-                perform(machine.fillFinished(shareable: false))
+            switch fill {
+            case .entry: perform(machine.fillFinished(shareable: true))
+            case .storedByAnotherFill: perform(machine.fillFinished(shareable: true, servedByAnotherFill: true))
+            case .unshareable: perform(machine.fillFinished(shareable: false))
             }
         case .failure(let error):
             lastError = error
