@@ -60,18 +60,20 @@ let package = Package(
 
         // Tests mirror the modules: pure unit tests, handler tests, then integration tests
         // against real Redis, PostgreSQL and the reference origin (started by scripts/test).
-        .testTarget(name: "CatalogCacheCoreTests", dependencies: ["CatalogCacheCore"]),
+        // Helpers shared by test targets (a raw-socket HTTP client, a seeded generator).
+        .target(name: "CatalogTestSupport", path: "Tests/CatalogTestSupport"),
+        .testTarget(name: "CatalogCacheCoreTests", dependencies: ["CatalogCacheCore", "CatalogTestSupport"]),
         .testTarget(name: "CatalogCompressionTests", dependencies: ["CatalogCompression"]),
         .testTarget(name: "CatalogRedisTests", dependencies: ["CatalogRedis"] + nio),
         .testTarget(name: "CatalogHTTPTests", dependencies: ["CatalogHTTP"] + nio + [.product(name: "NIOEmbedded", package: "swift-nio")]),
-        .testTarget(name: "CatalogOriginTests", dependencies: ["CatalogOrigin", "CatalogPostgres", "CatalogHTTP"] + nio),
+        .testTarget(name: "CatalogOriginTests", dependencies: ["CatalogOrigin", "CatalogPostgres", "CatalogHTTP", "CatalogTestSupport"] + nio),
         .testTarget(
             name: "CatalogCacheProxyTests",
-            dependencies: ["CatalogCacheProxy", "CatalogCacheCore", .product(name: "NIOEmbedded", package: "swift-nio")] + nio
+            dependencies: ["CatalogCacheProxy", "CatalogCacheCore", "CatalogTestSupport", .product(name: "NIOEmbedded", package: "swift-nio")] + nio
         ),
         .testTarget(
             name: "IntegrationTests",
-            dependencies: ["CatalogCacheProxy", "CatalogOrigin", "CatalogPostgres", "CatalogRedis", "CatalogHTTP", "CatalogCacheCore"] + nio
+            dependencies: ["CatalogCacheProxy", "CatalogOrigin", "CatalogPostgres", "CatalogRedis", "CatalogHTTP", "CatalogCacheCore", "CatalogTestSupport"] + nio
         ),
     ]
 )

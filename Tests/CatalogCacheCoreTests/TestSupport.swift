@@ -1,25 +1,4 @@
-/// SplitMix64: a tiny seeded generator so fuzz tests are reproducible.
-struct SeededGenerator: RandomNumberGenerator {
-    private var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    mutating func bytes(count: Int) -> [UInt8] {
-        (0..<count).map { _ in UInt8.random(in: .min ... .max, using: &self) }
-    }
-
-    mutating func element<T>(of elements: [T]) -> T {
-        elements[Int.random(in: 0..<elements.count, using: &self)]
-    }
-}
+import CatalogTestSupport
 
 /// A header lookup over a literal dictionary keyed by lowercased names.
 func headers(_ values: [String: String]) -> (String) -> String? {

@@ -1,20 +1,11 @@
+import CatalogTestSupport
 import Foundation
 import Testing
 
 @testable import CatalogCacheProxy
 
-/// SplitMix64: a small seeded generator, so every fuzz run is reproducible from its seed.
-struct SplitMix64: RandomNumberGenerator {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
+/// The shared seeded generator (SplitMix64), so every fuzz run is reproducible from its seed.
+typealias SplitMix64 = SeededGenerator
 
 /// Property: for any text, `ConfigurationLoader.parse(yaml:)` returns or throws a
 /// `ConfigurationError` (the signature's typed throw); it never traps and never hangs, and

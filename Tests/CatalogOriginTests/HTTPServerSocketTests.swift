@@ -1,3 +1,4 @@
+import CatalogTestSupport
 import CatalogHTTP
 import CatalogOrigin
 import Foundation

@@ -1,3 +1,4 @@
+import CatalogTestSupport
 import CatalogHTTP
 import Foundation
 import Testing

@@ -3,19 +3,18 @@ import Foundation
 import Glibc
 #endif
 
-/// (A copy of CatalogOriginTests/RawHTTPClient.swift: test targets do not share sources.)
 /// A deliberately dumb blocking HTTP/1.1 client over a POSIX socket, so tests see exactly the
 /// bytes on the wire (keep-alive, pipelining, HEAD framing, connection close).
 /// The blocking calls run on the client's own dispatch queue, never on Swift's cooperative pool
 /// (which the server's responder tasks need) nor on a NIO event loop. Reads time out after 10 s.
-final class RawHTTPClient: @unchecked Sendable {
-    struct Response: Sendable {
-        let statusCode: Int
-        let headers: [String: String]  // lower-cased names
-        let body: String
+public final class RawHTTPClient: @unchecked Sendable {
+    public struct Response: Sendable {
+        public let statusCode: Int
+        public let headers: [String: String]  // lower-cased names
+        public let body: String
     }
 
-    struct Failure: Error, CustomStringConvertible { let description: String }
+    public struct Failure: Error, CustomStringConvertible { public let description: String }
 
     private let fd: Int32
     private var buffer: [UInt8] = []
@@ -28,15 +27,15 @@ final class RawHTTPClient: @unchecked Sendable {
         }
     }
 
-    func send(_ text: String) async throws { try await blocking { try self.sendNow(text) } }
+    public func send(_ text: String) async throws { try await blocking { try self.sendNow(text) } }
 
-    func readResponse(head: Bool = false) async throws -> Response {
+    public func readResponse(head: Bool = false) async throws -> Response {
         try await blocking { try self.readNow(head: head) }
     }
 
-    func isClosedByPeer() async throws -> Bool { try await blocking { try self.closedNow() } }
+    public func isClosedByPeer() async throws -> Bool { try await blocking { try self.closedNow() } }
 
-    init(port: Int) throws {
+    public init(port: Int) throws {
         fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw Failure(description: "socket() failed") }
         var timeout = timeval(tv_sec: 10, tv_usec: 0)
