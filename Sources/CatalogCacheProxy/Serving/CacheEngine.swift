@@ -73,7 +73,7 @@ public final class CacheEngine: Sendable {
     // MARK: Upstream
 
     /// Forwards a request that is not served from the cache, exactly once.
-    func forward(_ request: ProxyRequest, routeIndex: Int?, on loop: EventLoop) -> EventLoopFuture<ProxyResponse> {
+    func forward(_ request: ProxyRequest, on loop: EventLoop) -> EventLoopFuture<ProxyResponse> {
         var head = request.head
         head.headers = ForwardingHeaders.forwardedRequestHeaders(head.headers, clientAddress: request.clientAddress)
         let started = clock.nowMilliseconds()

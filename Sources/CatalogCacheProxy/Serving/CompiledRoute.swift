@@ -8,15 +8,12 @@ struct CompiledRoute: Sendable {
     let cacheControl: String
     /// `Vary`: Accept-Encoding plus the route's vary headers.
     let vary: String
-    /// True when the route has no tags at all (no Surrogate-Key is sent then).
-    let surrogateKeyTemplateless: Bool
 
     init(index: Int, rule: RouteRule) {
         self.index = index
         self.rule = rule
         self.cacheControl = rule.cacheControlHeader
         self.vary = (["Accept-Encoding"] + rule.varyHeaders.map(Self.canonicalHeaderName)).joined(separator: ", ")
-        self.surrogateKeyTemplateless = rule.tags.isEmpty
     }
 
     /// `x-publishable-api-key` → `X-Publishable-Api-Key`.

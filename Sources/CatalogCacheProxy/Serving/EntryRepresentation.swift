@@ -40,7 +40,7 @@ struct EntryRepresentation {
         headers.add(name: "Age", value: String(FreshnessPolicy.age(meta, now: now)))
         headers.add(name: "Vary", value: route.vary)
         headers.add(name: "X-Cache", value: outcome.xCacheValue)
-        if !route.surrogateKeyTemplateless || !meta.tags.isEmpty {
+        if !meta.tags.isEmpty {
             headers.add(name: "Surrogate-Key", value: meta.tags.joined(separator: " "))
         }
         if let inm = request.headers.first(name: "if-none-match"), EntityTagMatcher.ifNoneMatch(inm, matches: etag) {

@@ -18,7 +18,9 @@ final class RequestFlow: @unchecked Sendable {
     /// The normalised path the cache key was built from.
     private var normalizedPath = ""
     private var key = ""
-    private var tags: [String] = []
+    private var match: RouteMatch?
+    /// The entry's tags, resolved only when a fill needs them (never on a hit).
+    private lazy var tags: [String] = match.map { $0.rule.tags(for: $0.parameters) } ?? []
     /// The entry found by the lookup (also the stale-if-error fallback); `identity` is the
     /// inflated body of a gzip entry when the hot tier keeps one.
     private var found: (meta: EntryMetadata, body: ByteBuffer, identity: ByteBuffer?)?
@@ -44,7 +46,7 @@ final class RequestFlow: @unchecked Sendable {
         if case .cacheable(let match, let normalizedPath) = classification {
             route = engine.routesByName[match.rule.name]
             self.normalizedPath = normalizedPath
-            tags = match.rule.tags(for: match.parameters)
+            self.match = match
             cacheKey = engine.keys.key(for: match, path: normalizedPath, query: target.query) { head.headers.first(name: $0) }
             key = cacheKey!
         }
@@ -60,8 +62,7 @@ final class RequestFlow: @unchecked Sendable {
             finish(.error(.badRequest, code: "bad_path", message: "the request path cannot be normalised safely", outcome: .bypass, version: request.head.version))
 
         case .pass:
-            let routeIndex = route?.index
-            engine.forward(request, routeIndex: routeIndex, on: loop).whenComplete { result in
+            engine.forward(request, on: loop).whenComplete { result in
                 self.machine.passFinished()
                 switch result {
                 case .success(let response): self.finish(response)
