@@ -116,6 +116,7 @@ public final class ProxyService: Sendable {
         let maxBody = configuration.maxRequestBodyBytes
         let connections = ConnectionRegistry(maxConnections: configuration.maxConnections, metrics: metrics)
         let timeouts = ConnectionTimeouts(configuration)
+        let routers = LoopRouters(group: group, engine: engine)
         let proxyChannel = try await ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 1024)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -130,7 +131,7 @@ public final class ProxyService: Sendable {
                     let deadlines = ConnectionDeadlineHandler(timeouts: timeouts, metrics: metrics)
                     try channel.pipeline.syncOperations.addHandler(deadlines)
                     try channel.pipeline.syncOperations.configureHTTPServerPipeline(withPipeliningAssistance: true, withErrorHandling: false)
-                    try channel.pipeline.syncOperations.addHandler(ProxyHTTPHandler(engine: engine, maxBodyBytes: maxBody, deadlines: deadlines))
+                    try channel.pipeline.syncOperations.addHandler(ProxyHTTPHandler(engine: engine, maxBodyBytes: maxBody, deadlines: deadlines, router: routers.router(for: channel.eventLoop)))
                 }
             }
             .bind(host: configuration.listen.host, port: configuration.listen.port)

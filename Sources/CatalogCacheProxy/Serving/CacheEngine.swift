@@ -67,7 +67,41 @@ public final class CacheEngine: Sendable {
 
     /// Serves one request. The future completes on `loop`.
     public func handle(_ request: ProxyRequest, on loop: EventLoop) -> EventLoopFuture<ProxyResponse> {
-        RequestFlow(engine: self, request: request, loop: loop).run()
+        switch answer(request, routed: RequestRouter(engine: self).classify(request), on: loop) {
+        case .now(let response): return loop.makeSucceededFuture(response)
+        case .later(let future): return future
+        }
+    }
+
+    /// Serves one request that `RequestRouter` routed: at once when the hot tier holds a
+    /// fresh entry for it (no allocation of a flow, no future), else through a `RequestFlow`
+    /// whose future completes on `loop`.
+    func answer(_ request: ProxyRequest, routed: RoutedRequest, on loop: EventLoop) -> ProxyAnswer {
+        if let response = freshHotTierResponse(request, routed: routed) { return .now(response) }
+        return .later(RequestFlow(engine: self, request: request, loop: loop).run(routed))
+    }
+
+    /// The response for a fresh hot-tier entry, decided by the same `RequestStateMachine`
+    /// steps a `RequestFlow` takes, or nil when the tier has no fresh entry for the request
+    /// (the flow then looks again and takes it from there).
+    private func freshHotTierResponse(_ request: ProxyRequest, routed: RoutedRequest) -> ProxyResponse? {
+        guard hotTier != nil, case .cacheable(let match, _) = routed.classification, let key = routed.key,
+              let route = routesByName[match.rule.name], let hot = usableHotEntry(key) else { return nil }
+        var machine = RequestStateMachine()
+        let now = clock.nowMilliseconds()
+        guard case .lookup = machine.start(routed.classification, key: key),
+              case .serveEntry(.hit, refreshInBackground: false) = machine.lookupFinished(hot.meta, now: now) else { return nil }
+        metrics.hotTierHits.increment()
+        let response = representation.response(meta: hot.meta, storedBody: hot.storedBody, identityBody: hot.identityBody, outcome: .hit, route: route, request: request.head, now: now)
+        metrics.recordRequest(routeIndex: route.index, outcome: response.outcome)
+        return response
+    }
+
+    /// The hot tier's entry for `key` when it may be served: not being invalidated, and
+    /// usable while the feed is down.
+    func usableHotEntry(_ key: String) -> HotTier.Entry? {
+        guard let hot = hotTier?.get(key), !gate.blocks(key: key, tags: hot.meta.tags), usableWhileFeedDown(hot.meta) else { return nil }
+        return hot
     }
 
     // MARK: Upstream

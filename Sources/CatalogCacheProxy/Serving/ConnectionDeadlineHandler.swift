@@ -38,7 +38,16 @@ public struct ConnectionTimeouts: Sendable, Equatable {
 /// `ProxyHTTPHandler` reports the phase changes it sees (`headReceived`, `requestEnded`,
 /// `responseEnding`); this handler sees the bytes. The 408 is written as raw bytes below
 /// the HTTP encoder, which is safe because the connection is closed right after it.
-/// Invariant: at most one deadline is scheduled at any time, and none after close.
+///
+/// Timer discipline (a request changes phase four times; scheduling and cancelling a timer
+/// each time was an eighth of a hit's cost): entering a phase only records its deadline.
+/// One timer per connection is pending while it is open, armed for the earlier of the
+/// phase's deadline and `shortest` (the smallest of the three timeouts) from the moment it
+/// is armed; when it fires it closes the connection if the current phase's deadline has
+/// passed and re-arms otherwise. Invariant: while the connection is open exactly one timer
+/// is pending and it fires no later than the current phase's deadline, because a phase
+/// entered at `t` has a deadline at or after `t + shortest`, which is at or after the
+/// pending timer's. None is pending after close.
 final class ConnectionDeadlineHandler: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = ByteBuffer
     typealias InboundOut = ByteBuffer
@@ -50,12 +59,16 @@ final class ConnectionDeadlineHandler: ChannelInboundHandler, RemovableChannelHa
     private(set) var phase = Phase.idle
     /// Bytes arrived while busy: the next request has started (pipelining).
     private var bytesWhileBusy = false
-    private var deadline: Scheduled<Void>?
+    /// When the current phase runs out; nil while busy or closed.
+    private var phaseDeadline: NIODeadline?
+    private var timer: Scheduled<Void>?
+    private let shortest: TimeAmount
     private var context: ChannelHandlerContext?
 
     init(timeouts: ConnectionTimeouts, metrics: ProxyMetrics) {
         self.timeouts = timeouts
         self.metrics = metrics
+        self.shortest = min(timeouts.idle, timeouts.header, timeouts.body)
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
@@ -70,7 +83,7 @@ final class ConnectionDeadlineHandler: ChannelInboundHandler, RemovableChannelHa
     }
 
     func channelActive(context: ChannelHandlerContext) {
-        if deadline == nil && phase == .idle { enter(.idle) }
+        if timer == nil && phase == .idle { enter(.idle) }
         context.fireChannelActive()
     }
 
@@ -110,28 +123,44 @@ final class ConnectionDeadlineHandler: ChannelInboundHandler, RemovableChannelHa
     }
 
     private func cancel() {
-        deadline?.cancel()
-        deadline = nil
+        timer?.cancel()
+        timer = nil
+        phaseDeadline = nil
     }
 
     private func enter(_ next: Phase) {
         guard phase != .closed, let context else { return }
-        cancel()
         phase = next
-        let amount: TimeAmount
+        let now = context.eventLoop.now
         switch next {
-        case .idle: amount = timeouts.idle
-        case .head: amount = timeouts.header
-        case .body: amount = timeouts.body
-        case .busy, .closed: return
+        case .idle: phaseDeadline = now + timeouts.idle
+        case .head: phaseDeadline = now + timeouts.header
+        case .body: phaseDeadline = now + timeouts.body
+        case .busy, .closed: phaseDeadline = nil
         }
+        if timer == nil { arm(context: context, now: now) }
+    }
+
+    private func arm(context: ChannelHandlerContext, now: NIODeadline) {
+        let at = min(phaseDeadline ?? .distantFuture, now + shortest)
         let loopBound = NIOLoopBound(self, eventLoop: context.eventLoop)
-        deadline = context.eventLoop.scheduleTask(in: amount) { loopBound.value.expired(next) }
+        timer = context.eventLoop.scheduleTask(deadline: at) { loopBound.value.timerFired() }
+    }
+
+    private func timerFired() {
+        timer = nil
+        guard phase != .closed, let context else { return }
+        let now = context.eventLoop.now
+        if let phaseDeadline, now >= phaseDeadline {
+            expired(phase)
+        } else {
+            arm(context: context, now: now)
+        }
     }
 
     private func expired(_ expiredPhase: Phase) {
         guard phase == expiredPhase, let context else { return }
-        deadline = nil
+        cancel()
         phase = .closed
         switch expiredPhase {
         case .idle:

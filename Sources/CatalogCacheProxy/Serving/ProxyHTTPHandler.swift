@@ -31,11 +31,14 @@ final class ProxyHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private var state = State.idle
     private var clientAddress: String?
     private let deadlines: ConnectionDeadlineHandler?
+    /// This event loop's router (shared by the loop's connections).
+    private let router: RequestRouter
 
-    init(engine: CacheEngine, maxBodyBytes: Int, deadlines: ConnectionDeadlineHandler? = nil) {
+    init(engine: CacheEngine, maxBodyBytes: Int, deadlines: ConnectionDeadlineHandler? = nil, router: RequestRouter? = nil) {
         self.engine = engine
         self.maxBodyBytes = maxBodyBytes
         self.deadlines = deadlines
+        self.router = router ?? RequestRouter(engine: engine)
     }
 
     func channelActive(context: ChannelHandlerContext) {
@@ -66,8 +69,16 @@ final class ProxyHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
             state = .processing
             deadlines?.requestEnded()
             let request = ProxyRequest(head: head, body: body, clientAddress: clientAddress)
+            let future: EventLoopFuture<ProxyResponse>
+            switch engine.answer(request, routed: router.route(request), on: context.eventLoop) {
+            case .now(let response):
+                write(response, for: head, context: context)
+                return
+            case .later(let later):
+                future = later
+            }
             let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
-            engine.handle(request, on: context.eventLoop).whenComplete { result in
+            future.whenComplete { result in
                 let (handler, context) = loopBound.value
                 switch result {
                 case .success(let response): handler.write(response, for: head, context: context)

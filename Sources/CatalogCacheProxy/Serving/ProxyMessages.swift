@@ -35,6 +35,12 @@ public struct ProxyRequest: Sendable {
 }
 
 /// A response ready to be written: head plus an optional body (none for HEAD and 304).
+/// A response available at once, or one still being produced.
+enum ProxyAnswer {
+    case now(ProxyResponse)
+    case later(EventLoopFuture<ProxyResponse>)
+}
+
 public struct ProxyResponse: Sendable {
     public var head: HTTPResponseHead
     public var body: ByteBuffer?

@@ -36,21 +36,14 @@ final class RequestFlow: @unchecked Sendable {
         self.promise = loop.makePromise()
     }
 
-    func run() -> EventLoopFuture<ProxyResponse> {
-        let head = request.head
-        let target = request.target
-        let classification = engine.classifier.classify(method: head.method.rawValue, rawPath: String(target.path)) {
-            head.headers.first(name: $0)
-        }
-        var cacheKey: String?
-        if case .cacheable(let match, let normalizedPath) = classification {
+    func run(_ routed: RoutedRequest) -> EventLoopFuture<ProxyResponse> {
+        if case .cacheable(let match, let normalizedPath) = routed.classification, let key = routed.key {
             route = engine.routesByName[match.rule.name]
             self.normalizedPath = normalizedPath
             self.match = match
-            cacheKey = engine.keys.key(for: match, path: normalizedPath, query: target.query) { head.headers.first(name: $0) }
-            key = cacheKey!
+            self.key = key
         }
-        perform(machine.start(classification, key: cacheKey))
+        perform(machine.start(routed.classification, key: routed.key))
         return promise.futureResult
     }
 
@@ -73,7 +66,7 @@ final class RequestFlow: @unchecked Sendable {
         case .lookup(let key):
             let hotEpoch: UInt64?
             if let hotTier = engine.hotTier {
-                if let hot = hotTier.get(key), !engine.gate.blocks(key: key, tags: hot.meta.tags), engine.usableWhileFeedDown(hot.meta) {
+                if let hot = engine.usableHotEntry(key) {
                     engine.metrics.hotTierHits.increment()
                     found = (hot.meta, hot.storedBody, hot.identityBody)
                     perform(machine.lookupFinished(hot.meta, now: engine.clock.nowMilliseconds()))

@@ -1,0 +1,120 @@
+import CatalogCacheCore
+import NIOCore
+import NIOHTTP1
+
+/// A request's classification and, when cacheable, its cache key and normalised path.
+struct RoutedRequest {
+    let classification: RequestClass
+    let key: String?
+    let normalizedPath: String
+}
+
+/// Classifies requests and builds their cache keys, remembering the result per request
+/// target so a hot URL is normalised and hashed once, not on every hit.
+///
+/// One router per event loop (it is not thread-safe); `ProxyService` gives each connection
+/// its loop's router. The remembered result depends on the target (`uri`) and the values of
+/// the headers any route varies on, which together determine the normalised path, the route
+/// match and the key under a fixed configuration. Everything else that can change the
+/// classification is checked on every request: the method (only GET and HEAD are looked up
+/// here) and, for non-public routes, `Authorization` and `Cookie`. Only cacheable results are
+/// remembered; unsafe and bypassed targets are classified afresh each time.
+///
+/// Invariant: `route(_:)` returns exactly what `RequestClassifier.classify` and
+/// `CacheKeyBuilder.key` give for the same request (tested with generated requests).
+final class RequestRouter {
+    private struct Target: Hashable {
+        let uri: String
+        /// Values of `varyNames[0]` and of the rest (absent headers are nil).
+        let firstVary: String?
+        let otherVary: [String?]
+    }
+
+    private struct Cacheable {
+        let match: RouteMatch
+        let normalizedPath: String
+        let key: String
+    }
+
+    let classifier: RequestClassifier
+    let keys: CacheKeyBuilder
+    /// Every header name some route varies on, lowercased, without duplicates.
+    private let varyNames: [String]
+    private var memo: BoundedMemo<Target, Cacheable>
+
+    init(classifier: RequestClassifier, keys: CacheKeyBuilder, varyNames: [String], capacity: Int = 4096) {
+        self.classifier = classifier
+        self.keys = keys
+        self.varyNames = varyNames
+        self.memo = BoundedMemo(capacity: capacity)
+    }
+
+    convenience init(engine: CacheEngine, capacity: Int = 4096) {
+        var names: [String] = []
+        for route in engine.routes {
+            for name in route.rule.varyHeaders where !names.contains(name) { names.append(name) }
+        }
+        self.init(classifier: engine.classifier, keys: engine.keys, varyNames: names, capacity: capacity)
+    }
+
+    var rememberedTargets: Int { memo.count }
+
+    func route(_ request: ProxyRequest) -> RoutedRequest {
+        let head = request.head
+        guard head.method == .GET || head.method == .HEAD else { return classify(request) }
+        let target = Target(
+            uri: head.uri,
+            firstVary: varyNames.first.flatMap { head.headers.first(name: $0) },
+            otherVary: varyNames.count > 1 ? varyNames.dropFirst().map { head.headers.first(name: $0) } : []
+        )
+        if let known = memo.value(for: target) {
+            if !known.match.rule.isPublic {
+                if head.headers.first(name: "authorization") != nil { return RoutedRequest(classification: .bypass(.authorization), key: nil, normalizedPath: known.normalizedPath) }
+                if head.headers.first(name: "cookie") != nil { return RoutedRequest(classification: .bypass(.cookie), key: nil, normalizedPath: known.normalizedPath) }
+            }
+            return RoutedRequest(classification: .cacheable(known.match, normalizedPath: known.normalizedPath), key: known.key, normalizedPath: known.normalizedPath)
+        }
+        let routed = classify(request)
+        if case .cacheable(let match, let normalizedPath) = routed.classification, let key = routed.key {
+            memo.remember(Cacheable(match: match, normalizedPath: normalizedPath, key: key), for: target)
+        }
+        return routed
+    }
+
+    /// Classification and key without the memo.
+    func classify(_ request: ProxyRequest) -> RoutedRequest {
+        let head = request.head
+        let target = request.target
+        let classification = classifier.classify(method: head.method.rawValue, rawPath: String(target.path)) {
+            head.headers.first(name: $0)
+        }
+        guard case .cacheable(let match, let normalizedPath) = classification else {
+            return RoutedRequest(classification: classification, key: nil, normalizedPath: "")
+        }
+        let key = keys.key(for: match, path: normalizedPath, query: target.query) { head.headers.first(name: $0) }
+        return RoutedRequest(classification: classification, key: key, normalizedPath: normalizedPath)
+    }
+}
+
+/// One `RequestRouter` per event loop of a group, each handed out only on its own loop.
+///
+/// `@unchecked Sendable` because the dictionary is immutable after init and each router is
+/// used only from its loop (`router(for:)` checks that the caller is on it).
+final class LoopRouters: @unchecked Sendable {
+    private let engine: CacheEngine
+    private let routers: [ObjectIdentifier: RequestRouter]
+
+    init(group: EventLoopGroup, engine: CacheEngine) {
+        self.engine = engine
+        var routers: [ObjectIdentifier: RequestRouter] = [:]
+        for loop in group.makeIterator() { routers[ObjectIdentifier(loop)] = RequestRouter(engine: engine) }
+        self.routers = routers
+    }
+
+    /// The router of `loop` (a router of its own for a loop outside the group); call on
+    /// `loop` only.
+    func router(for loop: EventLoop) -> RequestRouter {
+        loop.preconditionInEventLoop()
+        return routers[ObjectIdentifier(loop)] ?? RequestRouter(engine: engine)
+    }
+}
