@@ -92,7 +92,7 @@ public final class CacheEngine: Sendable {
         guard case .lookup = machine.start(routed.classification, key: key),
               case .serveEntry(.hit, refreshInBackground: false) = machine.lookupFinished(hot.meta, now: now) else { return nil }
         metrics.hotTierHits.increment()
-        let response = representation.response(meta: hot.meta, storedBody: hot.storedBody, identityBody: hot.identityBody, outcome: .hit, route: route, request: request.head, now: now)
+        let response = representation.response(meta: hot.meta, storedBody: hot.storedBody, identityBody: hot.identityBody, headerValues: hot.headerValues, outcome: .hit, route: route, request: request.head, prefersGzip: routed.prefersGzip, now: now)
         metrics.recordRequest(routeIndex: route.index, outcome: response.outcome)
         return response
     }

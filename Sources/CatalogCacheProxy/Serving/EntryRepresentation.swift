@@ -13,10 +13,10 @@ struct EntryRepresentation {
     let metrics: ProxyMetrics
 
     func response(
-        meta: EntryMetadata, storedBody: ByteBuffer, identityBody: ByteBuffer? = nil, outcome: CacheOutcome, route: CompiledRoute,
-        request: HTTPRequestHead, now: Int64
+        meta: EntryMetadata, storedBody: ByteBuffer, identityBody: ByteBuffer? = nil, headerValues: EntryHeaderValues? = nil,
+        outcome: CacheOutcome, route: CompiledRoute, request: HTTPRequestHead, prefersGzip: Bool? = nil, now: Int64
     ) -> ProxyResponse {
-        let acceptsGzip = AcceptEncoding.prefersGzip(request.headers.first(name: "accept-encoding"))
+        let acceptsGzip = prefersGzip ?? AcceptEncoding.prefersGzip(request.headers.first(name: "accept-encoding"))
         var encoding = meta.encoding
         var body = storedBody
         if meta.encoding == .gzip && !acceptsGzip, let identityBody {
@@ -32,7 +32,8 @@ struct EntryRepresentation {
                 return .error(.badGateway, code: "corrupt_entry", message: "stored entry could not be decoded", outcome: outcome, version: request.version)
             }
         }
-        let etag = meta.etagValue(for: encoding)
+        let values = headerValues ?? EntryHeaderValues(meta: meta, storedLength: storedBody.readableBytes)
+        let etag = values.eTag(for: encoding, of: meta)
         var headers = HTTPHeaders()
         headers.reserveCapacity(12)
         headers.add(name: "ETag", value: etag)
@@ -40,15 +41,15 @@ struct EntryRepresentation {
         headers.add(name: "Age", value: String(FreshnessPolicy.age(meta, now: now)))
         headers.add(name: "Vary", value: route.vary)
         headers.add(name: "X-Cache", value: outcome.xCacheValue)
-        if !meta.tags.isEmpty {
-            headers.add(name: "Surrogate-Key", value: meta.tags.joined(separator: " "))
+        if let surrogateKey = values.surrogateKey {
+            headers.add(name: "Surrogate-Key", value: surrogateKey)
         }
         if let inm = request.headers.first(name: "if-none-match"), EntityTagMatcher.ifNoneMatch(inm, matches: etag) {
             metrics.notModified.increment()
             return ProxyResponse(head: HTTPResponseHead(version: request.version, status: .notModified, headers: headers), body: nil, outcome: outcome)
         }
         headers.add(name: "Content-Type", value: meta.contentType)
-        headers.add(name: "Content-Length", value: String(body.readableBytes))
+        headers.add(name: "Content-Length", value: values.contentLength(body.readableBytes))
         if encoding == .gzip { headers.add(name: "Content-Encoding", value: "gzip") }
         for field in meta.extraHeaders { headers.add(name: field.name, value: field.value) }
         let head = HTTPResponseHead(version: request.version, status: HTTPResponseStatus(statusCode: meta.status), headers: headers)

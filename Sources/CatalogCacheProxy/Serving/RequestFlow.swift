@@ -28,6 +28,8 @@ final class RequestFlow: @unchecked Sendable {
     private var followerResult: EventLoopFuture<FillResult>?
     private var fillResult: FillResult?
     private var lastError: Error?
+    /// The router's answer for `Accept-Encoding` (nil: the representation works it out).
+    private var prefersGzip: Bool?
 
     init(engine: CacheEngine, request: ProxyRequest, loop: EventLoop) {
         self.engine = engine
@@ -37,6 +39,7 @@ final class RequestFlow: @unchecked Sendable {
     }
 
     func run(_ routed: RoutedRequest) -> EventLoopFuture<ProxyResponse> {
+        prefersGzip = routed.prefersGzip
         if case .cacheable(let match, let normalizedPath) = routed.classification, let key = routed.key {
             route = engine.routesByName[match.rule.name]
             self.normalizedPath = normalizedPath
@@ -100,7 +103,7 @@ final class RequestFlow: @unchecked Sendable {
 
         case .serveEntry(let outcome, let refresh):
             guard let found, let route else { preconditionFailure("serveEntry without an entry") }
-            finish(engine.representation.response(meta: found.meta, storedBody: found.body, identityBody: found.identity, outcome: outcome, route: route, request: request.head, now: engine.clock.nowMilliseconds()))
+            finish(engine.representation.response(meta: found.meta, storedBody: found.body, identityBody: found.identity, outcome: outcome, route: route, request: request.head, prefersGzip: prefersGzip, now: engine.clock.nowMilliseconds()))
             if refresh { engine.refreshInBackground(fillRequest, route: route, key: key, tags: tags, on: loop) }
 
         case .joinFill(let key):
@@ -131,7 +134,7 @@ final class RequestFlow: @unchecked Sendable {
             guard let route, let fillResult else { preconditionFailure("respondFromFill without a result") }
             switch fillResult {
             case .entry(let meta, let body), .storedByAnotherFill(let meta, let body):
-                finish(engine.representation.response(meta: meta, storedBody: body, identityBody: nil, outcome: outcome, route: route, request: request.head, now: engine.clock.nowMilliseconds()))
+                finish(engine.representation.response(meta: meta, storedBody: body, identityBody: nil, outcome: outcome, route: route, request: request.head, prefersGzip: prefersGzip, now: engine.clock.nowMilliseconds()))
             case .unshareable(let response):
                 var headers = ForwardingHeaders.forwardedResponseHeaders(response.head.headers)
                 if !CacheEngine.bodyless(response.head.status) {

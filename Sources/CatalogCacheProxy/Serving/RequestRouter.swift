@@ -7,6 +7,9 @@ struct RoutedRequest {
     let classification: RequestClass
     let key: String?
     let normalizedPath: String
+    /// `AcceptEncoding.prefersGzip` of the request; computed for cacheable requests only
+    /// (nil otherwise), which are the ones that may be answered from an entry.
+    var prefersGzip: Bool? = nil
 }
 
 /// Classifies requests and builds their cache keys, remembering the result per request
@@ -41,6 +44,8 @@ final class RequestRouter {
     /// Every header name some route varies on, lowercased, without duplicates.
     private let varyNames: [String]
     private var memo: BoundedMemo<Target, Cacheable>
+    /// `Accept-Encoding` value to whether it prefers gzip: clients send few distinct values.
+    private var encodings = BoundedMemo<String, Bool>(capacity: 64)
 
     init(classifier: RequestClassifier, keys: CacheKeyBuilder, varyNames: [String], capacity: Int = 4096) {
         self.classifier = classifier
@@ -60,6 +65,21 @@ final class RequestRouter {
     var rememberedTargets: Int { memo.count }
 
     func route(_ request: ProxyRequest) -> RoutedRequest {
+        var routed = routeWithoutEncoding(request)
+        if case .cacheable = routed.classification { routed.prefersGzip = prefersGzip(request.head.headers.first(name: "accept-encoding")) }
+        return routed
+    }
+
+    /// `AcceptEncoding.prefersGzip(header)`, remembered per distinct header value.
+    func prefersGzip(_ header: String?) -> Bool {
+        guard let header else { return false }
+        if let known = encodings.value(for: header) { return known }
+        let prefers = AcceptEncoding.prefersGzip(header)
+        encodings.remember(prefers, for: header)
+        return prefers
+    }
+
+    private func routeWithoutEncoding(_ request: ProxyRequest) -> RoutedRequest {
         let head = request.head
         guard head.method == .GET || head.method == .HEAD else { return classify(request) }
         let target = Target(

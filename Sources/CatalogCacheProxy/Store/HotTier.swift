@@ -25,6 +25,8 @@ public final class HotTier: Sendable {
         public let storedBody: ByteBuffer
         /// The identity body when the stored one is gzip.
         public let identityBody: ByteBuffer?
+        /// Header values of its responses, made once at insert.
+        let headerValues: EntryHeaderValues
         var size: Int { storedBody.readableBytes + (identityBody?.readableBytes ?? 0) + 256 }
     }
 
@@ -82,7 +84,7 @@ public final class HotTier: Sendable {
             guard let inflated else { return false }
             identity = ByteBuffer(bytes: inflated)
         }
-        let entry = Entry(meta: meta, storedBody: storedBody, identityBody: identity)
+        let entry = Entry(meta: meta, storedBody: storedBody, identityBody: identity, headerValues: EntryHeaderValues(meta: meta, storedLength: storedBody.readableBytes))
         guard entry.size <= maxBytes else { return false }
         return state.withLock { s in
             guard s.epoch == epoch else { return false }

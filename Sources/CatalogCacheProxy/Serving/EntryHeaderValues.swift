@@ -1,0 +1,40 @@
+import CatalogCacheCore
+
+/// The header values of an entry's responses that depend on the entry alone, made once.
+///
+/// The hot tier keeps them with its entries so a hit builds no strings for them (the ETag,
+/// `Surrogate-Key` and `Content-Length` values were an allocation each per hit); entries
+/// read from Redis compute them per response, by this same code.
+struct EntryHeaderValues: Sendable {
+    /// `ETag` of the stored representation and of the identity one (equal when stored identity).
+    let storedETag: String
+    let identityETag: String
+    let storedLength: Int
+    let identityLength: Int
+    let storedContentLength: String
+    let identityContentLength: String
+    /// The entry's tags joined by spaces; nil when it has none.
+    let surrogateKey: String?
+
+    init(meta: EntryMetadata, storedLength: Int) {
+        storedETag = meta.etagValue(for: meta.encoding)
+        identityETag = meta.encoding == .identity ? storedETag : meta.etagValue(for: .identity)
+        self.storedLength = storedLength
+        identityLength = meta.encoding == .identity ? storedLength : meta.identityLength
+        storedContentLength = String(storedLength)
+        identityContentLength = meta.encoding == .identity ? storedContentLength : String(identityLength)
+        surrogateKey = meta.tags.isEmpty ? nil : meta.tags.joined(separator: " ")
+    }
+
+    func eTag(for encoding: ContentEncoding, of meta: EntryMetadata) -> String {
+        encoding == meta.encoding ? storedETag : identityETag
+    }
+
+    /// `Content-Length` for a body of `length` bytes: a made value when it is one of the
+    /// entry's two lengths, else made now (always equal to `length`).
+    func contentLength(_ length: Int) -> String {
+        if length == storedLength { return storedContentLength }
+        if length == identityLength { return identityContentLength }
+        return String(length)
+    }
+}
