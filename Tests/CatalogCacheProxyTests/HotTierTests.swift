@@ -61,15 +61,44 @@ import Testing
         #expect(tier.bytes <= 20 * 756)
     }
 
-    @Test func gzipEntriesKeepTheirIdentityBody() throws {
+    @Test func aGzipEntryKeepsAnIdentityBodyOnlyOnceOneIsAttached() throws {
         let identity = [UInt8](String(repeating: "{\"id\":1},", count: 500).utf8)
         let gz = try Gzip.compress(identity)
         let tier = HotTier(maxBytes: 1 << 20)
-        #expect(tier.insert("g", meta: meta(encoding: .gzip, identityLength: identity.count), storedBody: ByteBuffer(bytes: gz), epoch: tier.epoch))
+        let gzipMeta = meta(encoding: .gzip, identityLength: identity.count)
+        #expect(tier.insert("g", meta: gzipMeta, storedBody: ByteBuffer(bytes: gz), epoch: tier.epoch))
+        #expect(try #require(tier.get("g")).identityBody == nil)
+        let bytesBefore = tier.bytes
+        // Not for another entry (different store time), not with a body of the wrong length.
+        var older = gzipMeta
+        older.storedAt -= 1
+        #expect(!tier.attachIdentity("g", identity: ByteBuffer(bytes: identity), to: older))
+        #expect(!tier.attachIdentity("g", identity: ByteBuffer(bytes: identity.dropLast()), to: gzipMeta))
+        #expect(!tier.attachIdentity("missing", identity: ByteBuffer(bytes: identity), to: gzipMeta))
+        #expect(tier.attachIdentity("g", identity: ByteBuffer(bytes: identity), to: gzipMeta))
         let entry = try #require(tier.get("g"))
         #expect(Array(entry.identityBody!.readableBytesView) == identity)
         #expect(Array(entry.storedBody.readableBytesView) == gz)
-        // A corrupt gzip body is refused rather than stored.
-        #expect(!tier.insert("bad", meta: meta(encoding: .gzip, identityLength: 10), storedBody: ByteBuffer(bytes: [1, 2, 3]), epoch: tier.epoch))
+        #expect(tier.bytes == bytesBefore + identity.count)
+        // Only once; and an invalidated entry takes none.
+        #expect(!tier.attachIdentity("g", identity: ByteBuffer(bytes: identity), to: gzipMeta))
+        tier.invalidate(tags: ["t"], keys: [])
+        #expect(!tier.attachIdentity("g", identity: ByteBuffer(bytes: identity), to: gzipMeta))
+        #expect(tier.bytes == 0)
+    }
+
+    @Test func anAttachedBodyCountsAgainstTheBound() throws {
+        let identity = [UInt8](String(repeating: "{\"id\":1},", count: 500).utf8)
+        let gz = try Gzip.compress(identity)
+        // Room for one entry with both bodies, not for that and another gzip-only one.
+        let small = gz.count + identity.count + 256 + 100
+        let tier = HotTier(maxBytes: small)
+        let gzipMeta = meta(encoding: .gzip, identityLength: identity.count)
+        #expect(tier.insert("a", meta: gzipMeta, storedBody: ByteBuffer(bytes: gz), epoch: tier.epoch))
+        #expect(tier.insert("b", meta: gzipMeta, storedBody: ByteBuffer(bytes: gz), epoch: tier.epoch))
+        #expect(tier.attachIdentity("b", identity: ByteBuffer(bytes: identity), to: gzipMeta))
+        #expect(tier.bytes <= small)
+        #expect(tier.get("b")?.identityBody != nil)
+        #expect(tier.get("a") == nil)
     }
 }

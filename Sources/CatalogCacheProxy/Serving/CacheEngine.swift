@@ -92,9 +92,24 @@ public final class CacheEngine: Sendable {
         guard case .lookup = machine.start(routed.classification, key: key),
               case .serveEntry(.hit, refreshInBackground: false) = machine.lookupFinished(hot.meta, now: now) else { return nil }
         metrics.hotTierHits.increment()
-        let response = representation.response(meta: hot.meta, storedBody: hot.storedBody, identityBody: hot.identityBody, headerValues: hot.headerValues, outcome: .hit, route: route, request: request.head, prefersGzip: routed.prefersGzip, now: now)
+        let prefersGzip = routed.prefersGzip ?? AcceptEncoding.prefersGzip(request.head.headers.first(name: "accept-encoding"))
+        let identity = prefersGzip ? hot.identityBody : identityBody(of: hot, key: key)
+        let response = representation.response(meta: hot.meta, storedBody: hot.storedBody, identityBody: identity, headerValues: hot.headerValues, outcome: .hit, route: route, request: request.head, prefersGzip: prefersGzip, now: now)
         metrics.recordRequest(routeIndex: route.index, outcome: response.outcome)
         return response
+    }
+
+    /// The identity body of a hot-tier entry for an identity client: the one it keeps, or for a
+    /// gzip entry without one, inflated now (counted in `inflatesPerRequest`) and kept beside
+    /// it for the next identity client. Nil when the stored bytes do not inflate.
+    private func identityBody(of hot: HotTier.Entry, key: String) -> ByteBuffer? {
+        guard hot.meta.encoding == .gzip, hot.identityBody == nil else { return hot.identityBody }
+        let inflated: [UInt8]? = hot.storedBody.withUnsafeReadableBytes { try? Gzip.decompress($0, maxOutput: max(hot.meta.identityLength, 1)) }
+        guard let inflated else { return nil }
+        metrics.inflatesPerRequest.increment()
+        let body = ByteBuffer(bytes: inflated)
+        hotTier?.attachIdentity(key, identity: body, to: hot.meta)
+        return body
     }
 
     /// The hot tier's entry for `key` when it may be served: not being invalidated, and

@@ -1,11 +1,12 @@
 import CatalogCacheCore
-import CatalogCompression
 import NIOCore
 import Synchronization
 
 /// The in-process tier in front of the store for the hottest entries: decoded, so a hit
-/// costs no Redis round trip and no envelope decoding, and for gzip-stored entries with the
-/// identity body kept beside the gzip bytes, so identity clients pay no inflate per request.
+/// costs no Redis round trip and no envelope decoding. A gzip-stored entry gains its
+/// identity body beside the gzip bytes the first time an identity client asks for it
+/// (`attachIdentity`), so identity clients pay one inflate per entry, not one per request,
+/// and entries only gzip clients read (most, behind a CDN) cost no inflate at all.
 ///
 /// Eviction is a segmented LRU (probation and protected): a new entry enters probation and
 /// is promoted to protected on its second hit, so a one-pass scan over many keys churns only
@@ -23,7 +24,7 @@ public final class HotTier: Sendable {
         public let meta: EntryMetadata
         /// The body as stored (gzip or identity).
         public let storedBody: ByteBuffer
-        /// The identity body when the stored one is gzip.
+        /// The identity body when the stored one is gzip and an identity client asked for it.
         public let identityBody: ByteBuffer?
         /// Header values of its responses, made once at insert.
         let headerValues: EntryHeaderValues
@@ -78,13 +79,7 @@ public final class HotTier: Sendable {
     /// happened since, when the gzip body cannot be inflated, or when it alone exceeds the tier.
     @discardableResult
     public func insert(_ key: String, meta: EntryMetadata, storedBody: ByteBuffer, epoch: UInt64) -> Bool {
-        var identity: ByteBuffer?
-        if meta.encoding == .gzip {
-            let inflated: [UInt8]? = storedBody.withUnsafeReadableBytes { try? Gzip.decompress($0, maxOutput: max(meta.identityLength, 1)) }
-            guard let inflated else { return false }
-            identity = ByteBuffer(bytes: inflated)
-        }
-        let entry = Entry(meta: meta, storedBody: storedBody, identityBody: identity, headerValues: EntryHeaderValues(meta: meta, storedLength: storedBody.readableBytes))
+        let entry = Entry(meta: meta, storedBody: storedBody, identityBody: nil, headerValues: EntryHeaderValues(meta: meta, storedLength: storedBody.readableBytes))
         guard entry.size <= maxBytes else { return false }
         return state.withLock { s in
             guard s.epoch == epoch else { return false }
@@ -93,14 +88,37 @@ public final class HotTier: Sendable {
             s.probation.pushFront(key)
             s.bytes += entry.size
             for tag in meta.tags { s.tagMembers[tag, default: []].insert(key) }
-            while s.bytes > maxBytes, let victim = s.probation.back ?? s.protected.back {
-                Self.remove(&s, victim)
-            }
+            Self.evict(&s, maxBytes: maxBytes)
             return true
         }
     }
 
-    /// Drops the entries of `tags` and `keys` (every entry when `all`) and advances the epoch.
+    /// Keeps `identity`, the inflated body of `key`'s gzip entry, beside it, provided the
+    /// entry is still the one `meta` describes (same ETag and store time: an entry replaced
+    /// or invalidated meanwhile is left alone) and has none yet. Counts against the bound like
+    /// any body. Answers whether it was kept.
+    @discardableResult
+    public func attachIdentity(_ key: String, identity: ByteBuffer, to meta: EntryMetadata) -> Bool {
+        state.withLock { s in
+            guard let entry = s.entries[key], entry.identityBody == nil, entry.meta.encoding == .gzip,
+                  entry.meta.etag == meta.etag, entry.meta.storedAt == meta.storedAt,
+                  identity.readableBytes == entry.meta.identityLength else { return false }
+            let grown = Entry(meta: entry.meta, storedBody: entry.storedBody, identityBody: identity, headerValues: entry.headerValues)
+            guard grown.size <= maxBytes else { return false }
+            s.entries[key] = grown
+            s.bytes += grown.size - entry.size
+            if s.protected.contains(key) { s.protectedBytes += grown.size - entry.size }
+            Self.evict(&s, maxBytes: maxBytes)
+            return true
+        }
+    }
+
+    private static func evict(_ s: inout State, maxBytes: Int) {
+        while s.bytes > maxBytes, let victim = s.probation.back ?? s.protected.back {
+            remove(&s, victim)
+        }
+    }
+
     public func invalidate(tags: some Sequence<String>, keys: some Sequence<String>, all: Bool = false) {
         state.withLock { s in
             s.epoch &+= 1
