@@ -23,6 +23,10 @@ public final class CacheEngine: Sendable {
     public let metrics: ProxyMetrics
     let clock: any CacheClock
     let representation: EntryRepresentation
+    /// Responses of origin-controlled (RFC 9111) routes.
+    let sharedRepresentation: SharedCacheRepresentation
+    /// Whether any route is origin-controlled; without one, requests never look for one.
+    let hasOriginRoutes: Bool
     public let gate: InvalidationGate
     /// Holds write answers until their invalidations are applied; nil without a feed.
     let writeBarrier: WriteBarrier?
@@ -44,6 +48,8 @@ public final class CacheEngine: Sendable {
         self.metrics = metrics
         self.clock = clock
         self.representation = EntryRepresentation(metrics: metrics)
+        self.sharedRepresentation = SharedCacheRepresentation(metrics: metrics)
+        self.hasOriginRoutes = configuration.routes.contains { $0.mode == .origin }
         self.gate = gate
         self.writeBarrier = writeBarrier
         self.hotTier = hotTier
@@ -67,7 +73,8 @@ public final class CacheEngine: Sendable {
 
     /// Serves one request. The future completes on `loop`.
     public func handle(_ request: ProxyRequest, on loop: EventLoop) -> EventLoopFuture<ProxyResponse> {
-        RequestFlow(engine: self, request: request, loop: loop).run()
+        if hasOriginRoutes, let flow = SharedCacheFlow.make(engine: self, request: request, loop: loop) { return flow.run() }
+        return RequestFlow(engine: self, request: request, loop: loop).run()
     }
 
     // MARK: Upstream
