@@ -58,6 +58,10 @@ import CatalogCacheCore
         #expect(!r.noStore && r.maxAge == .seconds(30))
         let fallback = ResponseCacheControl.effective(cacheControl: ["max-age=5"], cdnCacheControl: ["   "])
         #expect(fallback.maxAge == .seconds(5))
+        for invalid in ["max-age=\"10000\"", "max-age=10000, &&&&&", "Max-Age=5", "max-age=-1"] {
+            let ignored = ResponseCacheControl.effective(cacheControl: ["no-store"], cdnCacheControl: [invalid])
+            #expect(ignored.noStore && ignored.maxAge == .absent, "\(invalid)")
+        }
     }
 
     @Test func requestDirectives() {
@@ -80,12 +84,13 @@ import CatalogCacheCore
         ("Tue, 29 Feb 2000 23:59:59 GMT", 951_868_799),
         ("Fri, 31 Dec 9999 23:59:59 GMT", 253_402_300_799),
         ("Wednesday, 01-Jan-25 00:00:00 GMT", 1_735_689_600),
+        ("sun, 06 NOV 1994 08:49:37 gmt", 784_111_777),
     ]
     static let invalid = [
-        "0", "", "-1", "Sun, 06 Nov 1994 08:49:37 UTC", "Sun, 06 nov 1994 08:49:37 GMT", "Sun, 6 Nov 1994 08:49:37 GMT",
+        "0", "", "-1", "Sun, 06 Nov 1994 08:49:37 UTC", "Sun, 6 Nov 1994 08:49:37 GMT",
         "Sun, 06 Nov 1994 24:00:00 GMT", "Sun, 31 Feb 1994 08:49:37 GMT", "Xyz, 06 Nov 1994 08:49:37 GMT",
         "Sun, 06 Nov 1994 08:49:37 GMT extra", "Sun, 06 Nov 94 08:49:37 GMT", "Sun Nov 6 08:49:37 1994",
-        "Sun, 06 Nov 1994 08:49 GMT", "Sun, 06 Nov 1994 08:49:37 gmt", "Mon, 29 Feb 1900 00:00:00 GMT",
+        "Sun, 06 Nov 1994 08:49 GMT", "Mon, 29 Feb 1900 00:00:00 GMT",
     ]
 
     @Test(arguments: valid) func parsesValidDates(_ c: (String, Int64)) {

@@ -53,7 +53,11 @@ import CatalogCacheCore
         // A Date in the future never makes the age negative.
         #expect(AgeCalculation.correctedInitialAge(age: [], date: ["Sun, 06 Nov 1994 09:48:37 GMT"], requestTime: t, responseTime: t) == 0)
         // Invalid Age values are ignored.
-        for bad in [["-5"], ["1, 2"], ["abc"], ["1", "2"], ["1.5"]] {
+        // Of a list, the first member counts (a suffix cannot make a response younger).
+        #expect(AgeCalculation.correctedInitialAge(age: ["7200, 0"], date: [], requestTime: t, responseTime: t) == 7_200_000)
+        #expect(AgeCalculation.correctedInitialAge(age: ["7200", "0"], date: [], requestTime: t, responseTime: t) == 7_200_000)
+        #expect(AgeCalculation.correctedInitialAge(age: ["0, 7200"], date: [], requestTime: t, responseTime: t) == 0)
+        for bad in [["-5"], ["abc"], ["1.5"], ["x, 5"]] {
             #expect(AgeCalculation.correctedInitialAge(age: bad, date: [Self.date], requestTime: t, responseTime: t) == 0)
         }
         #expect(AgeCalculation.correctedInitialAge(age: ["99999999999999"], date: [], requestTime: t, responseTime: t) == DeltaSeconds.cap * 1000)
@@ -269,6 +273,7 @@ import CatalogCacheCore
         #expect(!ConditionalRequest.notModified(ifNoneMatch: nil, ifModifiedSince: "Sat, 05 Nov 1994 08:49:37 GMT", etag: nil, lastModified: Self.lm))
         #expect(!ConditionalRequest.notModified(ifNoneMatch: nil, ifModifiedSince: "garbage", etag: nil, lastModified: Self.lm))
         #expect(!ConditionalRequest.notModified(ifNoneMatch: nil, ifModifiedSince: Self.lm, etag: nil, lastModified: nil))
+        #expect(ConditionalRequest.notModified(ifNoneMatch: nil, ifModifiedSince: Self.lm, etag: nil, lastModified: nil, date: Self.lm))
     }
 
     static let methods: [(String, Int, Bool)] = [

@@ -56,12 +56,15 @@ public struct FreshnessLifetime: Sendable, Equatable {
 ///
 /// At storage time `correctedInitialAge` folds in the upstream's `Age`, the clock skew seen
 /// through `Date`, and the time the request took; afterwards the current age is that plus
-/// the time resident in the cache. Invariants: never negative; an `Age` that is not a single
-/// non-negative integer is ignored (§5.1); values beyond 2^31 seconds are capped.
+/// the time resident in the cache. Invariants: never negative; of a list (`Age: 7200, 0`, or
+/// two field lines) the first member counts, so a suffix cannot make a response younger; a
+/// first member that is not a non-negative integer is ignored (§5.1); values beyond 2^31
+/// seconds are capped.
 public enum AgeCalculation {
     /// `corrected_initial_age` of §4.2.3.
     public static func correctedInitialAge(age: [String], date: [String], requestTime: Int64, responseTime: Int64) -> Int64 {
-        let ageValue: Int64 = age.count == 1 ? (DeltaSeconds.parse(Substring(age[0]).trimmingWhitespace()) ?? 0) : 0
+        let first = age.first?.split(separator: ",", omittingEmptySubsequences: false).first.map { $0.trimmingWhitespace() }
+        let ageValue: Int64 = first.flatMap { DeltaSeconds.parse($0) } ?? 0
         let dateValue = date.count == 1 ? HTTPDate.parse(date[0]) : nil
         let apparentAge = dateValue.map { max(0, responseTime - $0 * 1000) } ?? 0
         let responseDelay = max(0, responseTime - requestTime)

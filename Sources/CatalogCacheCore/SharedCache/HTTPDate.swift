@@ -2,9 +2,10 @@
 ///
 /// Accepts the three forms a recipient must: IMF-fixdate (`Sun, 06 Nov 1994 08:49:37 GMT`),
 /// RFC 850 (`Sunday, 06-Nov-94 08:49:37 GMT`) and asctime (`Sun Nov  6 08:49:37 1994`).
-/// Parsing is strict about everything but surrounding whitespace: month, weekday and `GMT`
-/// are case-sensitive and fields must be in range; anything else is nil (which callers treat
-/// as "in the past", RFC 9111 §5.3). A two-digit RFC 850 year more than 50 years after
+/// Parsing is strict about layout and ranges but, like most caches, not about the case of
+/// month, weekday and `GMT` (the grammar is case-sensitive; a recipient gains nothing by
+/// treating `gmt` as "already expired"); anything else is nil (which callers treat as "in
+/// the past", RFC 9111 §5.3). A two-digit RFC 850 year more than 50 years after
 /// `referenceYear` is taken as the previous century. Values are seconds since the Unix epoch.
 public enum HTTPDate {
     static let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
@@ -15,7 +16,7 @@ public enum HTTPDate {
         let trimmed = Substring(text).trimmingWhitespace()
         let bytes = Array(trimmed.utf8)
         guard bytes.count >= 24, bytes.allSatisfy({ $0 >= 0x20 && $0 < 0x7f }) else { return nil }
-        let s = String(decoding: bytes, as: UTF8.self)
+        let s = canonicalCase(String(decoding: bytes, as: UTF8.self))
         if let comma = s.firstIndex(of: ",") {
             let day = String(s[..<comma])
             let rest = s[s.index(after: comma)...]
@@ -58,6 +59,20 @@ public enum HTTPDate {
         if b[8] == 0x20 { day = digits(b[9...9]) } else { day = digits(b[8...9]) }
         guard let day else { return nil }
         return epochSeconds(year: year, month: month, day: day, time: time)
+    }
+
+    /// Words in the case the grammar uses: first letter upper, the rest lower; `GMT` upper.
+    private static func canonicalCase(_ s: String) -> String {
+        var out: [UInt8] = []
+        var previousIsLetter = false
+        for byte in s.utf8 {
+            let isLetter = (byte | 0x20) >= 0x61 && (byte | 0x20) <= 0x7a
+            out.append(isLetter ? (previousIsLetter ? byte | 0x20 : byte & ~0x20) : byte)
+            previousIsLetter = isLetter
+        }
+        var result = String(decoding: out, as: UTF8.self)
+        if result.hasSuffix("Gmt") { result = String(result.dropLast(3)) + "GMT" }
+        return result
     }
 
     private static func digits(_ bytes: ArraySlice<UInt8>) -> Int? {

@@ -56,7 +56,7 @@ struct SharedCacheRepresentation {
             let inm = request.headers.first(name: "if-none-match")
             let ims = request.headers.first(name: "if-modified-since")
             if ConditionalRequest.isConditional(ifNoneMatch: inm, ifModifiedSince: ims),
-               ConditionalRequest.notModified(ifNoneMatch: inm, ifModifiedSince: ims, etag: headers.first(name: "etag"), lastModified: headers.first(name: "last-modified")) {
+               ConditionalRequest.notModified(ifNoneMatch: inm, ifModifiedSince: ims, etag: headers.first(name: "etag"), lastModified: headers.first(name: "last-modified"), date: headers.first(name: "date")) {
                 metrics.notModified.increment()
                 for name in ["content-length", "content-encoding", "content-type", "content-range"] { headers.remove(name: name) }
                 return ProxyResponse(head: HTTPResponseHead(version: request.version, status: .notModified, headers: headers), body: nil, outcome: outcome)
