@@ -19,6 +19,13 @@
 ///     ...     4     header count (u32), then per header: name str, value str
 ///     ...     rest  body, to the end of the value
 ///
+/// Format version 2 (origin-controlled entries, RFC 9111) is version 1 with three fields
+/// between the headers and the body: kind (u8, `EntryKind`), initialAge (i64 milliseconds,
+/// >= 0), variantKey (str). The encoder writes version 1 whenever those fields hold their
+/// defaults (every configured-route entry), so configured entries are unchanged on the
+/// wire; the decoder reads both, and rejects a version 2 envelope of kind `configured`
+/// (so each entry has exactly one encoding).
+///
 /// The body is not length-prefixed: it is everything after the metadata, so the network
 /// layer can slice it without copying (`decodeMetadata` returns its offset). For an
 /// identity body the decoder checks `identityLength` against the remaining length, which
@@ -29,6 +36,8 @@
 public enum EntryEnvelope {
     public static let magic: [UInt8] = Array("CCE".utf8)
     public static let formatVersion: UInt8 = 1
+    /// The version for origin-controlled entries.
+    public static let formatVersion2: UInt8 = 2
 
     /// The envelope bytes for `metadata` and `body`.
     ///
@@ -39,7 +48,8 @@ public enum EntryEnvelope {
         var out: [UInt8] = []
         out.reserveCapacity(64 + metadata.contentType.utf8.count + metadata.etag.utf8.count + body.count)
         out.append(contentsOf: magic)
-        out.append(formatVersion)
+        let extended = metadata.kind != .configured || metadata.initialAge != 0 || !metadata.variantKey.isEmpty
+        out.append(extended ? formatVersion2 : formatVersion)
         precondition((0...Int(UInt16.max)).contains(metadata.status), "status out of range")
         appendInteger(UInt16(metadata.status), to: &out)
         appendInteger(metadata.storedAt, to: &out)
@@ -57,6 +67,12 @@ public enum EntryEnvelope {
             appendString(header.name, to: &out)
             appendString(header.value, to: &out)
         }
+        if extended {
+            out.append(metadata.kind.rawValue)
+            precondition(metadata.initialAge >= 0, "initialAge must not be negative")
+            appendInteger(metadata.initialAge, to: &out)
+            appendString(metadata.variantKey, to: &out)
+        }
         out.append(contentsOf: body)
         return out
     }
@@ -70,7 +86,7 @@ public enum EntryEnvelope {
         guard bytes[0] == magic[0], bytes[1] == magic[1], bytes[2] == magic[2] else { throw .badMagic }
         reader.offset = magic.count
         let version = try reader.readByte()
-        guard version == formatVersion else { throw .unsupportedVersion(version) }
+        guard version == formatVersion || version == formatVersion2 else { throw .unsupportedVersion(version) }
 
         let status = Int(try reader.readInteger(UInt16.self))
         guard (100...999).contains(status) else { throw .invalidField("status") }
@@ -99,6 +115,18 @@ public enum EntryEnvelope {
             headers.append(HeaderField(name: name, value: value))
         }
 
+        var kind = EntryKind.configured
+        var initialAge: Int64 = 0
+        var variantKey = ""
+        if version == formatVersion2 {
+            // Version 2 with the version-1 defaults would have been written as version 1:
+            // rejecting it keeps the format canonical (one encoding per entry).
+            guard let decodedKind = EntryKind(rawValue: try reader.readByte()), decodedKind != .configured else { throw .invalidField("kind") }
+            kind = decodedKind
+            initialAge = Int64(try reader.readNonNegative("initialAge"))
+            variantKey = try reader.readString()
+        }
+
         let bodyOffset = reader.offset
         if encoding == .identity && bytes.count - bodyOffset != identityLength {
             throw .invalidField("identityLength")
@@ -106,7 +134,8 @@ public enum EntryEnvelope {
         let metadata = EntryMetadata(
             status: status, contentType: contentType, etag: etag, storedAt: storedAt, ttl: ttl,
             staleWhileRevalidate: staleWhileRevalidate, staleIfError: staleIfError, encoding: encoding,
-            identityLength: identityLength, tags: tags, extraHeaders: headers
+            identityLength: identityLength, tags: tags, extraHeaders: headers,
+            kind: kind, initialAge: initialAge, variantKey: variantKey
         )
         return (metadata, bodyOffset)
     }

@@ -22,8 +22,18 @@ public struct EntryMetadata: Sendable, Equatable {
     public var identityLength: Int
     /// Resolved tags, e.g. `product:prod_1`.
     public var tags: [String]
-    /// Upstream response headers worth replaying, in order.
+    /// Upstream response headers worth replaying, in order. For an origin-controlled entry:
+    /// every stored response header (`StoredHeaders.forStorage`).
     public var extraHeaders: [HeaderField]
+    /// What the entry is: a configured route's response (format version 1), or for an
+    /// origin-controlled route (RFC 9111) a stored response or a Vary index (version 2).
+    public var kind: EntryKind
+    /// Origin-controlled entries: `corrected_initial_age` (RFC 9111 §4.2.3) in milliseconds;
+    /// `storedAt` is the response time. 0 for configured entries.
+    public var initialAge: Int64
+    /// Origin-controlled entries: the `VaryKey.secondaryKey` of the request that filled it
+    /// ("" when the response has no Vary). Empty for configured entries.
+    public var variantKey: String
 
     public init(
         status: Int,
@@ -36,7 +46,10 @@ public struct EntryMetadata: Sendable, Equatable {
         encoding: ContentEncoding = .identity,
         identityLength: Int,
         tags: [String] = [],
-        extraHeaders: [HeaderField] = []
+        extraHeaders: [HeaderField] = [],
+        kind: EntryKind = .configured,
+        initialAge: Int64 = 0,
+        variantKey: String = ""
     ) {
         self.status = status
         self.contentType = contentType
@@ -49,6 +62,9 @@ public struct EntryMetadata: Sendable, Equatable {
         self.identityLength = identityLength
         self.tags = tags
         self.extraHeaders = extraHeaders
+        self.kind = kind
+        self.initialAge = initialAge
+        self.variantKey = variantKey
     }
 
     /// The validator base for an uncompressed body: the first 32 hex characters of its SHA-256.
@@ -64,4 +80,15 @@ public struct EntryMetadata: Sendable, Equatable {
         case .gzip: "\"\(etag)-gzip\""
         }
     }
+}
+
+/// The kinds of stored entry (a byte in envelope format version 2).
+public enum EntryKind: UInt8, Sendable, Equatable {
+    /// A configured route's entry; encoded as format version 1, byte for byte as before.
+    case configured = 0
+    /// A response stored by an origin-controlled route under RFC 9111 rules.
+    case originResponse = 1
+    /// The Vary index of an origin-controlled URL: its `Vary` header in `extraHeaders`, no
+    /// body; the variants live under the URL's key plus their secondary key.
+    case varyIndex = 2
 }

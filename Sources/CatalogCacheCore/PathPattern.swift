@@ -1,8 +1,10 @@
 /// A route's path shape, such as `/store/products/{id}`: literal segments and `{name}`
-/// placeholders, each standing for exactly one segment.
+/// placeholders, each standing for exactly one segment; or a catch-all ending in `/*`
+/// (`/*` itself, `/static/*`), which matches its prefix and every path below it.
 ///
 /// Invariants (checked by `init`, which throws `RouteError` otherwise):
 /// - the pattern starts with `/`; `/` alone is the root and has no segments;
+/// - `*` appears only as a whole last segment (`isCatchAll`; it is not in `segments`);
 /// - no segment is empty (no `//`, no trailing `/`), none is `.` or `..`;
 /// - a placeholder is a whole segment `{name}` with `name` matching `[A-Za-z_][A-Za-z0-9_]*`,
 ///   and names are unique; literal segments contain no `{`, `}`, `%`, `?` or `#`.
@@ -23,6 +25,9 @@ public struct PathPattern: Sendable, Equatable, CustomStringConvertible {
     public let source: String
     /// The segments, in order.
     public let segments: [Segment]
+    /// Whether the pattern ended in `/*`: it matches any path whose first segments match
+    /// `segments` (the prefix itself included: `/static/*` matches `/static`).
+    public let isCatchAll: Bool
 
     public init(_ pattern: String) throws(RouteError) {
         guard pattern.utf8.first == UInt8(ascii: "/") else {
@@ -30,8 +35,11 @@ public struct PathPattern: Sendable, Equatable, CustomStringConvertible {
         }
         var segments: [Segment] = []
         var names: Set<String> = []
-        if pattern != "/" {
-            for text in pattern.utf8.dropFirst().split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false) {
+        var body = pattern
+        let catchAll = pattern.hasSuffix("/*")
+        if catchAll { body = pattern == "/*" ? "/" : String(pattern.dropLast(2)) }
+        if body != "/" {
+            for text in body.utf8.dropFirst().split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false) {
                 let segment = String(decoding: text, as: UTF8.self)
                 if text.isEmpty {
                     throw RouteError("path pattern \"\(pattern)\" has an empty segment")
@@ -52,7 +60,7 @@ public struct PathPattern: Sendable, Equatable, CustomStringConvertible {
                     if segment == "." || segment == ".." {
                         throw RouteError("path pattern \"\(pattern)\" has a dot segment")
                     }
-                    if text.contains(where: { "{}%?#".utf8.contains($0) }) {
+                    if text.contains(where: { "{}%?#*".utf8.contains($0) }) {
                         throw RouteError("path pattern \"\(pattern)\": segment \"\(segment)\" holds a reserved character")
                     }
                     segments.append(.literal(segment))
@@ -61,6 +69,7 @@ public struct PathPattern: Sendable, Equatable, CustomStringConvertible {
         }
         self.source = pattern
         self.segments = segments
+        self.isCatchAll = catchAll
     }
 
     /// The placeholder names in order of appearance.
@@ -78,9 +87,9 @@ public struct PathPattern: Sendable, Equatable, CustomStringConvertible {
 
     /// Matching against a path already split by `split(_:)`, so a table splits once.
     func match(segments pathSegments: [Substring]) -> [String: String]? {
-        guard pathSegments.count == segments.count else { return nil }
+        guard pathSegments.count == segments.count || (isCatchAll && pathSegments.count > segments.count) else { return nil }
         var parameters: [String: String] = [:]
-        for (patternSegment, pathSegment) in zip(segments, pathSegments) {
+        for (patternSegment, pathSegment) in zip(segments, pathSegments.prefix(segments.count)) {
             switch patternSegment {
             case .literal(let literal):
                 guard pathSegment.utf8.elementsEqual(literal.utf8) else { return nil }

@@ -39,6 +39,8 @@ public struct RouteRule: Sendable, Equatable {
     public let isPublic: Bool
     /// A `Cache-Control` value to send instead of the computed one.
     public let cacheControl: String?
+    /// Whether this route follows its configuration or the origin's headers (RFC 9111).
+    public let mode: RouteMode
 
     private let tagTemplates: [KeyTemplate]
 
@@ -53,7 +55,8 @@ public struct RouteRule: Sendable, Equatable {
         tags: [String] = [],
         cacheableStatuses: Set<Int> = [200],
         isPublic: Bool = false,
-        cacheControl: String? = nil
+        cacheControl: String? = nil,
+        mode: RouteMode = .configured
     ) throws(RouteError) {
         guard !name.isEmpty else { throw RouteError("route name is empty") }
         let context = "route \"\(name)\""
@@ -115,6 +118,7 @@ public struct RouteRule: Sendable, Equatable {
         self.cacheableStatuses = cacheableStatuses
         self.isPublic = isPublic
         self.cacheControl = cacheControl
+        self.mode = mode
     }
 
     /// Convenience: parses `path` and `key` and builds the rule.
@@ -129,12 +133,14 @@ public struct RouteRule: Sendable, Equatable {
         tags: [String] = [],
         cacheableStatuses: Set<Int> = [200],
         isPublic: Bool = false,
-        cacheControl: String? = nil
+        cacheControl: String? = nil,
+        mode: RouteMode = .configured
     ) throws(RouteError) {
         try self.init(
             name: name, pattern: try PathPattern(path), keyTemplate: try KeyTemplate(key), ttl: ttl,
             staleWhileRevalidate: staleWhileRevalidate, staleIfError: staleIfError, varyHeaders: varyHeaders,
-            tags: tags, cacheableStatuses: cacheableStatuses, isPublic: isPublic, cacheControl: cacheControl
+            tags: tags, cacheableStatuses: cacheableStatuses, isPublic: isPublic, cacheControl: cacheControl,
+            mode: mode
         )
     }
 

@@ -16,7 +16,7 @@ public struct RouteTable: Sendable, Equatable {
     /// The first rule matching `normalizedPath` (output of `PathNormalizer.normalize`), or nil.
     public func match(path normalizedPath: String) -> RouteMatch? {
         guard let segments = PathPattern.split(normalizedPath) else { return nil }
-        for rule in rules where rule.pattern.segments.count == segments.count {
+        for rule in rules where rule.pattern.segments.count == segments.count || rule.pattern.isCatchAll {
             if let parameters = rule.pattern.match(segments: segments) {
                 return RouteMatch(rule: rule, parameters: parameters)
             }

@@ -102,7 +102,7 @@ import CatalogCacheCore
         #expect(throws: EntryDecodingError.truncated) { try EntryEnvelope.decode([]) }
         #expect(throws: EntryDecodingError.truncated) { try EntryEnvelope.decode(Array("CC".utf8)) }
         #expect(throws: EntryDecodingError.truncated) { try EntryEnvelope.decode(Array("CCE".utf8)) }
-        #expect(throws: EntryDecodingError.unsupportedVersion(2)) { try EntryEnvelope.decode(patched(3, [2])) }
+        #expect(throws: EntryDecodingError.unsupportedVersion(3)) { try EntryEnvelope.decode(patched(3, [3])) }
         #expect(throws: EntryDecodingError.unsupportedVersion(0)) { try EntryEnvelope.decode(patched(3, [0])) }
         #expect(throws: EntryDecodingError.invalidField("status")) { try EntryEnvelope.decode(patched(4, [0, 99])) }
         #expect(throws: EntryDecodingError.invalidField("status")) { try EntryEnvelope.decode(patched(4, [0x03, 0xE8])) }

@@ -254,8 +254,10 @@ private struct NodeReader {
         if sequence.count == 0 { throw fail(node, "routes", "needs at least one route") }
         let allowed: Set = [
             "name", "path", "key", "ttl", "stale_while_revalidate", "stale_if_error", "vary", "tags",
-            "cacheable_statuses", "public", "cache_control",
+            "cacheable_statuses", "public", "cache_control", "mode",
         ]
+        /// Fields that only mean something when the route decides caching itself.
+        let configuredOnly = ["key", "stale_while_revalidate", "stale_if_error", "vary", "cacheable_statuses", "public", "cache_control"]
         var rules: [RouteRule] = []
         var names = Set<String>()
         for (index, item) in sequence.enumerated() {
@@ -265,7 +267,9 @@ private struct NodeReader {
             var vary: [String] = [], tags: [String] = [], statuses: Set<Int> = [200]
             var isPublic = false
             var cacheControl: String?
-            for (k, v) in try mapping(item, field, allowed: allowed) {
+            var mode = RouteMode.configured
+            let fields = try mapping(item, field, allowed: allowed)
+            for (k, v) in fields {
                 let f = "\(field).\(k)"
                 switch k {
                 case "name": name = try string(v, f)
@@ -282,8 +286,23 @@ private struct NodeReader {
                     for (i, s) in seq.enumerated() { statuses.insert(try int(s, "\(f)[\(i)]", 200...599)) }
                 case "public": isPublic = try bool(v, f)
                 case "cache_control": cacheControl = try string(v, f)
+                case "mode":
+                    let text = try string(v, f)
+                    guard let parsed = RouteMode(rawValue: text) else {
+                        throw fail(v, f, "must be one of \(RouteMode.allCases.map(\.rawValue).joined(separator: ", ")), got \"\(text)\"")
+                    }
+                    mode = parsed
                 default: break
                 }
+            }
+            if mode == .origin {
+                // The origin's headers decide: the route's own caching fields would be ignored,
+                // so they are refused rather than silently dropped.
+                for (k, v) in fields where configuredOnly.contains(k) {
+                    throw fail(v, "\(field).\(k)", "does not apply to a route with mode: origin (the upstream's Cache-Control decides)")
+                }
+                key = "{hash}"
+                ttl = ttl ?? 86_400
             }
             guard let name else { throw fail(item, "\(field).name", "is required") }
             guard let path else { throw fail(item, "\(field).path", "is required") }
@@ -299,7 +318,7 @@ private struct NodeReader {
                 rules.append(try RouteRule(
                     name: name, pattern: pattern, keyTemplate: template, ttl: ttl,
                     staleWhileRevalidate: swr, staleIfError: sie, varyHeaders: vary, tags: tags,
-                    cacheableStatuses: statuses, isPublic: isPublic, cacheControl: cacheControl
+                    cacheableStatuses: statuses, isPublic: isPublic, cacheControl: cacheControl, mode: mode
                 ))
             } catch {
                 throw fail(item, field, "\(error)")

@@ -23,6 +23,10 @@ public final class CacheEngine: Sendable {
     public let metrics: ProxyMetrics
     let clock: any CacheClock
     let representation: EntryRepresentation
+    /// Responses of origin-controlled (RFC 9111) routes.
+    let sharedRepresentation: SharedCacheRepresentation
+    /// Whether any route is origin-controlled; without one, requests never look for one.
+    let hasOriginRoutes: Bool
     public let gate: InvalidationGate
     /// Holds write answers until their invalidations are applied; nil without a feed.
     let writeBarrier: WriteBarrier?
@@ -44,6 +48,8 @@ public final class CacheEngine: Sendable {
         self.metrics = metrics
         self.clock = clock
         self.representation = EntryRepresentation(metrics: metrics)
+        self.sharedRepresentation = SharedCacheRepresentation(metrics: metrics)
+        self.hasOriginRoutes = configuration.routes.contains { $0.mode == .origin }
         self.gate = gate
         self.writeBarrier = writeBarrier
         self.hotTier = hotTier
@@ -67,16 +73,19 @@ public final class CacheEngine: Sendable {
 
     /// Serves one request. The future completes on `loop`.
     public func handle(_ request: ProxyRequest, on loop: EventLoop) -> EventLoopFuture<ProxyResponse> {
-        switch answer(request, routed: RequestRouter(engine: self).classify(request), on: loop) {
+        switch answer(request, router: RequestRouter(engine: self, capacity: 1), on: loop) {
         case .now(let response): return loop.makeSucceededFuture(response)
         case .later(let future): return future
         }
     }
 
-    /// Serves one request that `RequestRouter` routed: at once when the hot tier holds a
-    /// fresh entry for it (no allocation of a flow, no future), else through a `RequestFlow`
-    /// whose future completes on `loop`.
-    func answer(_ request: ProxyRequest, routed: RoutedRequest, on loop: EventLoop) -> ProxyAnswer {
+    /// Serves one request: on an origin-controlled route through a `SharedCacheFlow`; else
+    /// routed by `router` (this loop's), at once when the hot tier holds a fresh entry for it
+    /// (no allocation of a flow, no future), or through a `RequestFlow`. Futures complete on
+    /// `loop`.
+    func answer(_ request: ProxyRequest, router: RequestRouter, on loop: EventLoop) -> ProxyAnswer {
+        if hasOriginRoutes, let flow = SharedCacheFlow.make(engine: self, request: request, loop: loop) { return .later(flow.run()) }
+        let routed = router.route(request)
         if let response = freshHotTierResponse(request, routed: routed) { return .now(response) }
         return .later(RequestFlow(engine: self, request: request, loop: loop).run(routed))
     }

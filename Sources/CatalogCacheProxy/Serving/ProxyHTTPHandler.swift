@@ -70,7 +70,7 @@ final class ProxyHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
             deadlines?.requestEnded()
             let request = ProxyRequest(head: head, body: body, clientAddress: clientAddress)
             let future: EventLoopFuture<ProxyResponse>
-            switch engine.answer(request, routed: router.route(request), on: context.eventLoop) {
+            switch engine.answer(request, router: router, on: context.eventLoop) {
             case .now(let response):
                 write(response, for: head, context: context)
                 return
