@@ -45,6 +45,13 @@ struct CommandLineTests {
         #expect(r.stdout.contains("in-process"))
     }
 
+    @Test func checkConfigDescribesAnOriginControlledRouteAsSuch() async throws {
+        let r = try await run(["check-config", "--config", "config/examples/shared-cache.yaml"])
+        #expect(r.status == 0)
+        #expect(r.stdout.contains("everything: /* -> origin-controlled (RFC 9111: the upstream's headers decide), kept at most 86400s"))
+        #expect(!r.stdout.contains("Cache-Control:"))
+    }
+
     @Test func badInputStopsWithOneLineNamingTheProblem() async throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("cc-cli-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)

@@ -17,6 +17,12 @@ public enum EffectiveConfigurationReport {
         }
         lines.append("routes:")
         for rule in c.routes {
+            if rule.mode == .origin {
+                var line = "  \(rule.name): \(rule.pattern) -> origin-controlled (RFC 9111: the upstream's headers decide), kept at most \(rule.ttl)s"
+                if !rule.tags.isEmpty { line += "  tags \(rule.tags.joined(separator: ","))" }
+                lines.append(line)
+                continue
+            }
             var line = "  \(rule.name): GET/HEAD \(rule.pattern) -> key \(c.keyPrefix)\(rule.keyTemplate)  ttl \(rule.ttl)s swr \(rule.staleWhileRevalidate)s"
             if rule.staleIfError > 0 { line += " sie \(rule.staleIfError)s" }
             if !rule.varyHeaders.isEmpty { line += "  vary \(rule.varyHeaders.joined(separator: ","))" }
