@@ -6,12 +6,11 @@ import Logging
 import NIOCore
 import NIOPosix
 
-@main
 struct CatalogCacheCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "catalog-cache",
         abstract: "A cache-first read proxy for e-commerce catalogs.",
-        subcommands: [Serve.self, InstallTriggers.self, Purge.self, CheckConfig.self]
+        subcommands: [Serve.self, InstallTriggers.self, Purge.self, CheckConfig.self, Stat.self]
     )
 }
 
@@ -167,4 +166,21 @@ struct Purge: ParsableCommand {
             fail("\(error)")
         }
     }
+}
+
+// Top-level entry (not @main): the executable has more than one source file.
+func runAsync<C: AsyncParsableCommand>(_ command: C) async throws {
+    var command = command
+    try await command.run()
+}
+
+do {
+    var command = try CatalogCacheCommand.parseAsRoot()
+    if let asyncCommand = command as? any AsyncParsableCommand {
+        try await runAsync(asyncCommand)
+    } else {
+        try command.run()
+    }
+} catch {
+    CatalogCacheCommand.exit(withError: error)
 }
