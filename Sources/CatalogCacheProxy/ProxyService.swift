@@ -106,7 +106,7 @@ public final class ProxyService: Sendable {
                 logger.warning("hot_tier_bytes is ignored without Redis: the in-process store already is in process")
             }
         }
-        let engine = CacheEngine(configuration: configuration, store: store, upstream: upstream, metrics: metrics, clock: clock, fills: fills, gate: gate, writeBarrier: barrier, hotTier: hotTier, feedStatus: configuration.databaseURL != nil ? feed : nil)
+        let engine = CacheEngine(configuration: configuration, store: store, upstream: upstream, metrics: metrics, clock: clock, fills: fills, gate: gate, writeBarrier: barrier, hotTier: hotTier, feedStatus: configuration.databaseURL != nil ? feed : nil, logger: logger)
         var invalidationFeed: InvalidationFeed?
         if let databaseURL = configuration.databaseURL {
             let applier = InvalidationApplier(configuration: configuration, store: feedStore, fills: fills, gate: gate, metrics: metrics, tokens: tokens, clock: clock, loop: feedGroup.next(), logger: logger, hotTier: hotTier)
@@ -150,7 +150,12 @@ public final class ProxyService: Sendable {
             throw error
         }
         stats.start(on: feedGroup.next())
-        logger.info("proxy listening on \(configuration.listen.host):\(proxyChannel.localAddress?.port ?? 0), admin on \(configuration.adminListen.host):\(adminServer.localPort), upstream \(configuration.upstreamURL)")
+        logger.info("proxy listening on \(configuration.listen.host):\(proxyChannel.localAddress?.port ?? 0), admin on \(configuration.adminListen.host):\(adminServer.localPort), upstream \(configuration.upstreamURL)", metadata: [
+            "event": "started", "listen": "\(configuration.listen.host):\(proxyChannel.localAddress?.port ?? 0)",
+            "admin": "\(configuration.adminListen.host):\(adminServer.localPort)", "upstream": .string(configuration.upstreamURL),
+            "store": .string(store.kind), "feed": .string(feed.state), "routes": .stringConvertible(configuration.routes.count),
+            "threads": .stringConvertible(configuration.threads),
+        ])
         return ProxyService(configuration: configuration, engine: engine, metrics: metrics, proxyChannel: proxyChannel, adminServer: adminServer, upstream: upstream, feed: feed, invalidationFeed: invalidationFeed, notifier: notifier, feedGroup: feedGroup, feedStore: feedStore, stats: stats, connections: connections)
     }
 
