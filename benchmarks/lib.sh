@@ -14,15 +14,19 @@ ORIGIN_PORT=${ORIGIN_PORT:-19000}
 PROXY_PORT=${PROXY_PORT:-18090}
 ADMIN_PORT=${ADMIN_PORT:-18091}
 
+# step MESSAGE: one progress line on stderr with the time since the script started.
+step() { printf 'bench [+%4ds] %s\n' "$SECONDS" "$*" >&2; }
+
 bench_setup() {
   scripts/bootstrap wrk || exit 1
-  echo "bench: release build..." >&2
+  step "release build"
   swift build -c release >/dev/null 2>&1 || { swift build -c release 2>&1 | tail -20; exit 1; }
   BIN=$(swift build -c release --show-bin-path)
   BENCH_DIR=$(mktemp -d /tmp/catalog-cache-bench.XXXXXX)
   PIDS=()
   trap bench_teardown EXIT
   trap 'exit 130' INT TERM
+  step "starting PostgreSQL and Redis"
   scripts/services start "$BENCH_DIR" || exit 1
   # shellcheck disable=SC1091
   source "$BENCH_DIR/env"
@@ -32,14 +36,20 @@ bench_setup() {
   taskset -pc "$SERVER_CPU" "$(cat "$BENCH_DIR/postgres.pid")" >/dev/null
   taskset -pc "$SERVER_CPU" "$(cat "$BENCH_DIR/redis.pid")" >/dev/null
   "$BIN/catalog-origin" migrate --database-url "$DATABASE_URL" >/dev/null || exit 1
+  step "seeding $PRODUCTS products"
   local t0=$(date +%s%N)
-  "$BIN/catalog-origin" seed --database-url "$DATABASE_URL" --products "$PRODUCTS" 2>"$BENCH_DIR/seed.log" >/dev/null || { cat "$BENCH_DIR/seed.log"; exit 1; }
+  # Its progress lines go to seed.log and, indented, to the terminal.
+  "$BIN/catalog-origin" seed --database-url "$DATABASE_URL" --products "$PRODUCTS" 2>"$BENCH_DIR/seed.log" >/dev/null &
+  local seed_pid=$!
+  tail -n +1 -f --pid="$seed_pid" "$BENCH_DIR/seed.log" 2>/dev/null | sed -u 's/^/               /' >&2
+  wait "$seed_pid" || { cat "$BENCH_DIR/seed.log"; exit 1; }
   SEED_MS=$(( ($(date +%s%N) - t0) / 1000000 ))
-  echo "bench: seeded $PRODUCTS products in $SEED_MS ms" >&2
+  step "seeded $PRODUCTS products in $SEED_MS ms"
   "$BIN/catalog-cache" install-triggers --database-url "$DATABASE_URL" >/dev/null || exit 1
   taskset -c "$SERVER_CPU" "$BIN/catalog-origin" serve --database-url "$DATABASE_URL" --listen "127.0.0.1:$ORIGIN_PORT" >"$BENCH_DIR/origin.log" 2>&1 &
   PIDS+=($!)
   wait_http "http://127.0.0.1:$ORIGIN_PORT/store/regions"
+  step "origin up on 127.0.0.1:$ORIGIN_PORT"
 }
 
 # start_proxy [extra flags...]: catalog-cache on $PROXY_PORT with Redis and the feed.
@@ -48,6 +58,7 @@ start_proxy() {
     --upstream "http://127.0.0.1:$ORIGIN_PORT" --redis "$REDIS_URL" --database-url "$DATABASE_URL" "$@" >"$BENCH_DIR/proxy.log" 2>&1 &
   PIDS+=($!)
   wait_http "http://127.0.0.1:$ADMIN_PORT/healthz"
+  step "catalog-cache up on 127.0.0.1:$PROXY_PORT (admin $ADMIN_PORT: / is a live dashboard)"
 }
 
 wait_http() {
@@ -67,6 +78,7 @@ run_wrk() {
   local name=$1 url=$2 header=${3:-}
   local args=(-t1 -c"$CONNECTIONS" -d"$DURATION" -s "$ROOT/benchmarks/report.lua")
   [ -n "$header" ] && args+=(-H "$header")
+  step "wrk: $name ($DURATION, $CONNECTIONS connections)"
   taskset -c "$LOAD_CPU" wrk "${args[@]}" "$url" 2>&1 | awk -v n="$name" '/^REPORT/ { print n, $2, $3, $4, $5, $6 }'
 }
 

@@ -22,6 +22,7 @@ public final class ProxyService: Sendable {
     private let notifier: PostgresPool?
     private let feedGroup: EventLoopGroup
     private let feedStore: any CacheStore
+    private let stats: StatsReport
     private let stopping = Atomic<Bool>(false)
     /// Open connections on the proxy port (bounded; drained at shutdown).
     public let connections: ConnectionRegistry
@@ -30,7 +31,7 @@ public final class ProxyService: Sendable {
     public var proxyPort: Int { proxyChannel.localAddress?.port ?? configuration.listen.port }
     public var adminPort: Int { adminServer.localPort }
 
-    private init(configuration: ProxyConfiguration, engine: CacheEngine, metrics: ProxyMetrics, proxyChannel: Channel, adminServer: HTTPServer, upstream: UpstreamPool, feed: InvalidationFeedStatus, invalidationFeed: InvalidationFeed?, notifier: PostgresPool?, feedGroup: EventLoopGroup, feedStore: any CacheStore, connections: ConnectionRegistry) {
+    private init(configuration: ProxyConfiguration, engine: CacheEngine, metrics: ProxyMetrics, proxyChannel: Channel, adminServer: HTTPServer, upstream: UpstreamPool, feed: InvalidationFeedStatus, invalidationFeed: InvalidationFeed?, notifier: PostgresPool?, feedGroup: EventLoopGroup, feedStore: any CacheStore, stats: StatsReport, connections: ConnectionRegistry) {
         self.configuration = configuration
         self.engine = engine
         self.metrics = metrics
@@ -42,6 +43,7 @@ public final class ProxyService: Sendable {
         self.notifier = notifier
         self.feedGroup = feedGroup
         self.feedStore = feedStore
+        self.stats = stats
         self.connections = connections
     }
 
@@ -63,7 +65,7 @@ public final class ProxyService: Sendable {
             store = CircuitBreakerStore(
                 wrapping: RedisCacheStore(client: RedisClient(configuration: redisConfiguration, group: group), prefix: configuration.keyPrefix),
                 policy: CircuitBreakerPolicy(failureThreshold: configuration.circuitBreakerFailures, coolDownMilliseconds: Int64(configuration.circuitBreakerCoolDownMilliseconds)),
-                clock: clock, metrics: metrics
+                clock: clock, metrics: metrics, logger: logger
             )
             var feedRedis = redisConfiguration
             feedRedis.commandTimeout = .seconds(5)
@@ -104,7 +106,7 @@ public final class ProxyService: Sendable {
                 logger.warning("hot_tier_bytes is ignored without Redis: the in-process store already is in process")
             }
         }
-        let engine = CacheEngine(configuration: configuration, store: store, upstream: upstream, metrics: metrics, clock: clock, fills: fills, gate: gate, writeBarrier: barrier, hotTier: hotTier, feedStatus: configuration.databaseURL != nil ? feed : nil)
+        let engine = CacheEngine(configuration: configuration, store: store, upstream: upstream, metrics: metrics, clock: clock, fills: fills, gate: gate, writeBarrier: barrier, hotTier: hotTier, feedStatus: configuration.databaseURL != nil ? feed : nil, logger: logger)
         var invalidationFeed: InvalidationFeed?
         if let databaseURL = configuration.databaseURL {
             let applier = InvalidationApplier(configuration: configuration, store: feedStore, fills: fills, gate: gate, metrics: metrics, tokens: tokens, clock: clock, loop: feedGroup.next(), logger: logger, hotTier: hotTier)
@@ -137,18 +139,25 @@ public final class ProxyService: Sendable {
             .bind(host: configuration.listen.host, port: configuration.listen.port)
             .get()
         let readiness = ReadinessProbe(store: store, upstream: upstream, feedState: { feed.state }, group: group)
+        let stats = StatsReport(metrics: metrics, feed: feed, store: store, configuration: configuration)
         let adminServer: HTTPServer
         do {
             adminServer = try await HTTPServer.start(
                 host: configuration.adminListen.host, port: configuration.adminListen.port, group: group,
-                responder: AdminResponder(metrics: metrics, readiness: readiness)
+                responder: AdminResponder(metrics: metrics, readiness: readiness, stats: stats)
             )
         } catch {
             try? await proxyChannel.close()
             throw error
         }
-        logger.info("proxy listening on \(configuration.listen.host):\(proxyChannel.localAddress?.port ?? 0), admin on \(configuration.adminListen.host):\(adminServer.localPort), upstream \(configuration.upstreamURL)")
-        return ProxyService(configuration: configuration, engine: engine, metrics: metrics, proxyChannel: proxyChannel, adminServer: adminServer, upstream: upstream, feed: feed, invalidationFeed: invalidationFeed, notifier: notifier, feedGroup: feedGroup, feedStore: feedStore, connections: connections)
+        stats.start(on: feedGroup.next())
+        logger.info("proxy listening on \(configuration.listen.host):\(proxyChannel.localAddress?.port ?? 0), admin on \(configuration.adminListen.host):\(adminServer.localPort), upstream \(configuration.upstreamURL)", metadata: [
+            "event": "started", "listen": "\(configuration.listen.host):\(proxyChannel.localAddress?.port ?? 0)",
+            "admin": "\(configuration.adminListen.host):\(adminServer.localPort)", "upstream": .string(configuration.upstreamURL),
+            "store": .string(store.kind), "feed": .string(feed.state), "routes": .stringConvertible(configuration.routes.count),
+            "threads": .stringConvertible(configuration.threads),
+        ])
+        return ProxyService(configuration: configuration, engine: engine, metrics: metrics, proxyChannel: proxyChannel, adminServer: adminServer, upstream: upstream, feed: feed, invalidationFeed: invalidationFeed, notifier: notifier, feedGroup: feedGroup, feedStore: feedStore, stats: stats, connections: connections)
     }
 
     /// Stops accepting (the listening socket is closed, so new connections are refused),
@@ -161,6 +170,7 @@ public final class ProxyService: Sendable {
         _ = await connections.drain(grace: grace)
         invalidationFeed?.stop()
         await notifier?.shutdown()
+        stats.stop()
         try? await adminServer.shutdown()
         try? await upstream.shutdown().get()
         await engine.store.shutdown()

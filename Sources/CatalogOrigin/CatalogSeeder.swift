@@ -185,7 +185,7 @@ public struct CatalogSeeder: Sendable {
                 "COPY product_variant (id, product_id, title, sku, price, variant_rank, created_at, updated_at) FROM STDIN",
                 rows: variantRows)
             index = end
-            progress("seed: products \(index)/\(products), variants \(summary.variants)")
+            progress("seed: products \(index)/\(products) (\(index * 100 / max(products, 1)) %), variants \(summary.variants)")
         }
         return summary
     }

@@ -6,12 +6,11 @@ import Logging
 import NIOCore
 import NIOPosix
 
-@main
 struct CatalogCacheCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "catalog-cache",
         abstract: "A cache-first read proxy for e-commerce catalogs.",
-        subcommands: [Serve.self, InstallTriggers.self, Purge.self, CheckConfig.self]
+        subcommands: [Serve.self, InstallTriggers.self, Purge.self, CheckConfig.self, Stat.self]
     )
 }
 
@@ -45,11 +44,22 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Upstream primary URL (env UPSTREAM_URL; default http://127.0.0.1:9000).") var upstream: String?
     @Option(help: "Redis URL (env CACHE_REDIS_URL); without it a bounded in-process store is used.") var redis: String?
     @Option(name: .customLong("database-url"), help: "PostgreSQL URL for the invalidation feed (env DATABASE_URL).") var databaseURL: String?
+    @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical (env CATALOG_CACHE_LOG_LEVEL; default info).") var logLevel: String?
+    @Option(name: .customLong("log-format"), help: "text or json (JSON lines on stderr) (env CATALOG_CACHE_LOG_FORMAT; default text).") var logFormat: String?
 
     func run() async throws {
+        let environment = ProcessInfo.processInfo.environment
+        let levelName = logLevel ?? environment["CATALOG_CACHE_LOG_LEVEL"] ?? "info"
+        guard let level = LogOutput.level(levelName) else {
+            fail("\(logLevel != nil ? "--log-level" : "CATALOG_CACHE_LOG_LEVEL"): must be one of trace, debug, info, notice, warning, error, critical (got \(levelName))")
+        }
+        let formatName = logFormat ?? environment["CATALOG_CACHE_LOG_FORMAT"] ?? "text"
+        guard let format = LogFormat(rawValue: formatName.lowercased()) else {
+            fail("\(logFormat != nil ? "--log-format" : "CATALOG_CACHE_LOG_FORMAT"): must be text or json (got \(formatName))")
+        }
+        LogOutput.bootstrap(format: format, level: level)
         let configuration = resolveOrFail(options, ConfigurationOverrides(listen: listen, adminListen: adminListen, upstream: upstream, redis: redis, databaseURL: databaseURL))
-        var logger = Logger(label: "catalog-cache")
-        logger.logLevel = .info
+        let logger = Logger(label: "catalog-cache")
         let group = MultiThreadedEventLoopGroup(numberOfThreads: configuration.threads > 0 ? configuration.threads : System.coreCount)
         let service: ProxyService
         do {
@@ -58,9 +68,9 @@ struct Serve: AsyncParsableCommand {
             fail("cannot start: \(error)")
         }
         await waitForTermination()
-        logger.info("shutting down: no new connections; requests in progress have \(configuration.shutdownGraceMilliseconds) ms to finish")
+        logger.info("shutting down: no new connections; requests in progress have \(configuration.shutdownGraceMilliseconds) ms to finish", metadata: ["event": "stopping", "grace_ms": "\(configuration.shutdownGraceMilliseconds)", "open_connections": "\(service.metrics.openConnections.current)"])
         await service.shutdown(grace: .milliseconds(configuration.shutdownGraceMilliseconds))
-        logger.info("stopped")
+        logger.info("stopped", metadata: ["event": "stopped"])
         try? await group.shutdownGracefully()
     }
 }
@@ -167,4 +177,21 @@ struct Purge: ParsableCommand {
             fail("\(error)")
         }
     }
+}
+
+// Top-level entry (not @main): the executable has more than one source file.
+func runAsync<C: AsyncParsableCommand>(_ command: C) async throws {
+    var command = command
+    try await command.run()
+}
+
+do {
+    var command = try CatalogCacheCommand.parseAsRoot()
+    if let asyncCommand = command as? any AsyncParsableCommand {
+        try await runAsync(asyncCommand)
+    } else {
+        try command.run()
+    }
+} catch {
+    CatalogCacheCommand.exit(withError: error)
 }

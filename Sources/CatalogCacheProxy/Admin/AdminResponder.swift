@@ -2,11 +2,15 @@ import CatalogHTTP
 import NIOCore
 import NIOHTTP1
 
-/// The admin port: `/metrics` (Prometheus text), `/healthz` (process alive), `/readyz`
-/// (JSON; 503 when the proxy cannot serve correctly). Never reachable on the proxy port.
+/// The admin port: `/` (a live dashboard page), `/stats.json` (what the dashboard and
+/// `catalog-cache stat` read), `/metrics` (Prometheus text), `/healthz` (process alive),
+/// `/readyz` (JSON; 503 when the proxy cannot serve correctly). Never reachable on the proxy port.
 struct AdminResponder: HTTPResponder {
     let metrics: ProxyMetrics
     let readiness: ReadinessProbe
+    let stats: StatsReport
+
+    static let endpoints = "admin endpoints: /, /stats.json, /metrics, /healthz, /readyz"
 
     func respond(to request: HTTPServerRequest) async -> HTTPServerResponse {
         guard request.method == .GET || request.method == .HEAD else {
@@ -22,8 +26,19 @@ struct AdminResponder: HTTPResponder {
         case "/readyz":
             let report = await readiness.check()
             return .json(report.ready ? .ok : .serviceUnavailable, report.json)
+        case "/stats.json":
+            var headers = HTTPHeaders()
+            headers.add(name: "Cache-Control", value: "no-store")
+            return .json(.ok, stats.json(), headers: headers)
+        case "/", "/index.html":
+            var headers = HTTPHeaders()
+            headers.add(name: "Content-Type", value: "text/html; charset=utf-8")
+            headers.add(name: "Cache-Control", value: "no-store")
+            // The page is self-contained: it may load nothing from anywhere but this port.
+            headers.add(name: "Content-Security-Policy", value: "default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'")
+            return HTTPServerResponse(status: .ok, headers: headers, body: ByteBuffer(string: DashboardPage.html))
         default:
-            return .json(.notFound, "{\"error\":\"not_found\",\"message\":\"admin endpoints: /metrics, /healthz, /readyz\"}")
+            return .json(.notFound, "{\"error\":\"not_found\",\"message\":\"\(Self.endpoints)\"}")
         }
     }
 }

@@ -78,13 +78,13 @@ public final class InvalidationListener: Sendable {
                 let connection = try PostgresConnection(url: Self.withApplicationName(url))
                 defer { connection.close() }
                 _ = try connection.execute("LISTEN \"\(channel)\"")
-                logger.info("invalidation feed: listening on channel \(channel)")
+                logger.info("invalidation feed: listening on channel \(channel)", metadata: ["event": "feed_state", "state": "listening", "channel": .string(channel)])
                 backoffMilliseconds = 100
                 connected()
                 try listen(on: connection)
             } catch {
                 guard !isStopping else { break }
-                logger.error("invalidation feed: \(error); reconnecting in \(backoffMilliseconds) ms")
+                logger.error("invalidation feed: \(error); reconnecting in \(backoffMilliseconds) ms", metadata: ["event": "feed_state", "state": "reconnecting", "backoff_ms": .stringConvertible(backoffMilliseconds), "error": .string("\(error)")])
                 disconnected("\(error)")
                 sleepOrWake(milliseconds: backoffMilliseconds)
                 backoffMilliseconds = min(backoffMilliseconds * 2, 5000)

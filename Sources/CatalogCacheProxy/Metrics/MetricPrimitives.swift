@@ -69,3 +69,84 @@ public final class Histogram: Sendable {
         return .infinity
     }
 }
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import CatalogCacheCore
+
+/// A monotonic clock in nanoseconds (`CLOCK_MONOTONIC`, a vDSO call: no system call).
+public enum MonotonicClock {
+    @inline(__always)
+    public static func nanoseconds() -> UInt64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return UInt64(ts.tv_sec) &* 1_000_000_000 &+ UInt64(ts.tv_nsec)
+    }
+}
+
+/// A lock-free histogram over `LatencyBuckets` (10 µs to 30 s): one relaxed atomic add to
+/// the bucket and one to the sum per observation, no lock and no allocation, so every event
+/// loop can record into it on every request.
+public final class LatencyHistogram: Sendable {
+    private let buckets: InlineArray<24, Atomic<Int>>
+    private let sumNanoseconds = Atomic<Int>(0)
+
+    public init() {
+        precondition(LatencyBuckets.count <= 24)
+        buckets = InlineArray { _ in Atomic(0) }
+    }
+
+    @inline(__always)
+    public func observe(nanoseconds: Int) {
+        buckets[LatencyBuckets.index(nanoseconds: nanoseconds)].add(1, ordering: .relaxed)
+        sumNanoseconds.add(nanoseconds, ordering: .relaxed)
+    }
+
+    /// Per-bucket counts (not cumulative; the last is +Inf) and the sum in seconds.
+    public var snapshot: (counts: [Int], sumSeconds: Double) {
+        let counts = (0..<LatencyBuckets.count).map { buckets[$0].load(ordering: .relaxed) }
+        return (counts, Double(sumNanoseconds.load(ordering: .relaxed)) / 1e9)
+    }
+}
+
+/// The hottest cache keys, sampled: one request in `sampleEvery` (a power of two) is
+/// recorded into a Space-Saving table under a lock, so the other requests pay one multiply
+/// and compare. The sample is chosen by mixing the request's end time (no shared counter to
+/// contend on between event loops). Counts halve every `decayNanoseconds`, so the table
+/// follows what is hot now rather than since start.
+public final class HotKeyTracker: Sendable {
+    public let sampleEvery: Int
+    private let shift: UInt64
+    private let decayNanoseconds: UInt64
+    private let table: Mutex<(keys: SpaceSaving<String>, lastDecay: UInt64)>
+
+    public init(sampleEvery: Int = 64, capacity: Int = 64, decaySeconds: Int = 10) {
+        precondition(sampleEvery >= 1 && sampleEvery & (sampleEvery - 1) == 0, "a power of two")
+        self.sampleEvery = sampleEvery
+        shift = UInt64(64 - sampleEvery.trailingZeroBitCount)
+        decayNanoseconds = UInt64(decaySeconds) * 1_000_000_000
+        table = Mutex((SpaceSaving(capacity: capacity), MonotonicClock.nanoseconds()))
+    }
+
+    /// Whether the request that ended at `nanoseconds` is in the sample.
+    @inline(__always)
+    public func samples(_ nanoseconds: UInt64) -> Bool {
+        sampleEvery == 1 || (nanoseconds &* 0x9E37_79B9_7F4A_7C15) >> shift == 0
+    }
+
+    public func record(_ key: String, now: UInt64) {
+        table.withLock { t in
+            if now &- t.lastDecay >= decayNanoseconds {
+                t.keys.decay()
+                t.lastDecay = now
+            }
+            t.keys.record(key)
+        }
+    }
+
+    /// The heaviest keys; counts are samples (multiply by `sampleEvery` for requests).
+    public func top(_ n: Int) -> [SpaceSaving<String>.Item] { table.withLock { $0.keys.top(n) } }
+}

@@ -1,6 +1,7 @@
 import CatalogCacheCore
 import CatalogCompression
 import CatalogHTTP
+import Logging
 import NIOCore
 import NIOHTTP1
 
@@ -34,8 +35,10 @@ public final class CacheEngine: Sendable {
     public let hotTier: HotTier?
     /// The invalidation feed's state; nil without a feed.
     let feedStatus: InvalidationFeedStatus?
+    /// Upstream failures, logged with their request ids (rate-limited).
+    let upstreamFailures: UpstreamFailureLog
 
-    public init(configuration: ProxyConfiguration, store: any CacheStore, upstream: UpstreamPool, metrics: ProxyMetrics, clock: any CacheClock, fills: FillCoordinator = FillCoordinator(), gate: InvalidationGate = InvalidationGate(), writeBarrier: WriteBarrier? = nil, hotTier: HotTier? = nil, feedStatus: InvalidationFeedStatus? = nil) {
+    public init(configuration: ProxyConfiguration, store: any CacheStore, upstream: UpstreamPool, metrics: ProxyMetrics, clock: any CacheClock, fills: FillCoordinator = FillCoordinator(), gate: InvalidationGate = InvalidationGate(), writeBarrier: WriteBarrier? = nil, hotTier: HotTier? = nil, feedStatus: InvalidationFeedStatus? = nil, logger: Logger = Logger(label: "catalog-cache")) {
         self.configuration = configuration
         self.routes = configuration.routes.enumerated().map { CompiledRoute(index: $0, rule: $1) }
         self.routesByName = Dictionary(routes.map { ($0.rule.name, $0) }, uniquingKeysWith: { first, _ in first })
@@ -54,6 +57,7 @@ public final class CacheEngine: Sendable {
         self.writeBarrier = writeBarrier
         self.hotTier = hotTier
         self.feedStatus = feedStatus
+        self.upstreamFailures = UpstreamFailureLog(logger: logger)
     }
 
     /// False when the feed is down and `meta` is older than `feed_down_max_age_s`: such an
@@ -136,6 +140,7 @@ public final class CacheEngine: Sendable {
         head.headers = ForwardingHeaders.forwardedRequestHeaders(head.headers, clientAddress: request.clientAddress)
         let started = clock.nowMilliseconds()
         var answered = upstream.execute(UpstreamRequest(head: head, body: request.body), on: loop)
+        answered.whenFailure { [head] in self.upstreamFailures.record($0, request: head, fill: false) }
         if let writeBarrier, Self.isWrite(request.head.method) {
             answered = answered.flatMap { response in writeBarrier.wait(on: loop).map { response } }
         }
@@ -252,7 +257,9 @@ public final class CacheEngine: Sendable {
         head.method = .GET
         head.headers = ForwardingHeaders.fillRequestHeaders(head.headers, clientAddress: request.clientAddress)
         let started = clock.nowMilliseconds()
-        return upstream.execute(UpstreamRequest(head: head, body: nil), on: loop).flatMap { response in
+        let answered = upstream.execute(UpstreamRequest(head: head, body: nil), on: loop)
+        answered.whenFailure { [head] in self.upstreamFailures.record($0, request: head, fill: true) }
+        return answered.flatMap { response in
             self.metrics.upstreamLatency.observe(Double(self.clock.nowMilliseconds() - started) / 1000)
             return self.makeEntry(from: response, route: route, key: key, tags: tags, ticket: ticket, hotEpoch: hotEpoch, on: loop)
         }

@@ -13,6 +13,7 @@ final class RequestFlow: @unchecked Sendable {
     private let loop: EventLoop
     private let promise: EventLoopPromise<ProxyResponse>
     private var machine = RequestStateMachine()
+    private let startedNanoseconds = MonotonicClock.nanoseconds()
 
     private var route: CompiledRoute?
     /// The normalised path the cache key was built from.
@@ -179,7 +180,7 @@ final class RequestFlow: @unchecked Sendable {
     private func finish(_ response: ProxyResponse) {
         var response = response
         if let outcome = machine.outcome { response.outcome = outcome }
-        engine.metrics.recordRequest(routeIndex: route?.index, outcome: response.outcome)
+        engine.metrics.recordRequest(routeIndex: route?.index, outcome: response.outcome, status: response.head.status.code, startedNanoseconds: startedNanoseconds, key: key)
         promise.succeed(response)
     }
 

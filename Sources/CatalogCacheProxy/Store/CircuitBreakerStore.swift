@@ -1,5 +1,6 @@
 import CatalogCacheCore
 import CatalogRedis
+import Logging
 import NIOCore
 import Synchronization
 
@@ -46,6 +47,7 @@ public final class CircuitBreakerStore: CacheStore {
     private let policy: CircuitBreakerPolicy
     private let clock: any CacheClock
     private let metrics: ProxyMetrics?
+    private let logger: Logger?
     private let state = Mutex(State.closed(consecutiveFaults: 0))
 
     enum State: Equatable {
@@ -57,8 +59,9 @@ public final class CircuitBreakerStore: CacheStore {
     /// What a call may do.
     private enum Admission { case pass, probe, reject }
 
-    public init(wrapping wrapped: any CacheStore, policy: CircuitBreakerPolicy = CircuitBreakerPolicy(), clock: any CacheClock, metrics: ProxyMetrics? = nil) {
+    public init(wrapping wrapped: any CacheStore, policy: CircuitBreakerPolicy = CircuitBreakerPolicy(), clock: any CacheClock, metrics: ProxyMetrics? = nil, logger: Logger? = nil) {
         self.wrapped = wrapped
+        self.logger = logger
         self.policy = policy
         self.clock = clock
         self.metrics = metrics
@@ -96,36 +99,53 @@ public final class CircuitBreakerStore: CacheStore {
         }
     }
 
-    private func record(fault: Bool, probe: Bool) {
+    private enum Transition { case none, opened, reopened, closed }
+
+    private func record(fault: Bool, probe: Bool, error: Error? = nil) {
         let now = clock.nowMilliseconds()
-        let opened: Bool = state.withLock { s in
+        let transition: Transition = state.withLock { s in
             switch s {
             case .closed(let n):
                 guard fault else {
                     s = .closed(consecutiveFaults: 0)
-                    return false
+                    return .none
                 }
                 if n + 1 >= policy.failureThreshold {
                     s = .open(untilMilliseconds: now + policy.coolDownMilliseconds)
-                    return true
+                    return .opened
                 }
                 s = .closed(consecutiveFaults: n + 1)
-                return false
+                return .none
             case .halfOpen:
                 // Only the probe's outcome decides; calls admitted before the circuit opened
                 // that finish now must not close or reopen it.
-                guard probe else { return false }
+                guard probe else { return .none }
                 if fault {
                     s = .open(untilMilliseconds: now + policy.coolDownMilliseconds)
-                    return true
+                    return .reopened
                 }
                 s = .closed(consecutiveFaults: 0)
-                return false
+                return .closed
             case .open:
-                return false
+                return .none
             }
         }
-        if opened { metrics?.redisCircuitOpens.increment() }
+        switch transition {
+        case .none:
+            break
+        case .opened, .reopened:
+            metrics?.redisCircuitOpens.increment()
+            metrics?.redisCircuitOpen.set(1)
+            // Reopening after a failed probe happens once per cool-down while Redis is down:
+            // logged at debug so a long outage does not flood the log.
+            logger?.log(level: transition == .opened ? .error : .debug, "redis circuit breaker opened: store calls fail fast", metadata: [
+                "event": "circuit_open", "consecutive_faults": "\(policy.failureThreshold)",
+                "cool_down_ms": "\(policy.coolDownMilliseconds)", "error": "\(error.map { "\($0)" } ?? "-")",
+            ])
+        case .closed:
+            metrics?.redisCircuitOpen.set(0)
+            logger?.notice("redis circuit breaker closed: a probe succeeded", metadata: ["event": "circuit_closed"])
+        }
     }
 
     private func guarded<T: Sendable>(on loop: EventLoop, _ call: () -> EventLoopFuture<T>) -> EventLoopFuture<T> {
@@ -139,7 +159,7 @@ public final class CircuitBreakerStore: CacheStore {
         future.whenComplete { result in
             switch result {
             case .success: self.record(fault: false, probe: probe)
-            case .failure(let error): self.record(fault: Self.isFault(error), probe: probe)
+            case .failure(let error): self.record(fault: Self.isFault(error), probe: probe, error: error)
             }
         }
         return future

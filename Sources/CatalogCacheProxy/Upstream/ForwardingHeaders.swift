@@ -1,3 +1,4 @@
+import CatalogCacheCore
 import NIOHTTP1
 
 /// Header rules for messages crossing the proxy (RFC 9110 §7.6.1).
@@ -25,10 +26,12 @@ public enum ForwardingHeaders {
     }
 
     /// The headers of a request forwarded upstream: hop-by-hop removed, the client address
-    /// appended to `X-Forwarded-For`, `X-Forwarded-Proto` set.
+    /// appended to `X-Forwarded-For`, `X-Forwarded-Proto` set, and an `X-Request-Id` (the
+    /// client's when sane, else a new one; see `RequestIDs`).
     public static func forwardedRequestHeaders(_ original: HTTPHeaders, clientAddress: String?) -> HTTPHeaders {
         var headers = original
         removeHopByHop(&headers)
+        setRequestID(&headers)
         if let clientAddress {
             let previous = headers["x-forwarded-for"].joined(separator: ", ")
             headers.replaceOrAdd(name: "X-Forwarded-For", value: previous.isEmpty ? clientAddress : "\(previous), \(clientAddress)")
@@ -47,6 +50,13 @@ public enum ForwardingHeaders {
             headers.remove(name: name)
         }
         return headers
+    }
+
+    /// Keeps one acceptable `X-Request-Id`, or replaces what was there with a new id.
+    static func setRequestID(_ headers: inout HTTPHeaders) {
+        let given = headers[canonicalForm: "x-request-id"]
+        if given.count == 1, RequestID.isAcceptable(given[0]) { return }
+        headers.replaceOrAdd(name: RequestID.headerName, value: RequestIDs.next())
     }
 
     /// Response headers passed back to a client from the upstream.
