@@ -151,6 +151,11 @@ struct FlashSaleTests {
             let inflatesBefore = a.metrics.inflatesPerRequest.count
             _ = try await a.get("/store/hero-banners")
             #expect(a.metrics.inflatesPerRequest.count == inflatesBefore)
+            // Tier hits (answered without a flow) are timed and counted like any request.
+            let hits = a.metrics.requestCount(outcome: .hit)
+            #expect(hits >= 3)
+            #expect(a.metrics.requestDuration[CacheOutcome.hit.metricIndex].snapshot.counts.reduce(0, +) == hits)
+            #expect(a.metrics.responseClasses[1].count == a.metrics.requestCount(outcome: .hit) + a.metrics.requestCount(outcome: .miss))
 
             _ = try await stack.sql("UPDATE hero_banner SET title = 'Flash sale starts now' WHERE id = $1", [id])
             for proxy in [a, b] {

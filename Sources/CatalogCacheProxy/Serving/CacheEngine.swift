@@ -88,16 +88,17 @@ public final class CacheEngine: Sendable {
     /// (no allocation of a flow, no future), or through a `RequestFlow`. Futures complete on
     /// `loop`.
     func answer(_ request: ProxyRequest, router: RequestRouter, on loop: EventLoop) -> ProxyAnswer {
+        let started = MonotonicClock.nanoseconds()
         if hasOriginRoutes, let flow = SharedCacheFlow.make(engine: self, request: request, loop: loop) { return .later(flow.run()) }
         let routed = router.route(request)
-        if let response = freshHotTierResponse(request, routed: routed) { return .now(response) }
+        if let response = freshHotTierResponse(request, routed: routed, started: started) { return .now(response) }
         return .later(RequestFlow(engine: self, request: request, loop: loop).run(routed))
     }
 
     /// The response for a fresh hot-tier entry, decided by the same `RequestStateMachine`
     /// steps a `RequestFlow` takes, or nil when the tier has no fresh entry for the request
     /// (the flow then looks again and takes it from there).
-    private func freshHotTierResponse(_ request: ProxyRequest, routed: RoutedRequest) -> ProxyResponse? {
+    private func freshHotTierResponse(_ request: ProxyRequest, routed: RoutedRequest, started: UInt64) -> ProxyResponse? {
         guard hotTier != nil, case .cacheable(let match, _) = routed.classification, let key = routed.key,
               let route = routesByName[match.rule.name], let hot = usableHotEntry(key) else { return nil }
         var machine = RequestStateMachine()
@@ -108,7 +109,7 @@ public final class CacheEngine: Sendable {
         let prefersGzip = routed.prefersGzip ?? AcceptEncoding.prefersGzip(request.head.headers.first(name: "accept-encoding"))
         let identity = prefersGzip ? hot.identityBody : identityBody(of: hot, key: key)
         let response = representation.response(meta: hot.meta, storedBody: hot.storedBody, identityBody: identity, headerValues: hot.headerValues, outcome: .hit, route: route, request: request.head, prefersGzip: prefersGzip, now: now)
-        metrics.recordRequest(routeIndex: route.index, outcome: response.outcome)
+        metrics.recordRequest(routeIndex: route.index, outcome: response.outcome, status: response.head.status.code, startedNanoseconds: started, key: key)
         return response
     }
 

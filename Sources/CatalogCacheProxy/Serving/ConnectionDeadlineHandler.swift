@@ -170,7 +170,7 @@ final class ConnectionDeadlineHandler: ChannelInboundHandler, RemovableChannelHa
             let kind = expiredPhase == .head ? "header" : "body"
             metrics.connectionTimeouts.increment(kind)
             metrics.clientErrors.increment("request_timeout")
-            metrics.recordRequest(routeIndex: nil, outcome: .bypass)
+            metrics.recordRequest(routeIndex: nil, outcome: .bypass, status: 408, startedNanoseconds: MonotonicClock.nanoseconds(), key: "")
             let message = expiredPhase == .head ? "the request head did not arrive in time" : "the request body did not arrive in time"
             let body = "{\"error\":\"request_timeout\",\"message\":\"\(message)\"}"
             let text = "HTTP/1.1 408 Request Timeout\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: \(body.utf8.count)\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n\(body)"

@@ -133,7 +133,7 @@ final class ProxyHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     private func writeProtocolError(context: ChannelHandlerContext, status: HTTPResponseStatus, code: String, message: String) {
         engine.metrics.clientErrors.increment(code)
-        engine.metrics.recordRequest(routeIndex: nil, outcome: .bypass)
+        engine.metrics.recordRequest(routeIndex: nil, outcome: .bypass, status: status.code, startedNanoseconds: MonotonicClock.nanoseconds(), key: "")
         state = .closing
         writeParts(.error(status, code: code, message: message, close: true), context: context, close: true)
     }

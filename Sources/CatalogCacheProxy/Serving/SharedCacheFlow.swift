@@ -55,6 +55,7 @@ final class SharedCacheFlow: @unchecked Sendable {
     private var now: Int64 { engine.clock.nowMilliseconds() }
 
     func run() -> EventLoopFuture<ProxyResponse> {
+        let started = MonotonicClock.nanoseconds()
         let method = request.head.method
         let result: EventLoopFuture<ProxyResponse>
         if method == .GET || method == .HEAD {
@@ -67,7 +68,7 @@ final class SharedCacheFlow: @unchecked Sendable {
             result = forwardUnsafe()
         }
         return result.map { response in
-            self.engine.metrics.recordRequest(routeIndex: self.route.index, outcome: response.outcome)
+            self.engine.metrics.recordRequest(routeIndex: self.route.index, outcome: response.outcome, status: response.head.status.code, startedNanoseconds: started, key: self.urlKey)
             return response
         }
     }
