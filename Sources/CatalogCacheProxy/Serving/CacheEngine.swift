@@ -77,22 +77,37 @@ public final class CacheEngine: Sendable {
 
     /// Serves one request. The future completes on `loop`.
     public func handle(_ request: ProxyRequest, on loop: EventLoop) -> EventLoopFuture<ProxyResponse> {
-        switch answer(request, router: RequestRouter(engine: self, capacity: 1), on: loop) {
-        case .now(let response): return loop.makeSucceededFuture(response)
-        case .later(let future): return future
+        let promise = loop.makePromise(of: ProxyResponse.self)
+        let sink = PromiseResponseSink(promise)
+        loop.execute {
+            if let response = self.answer(request, router: RequestRouter(engine: self, capacity: 1), on: loop, sink: sink) {
+                promise.succeed(response)
+            }
         }
+        return promise.futureResult
     }
 
-    /// Serves one request: on an origin-controlled route through a `SharedCacheFlow`; else
-    /// routed by `router` (this loop's), at once when the hot tier holds a fresh entry for it
-    /// (no allocation of a flow, no future), or through a `RequestFlow`. Futures complete on
-    /// `loop`.
-    func answer(_ request: ProxyRequest, router: RequestRouter, on loop: EventLoop) -> ProxyAnswer {
+    /// Serves one request; call on `loop`. On an origin-controlled route through a
+    /// `SharedCacheFlow`; else routed by `router` (this loop's) and answered at once, as the
+    /// return value, when the hot tier holds a fresh entry for it (no flow, no future, no
+    /// callback); otherwise nil is returned and the response later goes to `sink`, once, on
+    /// `loop`, from a `RequestFlow`.
+    func answer(_ request: ProxyRequest, router: RequestRouter, on loop: EventLoop, sink: any ProxyResponseSink) -> ProxyResponse? {
         let started = MonotonicClock.nanoseconds()
-        if hasOriginRoutes, let flow = SharedCacheFlow.make(engine: self, request: request, loop: loop) { return .later(flow.run()) }
+        if hasOriginRoutes, let flow = SharedCacheFlow.make(engine: self, request: request, loop: loop) {
+            let box = NIOLoopBound(sink, eventLoop: loop)
+            flow.run().whenComplete { result in
+                switch result {
+                case .success(let response): box.value.receive(response)
+                case .failure(let error): box.value.receive(.error(.internalServerError, code: "internal", message: "\(error)", version: request.head.version))
+                }
+            }
+            return nil
+        }
         let routed = router.route(request)
-        if let response = freshHotTierResponse(request, routed: routed, started: started) { return .now(response) }
-        return .later(RequestFlow(engine: self, request: request, loop: loop).run(routed))
+        if let response = freshHotTierResponse(request, routed: routed, started: started) { return response }
+        RequestFlow(engine: self, request: request, loop: loop, sink: sink).run(routed)
+        return nil
     }
 
     /// The response for a fresh hot-tier entry, decided by the same `RequestStateMachine`

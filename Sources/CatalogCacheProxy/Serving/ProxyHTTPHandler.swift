@@ -33,12 +33,23 @@ final class ProxyHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private let deadlines: ConnectionDeadlineHandler?
     /// This event loop's router (shared by the loop's connections).
     private let router: RequestRouter
+    /// The head of the request whose response the engine will deliver to `receive`.
+    private var inFlight: HTTPRequestHead?
+    private var context: ChannelHandlerContext?
 
     init(engine: CacheEngine, maxBodyBytes: Int, deadlines: ConnectionDeadlineHandler? = nil, router: RequestRouter? = nil) {
         self.engine = engine
         self.maxBodyBytes = maxBodyBytes
         self.deadlines = deadlines
         self.router = router ?? RequestRouter(engine: engine)
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        self.context = nil
     }
 
     func channelActive(context: ChannelHandlerContext) {
@@ -69,22 +80,10 @@ final class ProxyHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
             state = .processing
             deadlines?.requestEnded()
             let request = ProxyRequest(head: head, body: body, clientAddress: clientAddress)
-            let future: EventLoopFuture<ProxyResponse>
-            switch engine.answer(request, router: router, on: context.eventLoop) {
-            case .now(let response):
+            inFlight = head
+            if let response = engine.answer(request, router: router, on: context.eventLoop, sink: self) {
+                inFlight = nil
                 write(response, for: head, context: context)
-                return
-            case .later(let later):
-                future = later
-            }
-            let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
-            future.whenComplete { result in
-                let (handler, context) = loopBound.value
-                switch result {
-                case .success(let response): handler.write(response, for: head, context: context)
-                case .failure(let error):
-                    handler.write(.error(.internalServerError, code: "internal", message: "\(error)", version: head.version), for: head, context: context)
-                }
             }
         case (.end, .discarding):
             state = .closing
@@ -159,5 +158,15 @@ final class ProxyHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         context.write(data, promise: promise)
+    }
+}
+
+extension ProxyHTTPHandler: ProxyResponseSink {
+    /// The engine's response to the request in flight (on this channel's loop). Dropped when
+    /// the handler was removed meanwhile (the connection is gone).
+    func receive(_ response: ProxyResponse) {
+        guard let head = inFlight, let context else { return }
+        inFlight = nil
+        write(response, for: head, context: context)
     }
 }

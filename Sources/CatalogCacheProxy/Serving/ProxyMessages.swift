@@ -35,10 +35,26 @@ public struct ProxyRequest: Sendable {
 }
 
 /// A response ready to be written: head plus an optional body (none for HEAD and 304).
-/// A response available at once, or one still being produced.
-enum ProxyAnswer {
-    case now(ProxyResponse)
-    case later(EventLoopFuture<ProxyResponse>)
+/// Where the response to a request goes when the engine cannot answer it at once.
+///
+/// `receive` is called exactly once per request handed to `CacheEngine.answer` that did not
+/// return a response, on the request's event loop. A connection handler is its own sink, so
+/// a request that is not answered at once costs no promise, future or callback closure.
+protocol ProxyResponseSink: AnyObject {
+    func receive(_ response: ProxyResponse)
+}
+
+/// A sink that completes a promise (for callers that want a future).
+final class PromiseResponseSink: ProxyResponseSink, Sendable {
+    let promise: EventLoopPromise<ProxyResponse>
+
+    init(_ promise: EventLoopPromise<ProxyResponse>) {
+        self.promise = promise
+    }
+
+    func receive(_ response: ProxyResponse) {
+        promise.succeed(response)
+    }
 }
 
 public struct ProxyResponse: Sendable {

@@ -5,13 +5,13 @@ import NIOHTTP1
 
 /// Executes one request's `RequestStateMachine` actions.
 ///
-/// Confined to `loop`: every callback hops to it before touching `machine`, which is why
-/// the class can be `@unchecked Sendable`.
+/// Confined to `loop`: every callback hops to it before touching `machine` or `sink`, which
+/// is why the class can be `@unchecked Sendable`. The response goes to `sink`, once.
 final class RequestFlow: @unchecked Sendable {
     private let engine: CacheEngine
     private let request: ProxyRequest
     private let loop: EventLoop
-    private let promise: EventLoopPromise<ProxyResponse>
+    private let sink: any ProxyResponseSink
     private var machine = RequestStateMachine()
     private let startedNanoseconds = MonotonicClock.nanoseconds()
 
@@ -32,14 +32,14 @@ final class RequestFlow: @unchecked Sendable {
     /// The router's answer for `Accept-Encoding` (nil: the representation works it out).
     private var prefersGzip: Bool?
 
-    init(engine: CacheEngine, request: ProxyRequest, loop: EventLoop) {
+    init(engine: CacheEngine, request: ProxyRequest, loop: EventLoop, sink: any ProxyResponseSink) {
         self.engine = engine
         self.request = request
         self.loop = loop
-        self.promise = loop.makePromise()
+        self.sink = sink
     }
 
-    func run(_ routed: RoutedRequest) -> EventLoopFuture<ProxyResponse> {
+    func run(_ routed: RoutedRequest) {
         prefersGzip = routed.prefersGzip
         if case .cacheable(let match, let normalizedPath) = routed.classification, let key = routed.key {
             route = engine.routesByName[match.rule.name]
@@ -48,7 +48,6 @@ final class RequestFlow: @unchecked Sendable {
             self.key = key
         }
         perform(machine.start(routed.classification, key: routed.key))
-        return promise.futureResult
     }
 
     private func perform(_ action: RequestStateMachine.Action) {
@@ -181,7 +180,7 @@ final class RequestFlow: @unchecked Sendable {
         var response = response
         if let outcome = machine.outcome { response.outcome = outcome }
         engine.metrics.recordRequest(routeIndex: route?.index, outcome: response.outcome, status: response.head.status.code, startedNanoseconds: startedNanoseconds, key: key)
-        promise.succeed(response)
+        sink.receive(response)
     }
 
     /// Decodes an envelope; an undecodable value counts as absent (it will be refilled).

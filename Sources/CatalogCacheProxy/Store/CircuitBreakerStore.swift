@@ -49,6 +49,12 @@ public final class CircuitBreakerStore: CacheStore {
     private let metrics: ProxyMetrics?
     private let logger: Logger?
     private let state = Mutex(State.closed(consecutiveFaults: 0))
+    /// True exactly while `state` is `.closed(consecutiveFaults: 0)` (written under the lock):
+    /// the healthy case, in which admitting a call and recording a success change nothing, so
+    /// they read this flag and take no lock and no clock reading. A call racing a transition
+    /// may be admitted or leave the fault count as it was; both are within what a breaker
+    /// promises (it counts consecutive faults, not an exact interleaving).
+    private let healthy = Atomic<Bool>(true)
 
     enum State: Equatable {
         case closed(consecutiveFaults: Int)
@@ -86,6 +92,7 @@ public final class CircuitBreakerStore: CacheStore {
     }
 
     private func admit() -> Admission {
+        if healthy.load(ordering: .relaxed) { return .pass }
         let now = clock.nowMilliseconds()
         return state.withLock { s in
             switch s {
@@ -102,8 +109,10 @@ public final class CircuitBreakerStore: CacheStore {
     private enum Transition { case none, opened, reopened, closed }
 
     private func record(fault: Bool, probe: Bool, error: Error? = nil) {
+        if !fault && !probe && healthy.load(ordering: .relaxed) { return }
         let now = clock.nowMilliseconds()
         let transition: Transition = state.withLock { s in
+            defer { healthy.store(s == .closed(consecutiveFaults: 0), ordering: .relaxed) }
             switch s {
             case .closed(let n):
                 guard fault else {
