@@ -10,9 +10,12 @@ VARNISH_PORT=$((PROXY_PORT + 4)); VARNISH_ADMIN=$((PROXY_PORT + 5))
 NGINX_PORT=$((PROXY_PORT + 6));  NGINX_FILL=$((PROXY_PORT + 7))
 LUA_PORT=$((PROXY_PORT + 8));    LUA_FILL=$((PROXY_PORT + 9))
 LUA_REDIS_PORT=$((PROXY_PORT + 10)); CCT_REDIS_PORT=$((PROXY_PORT + 11))
+FILE_PORT=$((PROXY_PORT + 12))
 
 declare -A PORT=([origin]=$ORIGIN_PORT [catalog-cache]=$CC_PORT [catalog-cache-tier]=$CCT_PORT
-                 [varnish]=$VARNISH_PORT [nginx]=$NGINX_PORT [nginx-lua]=$LUA_PORT)
+                 [varnish]=$VARNISH_PORT [nginx]=$NGINX_PORT [nginx-lua]=$LUA_PORT [nginx-file]=$FILE_PORT)
+# Systems that serve only the two hot URLs (hot scenario and their verify step only).
+HOT_ONLY="nginx-file"
 declare -A SYS_PIDS=()   # system -> PIDs whose trees count as its CPU and RSS (server + its store)
 
 # catalog-cache: the shipped config with one event loop (`threads: 1`, the server has one
@@ -187,6 +190,41 @@ NGX
   } >"$SBS_RUN/nginx-lua.conf"
 }
 
+# nginx serving the file: the ceiling of the hot-hit comparison. The two hot URLs' bodies, as
+# the origin sends them, written to files once, with `gzip -6` copies served by gzip_static
+# to gzip clients; no cache, no upstream, nothing computed per request.
+write_nginx_file() {
+  local www="$SBS_RUN/nginx-file/www"
+  mkdir -p "$www"
+  curl -fs "http://127.0.0.1:$ORIGIN_PORT$HERO" -o "$www/hero-banners.json" || exit 1
+  curl -fs "http://127.0.0.1:$ORIGIN_PORT$LIST" -o "$www/list.json" || exit 1
+  gzip -6 -k -n -f "$www/hero-banners.json" "$www/list.json"
+  cat >"$SBS_RUN/nginx-file.conf" <<NGX
+worker_processes 1;
+worker_rlimit_nofile 16384;
+pid $SBS_RUN/nginx-file/nginx.pid;
+error_log $SBS_RUN/nginx-file/error.log warn;
+events { worker_connections 8192; multi_accept on; }
+http {
+    default_type application/json;
+    access_log off;
+    server_tokens off;
+    tcp_nodelay on;
+    keepalive_timeout 65s;
+    keepalive_requests 100000000;
+    client_body_temp_path $SBS_RUN/nginx-file/body;
+    server {
+        listen 127.0.0.1:$FILE_PORT backlog=4096;
+        root $www;
+        gzip_static on;
+        gzip_vary on;
+        location = /store/hero-banners { add_header X-Cache HIT; try_files /hero-banners.json =404; }
+        location = /store/products { add_header X-Cache HIT; try_files /list.json =404; }
+    }
+}
+NGX
+}
+
 start_nginx() {  # NAME CONF PORT
   mkdir -p "$SBS_RUN/$1"; : >"$SBS_RUN/$1/fill.log"
   nginx -t -q -e "$SBS_RUN/$1/error.log" -c "$2" || exit 1
@@ -203,7 +241,7 @@ wait_port() {
 start_systems() {
   local p
   for p in $CC_PORT $CC_ADMIN $CCT_PORT $CCT_ADMIN $VARNISH_PORT $VARNISH_ADMIN $NGINX_PORT $NGINX_FILL $LUA_PORT \
-           $LUA_FILL $LUA_REDIS_PORT $CCT_REDIS_PORT; do
+           $LUA_FILL $LUA_REDIS_PORT $CCT_REDIS_PORT $FILE_PORT; do
     if (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then echo "bench: port $p is in use" >&2; exit 1; fi
   done
   SYS_PIDS[origin]="${PIDS[0]} $(cat "$BENCH_DIR/postgres.pid")"
@@ -222,6 +260,7 @@ start_systems() {
   write_nginx; start_nginx nginx "$SBS_RUN/nginx.conf" "$NGINX_PORT"
   start_redis "$LUA_REDIS_PORT"; SYS_PIDS[nginx-lua]=$LAST_PID
   write_nginx_lua; start_nginx nginx-lua "$SBS_RUN/nginx-lua.conf" "$LUA_PORT"
+  write_nginx_file; start_nginx nginx-file "$SBS_RUN/nginx-file.conf" "$FILE_PORT"
 }
 
 # Cumulative count of requests the system has sent to the origin.

@@ -2,8 +2,8 @@
 """Markdown report of benchmarks/run: table.py ROWS.tsv HEADER-LINE...
 
 ROWS.tsv: scenario system cell rps p50 p99 p999 errors requests upstream cpu% rss_mib other% extra
-Each figure is followed by its ratio to Varnish (V) and to nginx proxy_cache (N) in the same
-scenario and cell of the same run.
+Each figure is followed by its ratio to Varnish (V), to nginx proxy_cache (N) and, for hot
+hits, to nginx serving the file (F) in the same scenario and cell of the same run.
 """
 import sys
 
@@ -14,6 +14,7 @@ LABEL = {
     "varnish": "Varnish",
     "nginx": "nginx proxy_cache",
     "nginx-lua": "nginx + Lua over Redis",
+    "nginx-file": "nginx serving the file",
 }
 TITLE = {
     "hot": "1. Hot hits",
@@ -44,7 +45,7 @@ def with_ratio(rows, r, col, digits):
     if v is None:
         return text
     parts = []
-    for ref, tag in (("varnish", "V"), ("nginx", "N")):
+    for ref, tag in (("varnish", "V"), ("nginx", "N"), ("nginx-file", "F")):
         b = next((x for x in rows if x[0] == r[0] and x[2] == r[2] and x[1] == ref), None)
         bv = num(b[col]) if b else None
         if b is not None and b is not r and bv:
@@ -60,7 +61,8 @@ def main():
     rows = [l.rstrip("\n").split("\t") for l in open(sys.argv[1]) if l.strip()]
     out = ["# catalog-cache side by side with Varnish and nginx", ""]
     out += [f"- {h}" for h in sys.argv[2:] if h]
-    out += ["", "Ratios in parentheses: this system's figure divided by Varnish's (V) and by nginx proxy_cache's (N), "
+    out += ["", "Ratios in parentheses: this system's figure divided by Varnish's (V), by nginx proxy_cache's (N) and, "
+            "in hot hits, by nginx serving the same bytes from a file (F), "
             "same scenario and cell, same run. Hit ratio = share of requests answered without an upstream request "
             "(1 - upstream / requests), upstream requests counted by each system itself. CPU = the system's processes "
             "and its store (Redis) in % of one core (origin direct: origin + PostgreSQL); RSS likewise, at the end of "
