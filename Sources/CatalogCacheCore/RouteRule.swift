@@ -31,6 +31,10 @@ public struct RouteRule: Sendable, Equatable {
     /// Seconds after `ttl` during which a stale entry may be served if the upstream fails.
     public let staleIfError: Int
     /// Lowercased request header names whose values are part of the key digest.
+    /// Key namespaces the stores use beside the entries (tag sets, generations, fill locks,
+    /// identity copies, origin-controlled entries): a route key may not start with one, so
+    /// no entry can share a key with them.
+    public static let reservedKeyNamespaces = ["tag:", "gen:", "lock:", "identity:", "rfc:"]
     public let varyHeaders: [String]
     /// Tag templates as written, e.g. `product:{id}`.
     public let tags: [String]
@@ -68,6 +72,9 @@ public struct RouteRule: Sendable, Equatable {
         }
         guard (0...RouteRule.maximumSeconds).contains(staleIfError) else {
             throw RouteError("\(context): stale-if-error must be between 0 and \(RouteRule.maximumSeconds), got \(staleIfError)")
+        }
+        if let namespace = RouteRule.reservedKeyNamespaces.first(where: { keyTemplate.description.hasPrefix($0) }) {
+            throw RouteError("\(context): key template \"\(keyTemplate)\" starts with \"\(namespace)\", which the store uses for its own keys")
         }
         let pathNames = Set(pattern.placeholderNames)
         if pathNames.contains(KeyTemplate.hashPlaceholder) {

@@ -91,6 +91,16 @@ import CatalogCacheCore
         #expect(rule.tags(for: ["id": "prod_1"]) == ["product:prod_1", "products"])
     }
 
+    @Test(arguments: RouteRule.reservedKeyNamespaces)
+    func aKeyMayNotStartWithAStoreNamespace(namespace: String) throws {
+        #expect(throws: RouteError.self) {
+            try RouteRule(name: "r", path: "/store/products/{id}", key: namespace + "{id}", ttl: 60)
+        }
+        // Elsewhere in the key, or as a longer word, the same letters are fine.
+        _ = try RouteRule(name: "r", path: "/store/products/{id}", key: "p:" + namespace + "{id}", ttl: 60)
+        _ = try RouteRule(name: "r", path: "/store/products/{id}", key: "x" + namespace + "{id}", ttl: 60)
+    }
+
     @Test func cacheControlHeader() throws {
         let withError = try RouteRule(name: "r", path: "/a", key: "a", ttl: 10, staleWhileRevalidate: 0, staleIfError: 300)
         #expect(withError.cacheControlHeader == "public, max-age=10, stale-while-revalidate=0, stale-if-error=300")

@@ -57,6 +57,41 @@ struct ServePathTests {
         }
     }
 
+    /// Without a hot tier, an identity client of a gzip entry inflates it once and keeps the
+    /// result in Redis as the entry's identity copy; later identity clients read it with the
+    /// entry (one MGET) instead of inflating. A copy left from an invalidated entry is never
+    /// served: it is checked against the entry it is read with.
+    @Test func identityClientsReadTheEntrysIdentityCopyAndNeverAStaleOne() async throws {
+        try await withStack(triggers: true) { stack in
+            let proxy = try await stack.startProxy(try stack.configuration())
+            let path = "/store/products?limit=20&order=title"
+            let miss = try await proxy.get(path)
+            #expect(miss.xCache == "MISS")
+            let afterMiss = proxy.metrics.inflatesPerRequest.count
+            let first = try await proxy.get(path)
+            #expect(first.xCache == "HIT")
+            #expect(proxy.metrics.inflatesPerRequest.count == afterMiss + 1)
+            #expect(first.text == miss.text)
+            #expect(await eventually { (try? await stack.redisKeys().contains { $0.hasPrefix(stack.keyPrefix + "identity:products:") }) == true })
+            for _ in 0..<3 {
+                let again = try await proxy.get(path)
+                #expect(again.xCache == "HIT")
+                #expect(again.text == miss.text)
+                #expect(again.header("content-length") == String(miss.body.readableBytes))
+            }
+            #expect(proxy.metrics.inflatesPerRequest.count == afterMiss + 1)
+
+            // Rename the list's first product: the entry goes, its old copy stays in Redis
+            // until its TTL, and must not be served with the refilled entry.
+            let id = try #require(try await stack.sql("SELECT id FROM product WHERE status = 'published' ORDER BY title, id LIMIT 1").scalar)
+            _ = try await stack.sql("UPDATE product SET title = '0000 identity copy check' WHERE id = $1", [id])
+            #expect(await eventually { (try? await proxy.get(path).text.contains("0000 identity copy check")) == true })
+            for _ in 0..<3 {
+                #expect(try await proxy.get(path).text.contains("0000 identity copy check"))
+            }
+        }
+    }
+
     @Test func largeBodiesAreStoredGzipAndServedPerAcceptEncoding() async throws {
         try await withStack(triggers: false) { stack in
             let proxy = try await stack.startProxy(try stack.configuration(feed: false))

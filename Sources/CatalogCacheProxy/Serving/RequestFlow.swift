@@ -1,4 +1,5 @@
 import CatalogCacheCore
+import CatalogCompression
 import CatalogHTTP
 import NIOCore
 import NIOHTTP1
@@ -80,29 +81,22 @@ final class RequestFlow: @unchecked Sendable {
                 hotEpoch = nil
             }
             let started = engine.clock.nowMilliseconds()
-            engine.store.get(key, on: loop).whenComplete { result in
-                self.engine.metrics.redisLatency.observe(Double(self.engine.clock.nowMilliseconds() - started) / 1000)
-                switch result {
-                case .success(let buffer?):
-                    if let decoded = Self.decode(buffer), !self.engine.gate.blocks(key: key, tags: decoded.meta.tags),
-                       self.engine.usableWhileFeedDown(decoded.meta) {
-                        self.found = (decoded.meta, decoded.body, nil)
-                        if let hotEpoch, let hotTier = self.engine.hotTier,
-                           hotTier.insert(key, meta: decoded.meta, storedBody: decoded.body, epoch: hotEpoch) {
-                            self.found = hotTier.get(key).map { ($0.meta, $0.storedBody, $0.identityBody) } ?? self.found
-                        }
-                    }
-                    self.perform(self.machine.lookupFinished(self.found?.meta, now: self.engine.clock.nowMilliseconds()))
-                case .success(nil):
-                    self.perform(self.machine.lookupFinished(nil, now: self.engine.clock.nowMilliseconds()))
-                case .failure:
-                    self.engine.metrics.redisErrors.increment()
-                    self.perform(self.machine.lookupFailed())
+            // Identity clients without a hot tier read the entry's identity copy with it.
+            if wantsIdentityCopy {
+                engine.store.getWithIdentityCopy(key, on: loop).whenComplete { result in
+                    self.lookupRead(result, key: key, hotEpoch: hotEpoch, started: started)
+                }
+            } else {
+                engine.store.get(key, on: loop).whenComplete { result in
+                    self.lookupRead(result.map { (entry: $0, identity: nil) }, key: key, hotEpoch: hotEpoch, started: started)
                 }
             }
 
         case .serveEntry(let outcome, let refresh):
-            guard let found, let route else { preconditionFailure("serveEntry without an entry") }
+            guard var found, let route else { preconditionFailure("serveEntry without an entry") }
+            if wantsIdentityCopy, found.meta.encoding == .gzip, found.identity == nil, let identity = makeIdentityCopy(found.meta, found.body) {
+                found.identity = identity
+            }
             finish(engine.representation.response(meta: found.meta, storedBody: found.body, identityBody: found.identity, outcome: outcome, route: route, request: request.head, prefersGzip: prefersGzip, now: engine.clock.nowMilliseconds()))
             if refresh { engine.refreshInBackground(fillRequest, route: route, key: key, tags: tags, on: loop) }
 
@@ -181,6 +175,60 @@ final class RequestFlow: @unchecked Sendable {
         if let outcome = machine.outcome { response.outcome = outcome }
         engine.metrics.recordRequest(routeIndex: route?.index, outcome: response.outcome, status: response.head.status.code, startedNanoseconds: startedNanoseconds, key: key)
         sink.receive(response)
+    }
+
+    /// The store's answer to a lookup: a usable entry becomes `found` (and enters the hot
+    /// tier when the tier's epoch has not moved since `hotEpoch`), with its identity copy
+    /// when one was read and matches it.
+    private func lookupRead(_ result: Result<(entry: ByteBuffer?, identity: ByteBuffer?), Error>, key: String, hotEpoch: UInt64?, started: Int64) {
+        engine.metrics.redisLatency.observe(Double(engine.clock.nowMilliseconds() - started) / 1000)
+        switch result {
+        case .success(let values):
+            if let buffer = values.entry, let decoded = Self.decode(buffer), !engine.gate.blocks(key: key, tags: decoded.meta.tags),
+               engine.usableWhileFeedDown(decoded.meta) {
+                found = (decoded.meta, decoded.body, values.identity.flatMap { Self.identityCopy($0, of: decoded.meta) })
+                if let hotEpoch, let hotTier = engine.hotTier,
+                   hotTier.insert(key, meta: decoded.meta, storedBody: decoded.body, epoch: hotEpoch) {
+                    found = hotTier.get(key).map { ($0.meta, $0.storedBody, $0.identityBody) } ?? found
+                }
+            }
+            perform(machine.lookupFinished(found?.meta, now: engine.clock.nowMilliseconds()))
+        case .failure:
+            engine.metrics.redisErrors.increment()
+            perform(machine.lookupFailed())
+        }
+    }
+
+    /// Identity clients of a store without a hot tier: they read and keep identity copies.
+    private var wantsIdentityCopy: Bool {
+        engine.hotTier == nil && !(prefersGzip ?? AcceptEncoding.prefersGzip(request.head.headers.first(name: "accept-encoding")))
+    }
+
+    /// Inflates a gzip entry for an identity client (counted in `inflatesPerRequest`) and
+    /// keeps the result in the store as the entry's identity copy, for the rest of the
+    /// entry's life there, so the next identity client reads it instead of inflating.
+    private func makeIdentityCopy(_ meta: EntryMetadata, _ body: ByteBuffer) -> ByteBuffer? {
+        let inflated: [UInt8]? = body.withUnsafeReadableBytes { try? Gzip.decompress($0, maxOutput: max(meta.identityLength, 1)) }
+        guard let inflated, inflated.count == meta.identityLength else { return nil }
+        engine.metrics.inflatesPerRequest.increment()
+        var copyMeta = meta
+        copyMeta.encoding = .identity
+        let remaining = FreshnessPolicy.storageTTLMilliseconds(meta) - (engine.clock.nowMilliseconds() - meta.storedAt)
+        if remaining > 0 {
+            let value = ByteBuffer(bytes: EntryEnvelope.encode(metadata: copyMeta, body: inflated))
+            _ = engine.store.storeIdentityCopy(key, value: value, ttlMilliseconds: remaining, on: loop)
+        }
+        return ByteBuffer(bytes: inflated)
+    }
+
+    /// The identity body of `copy` when it is the identity copy of the entry `meta` describes
+    /// (same ETag, store time and status, identity, of the entry's identity length); else nil
+    /// (a copy left from an entry since replaced or invalidated is ignored).
+    static func identityCopy(_ copy: ByteBuffer, of meta: EntryMetadata) -> ByteBuffer? {
+        guard let decoded = decode(copy), decoded.meta.encoding == .identity, meta.encoding == .gzip,
+              decoded.meta.etag == meta.etag, decoded.meta.storedAt == meta.storedAt, decoded.meta.status == meta.status,
+              decoded.body.readableBytes == meta.identityLength else { return nil }
+        return decoded.body
     }
 
     /// Decodes an envelope; an undecodable value counts as absent (it will be refilled).
