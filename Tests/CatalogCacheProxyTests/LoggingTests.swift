@@ -20,13 +20,14 @@ import Testing
         handler[metadataKey: "instance"] = "a"
         let logger = Logger(label: "catalog-cache") { _ in handler }
         logger.debug("not at info")
-        logger.warning("upstream \"down\"\nnext", metadata: ["request_id": "r-1", "fill": .stringConvertible(true), "tags": ["a", "b"]])
+        logger.warning("upstream \"down\"\nnext\u{2028}\u{1}", metadata: ["request_id": "r-1", "fill": .stringConvertible(true), "tags": ["a", "b"]])
         #expect(lines.all.count == 1)
         let line = try #require(lines.all.first)
         #expect(line.hasSuffix("}\n") && line.filter { $0 == "\n" }.count == 1, "one line: \(line)")
         let object = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
         #expect(object["level"] as? String == "warning")
-        #expect(object["msg"] as? String == "upstream \"down\"\nnext")
+        #expect(object["msg"] as? String == "upstream \"down\"\nnext\u{2028}\u{1}")
+        #expect(line.contains("\\u2028") && line.contains("\\u0001"), "escaped: \(line)")
         #expect(object["logger"] as? String == "catalog-cache")
         #expect(object["request_id"] as? String == "r-1")
         #expect(object["fill"] as? String == "true")

@@ -81,7 +81,8 @@ VCL
 # nginx: a front server caching /store/ GETs, and a fill server in the same nginx, between the
 # cache and the origin, that gzips bodies >= 2 KiB for gzip requests (level 6) and logs every
 # request it forwards to the origin (the count of upstream requests).
-ngx_head() {  # NAME [load_module lines]
+# The start every nginx here shares: one worker, no access log, long keep-alive.
+ngx_base() {  # NAME
   cat <<NGX
 worker_processes 1;
 worker_rlimit_nofile 16384;
@@ -96,6 +97,12 @@ http {
     keepalive_timeout 65s;
     keepalive_requests 100000000;
     client_body_temp_path $SBS_RUN/$1/body;
+NGX
+}
+
+ngx_head() {  # NAME [load_module lines]
+  ngx_base "$1"
+  cat <<NGX
     proxy_temp_path       $SBS_RUN/$1/proxy;
     fastcgi_temp_path     $SBS_RUN/$1/fastcgi;
     uwsgi_temp_path       $SBS_RUN/$1/uwsgi;
@@ -192,30 +199,23 @@ NGX
 
 # nginx serving the file: the ceiling of the hot-hit comparison. The two hot URLs' bodies, as
 # the origin sends them, written to files once, with `gzip -6` copies served by gzip_static
-# to gzip clients; no cache, no upstream, nothing computed per request.
+# to gzip clients, with sendfile and an open-file cache as in ../shared/bench-anchors; no
+# cache, no upstream, nothing computed per request.
 write_nginx_file() {
   local www="$SBS_RUN/nginx-file/www"
   mkdir -p "$www"
   curl -fs "http://127.0.0.1:$ORIGIN_PORT$HERO" -o "$www/hero-banners.json" || exit 1
   curl -fs "http://127.0.0.1:$ORIGIN_PORT$LIST" -o "$www/list.json" || exit 1
   gzip -6 -k -n -f "$www/hero-banners.json" "$www/list.json"
-  cat >"$SBS_RUN/nginx-file.conf" <<NGX
-worker_processes 1;
-worker_rlimit_nofile 16384;
-pid $SBS_RUN/nginx-file/nginx.pid;
-error_log $SBS_RUN/nginx-file/error.log warn;
-events { worker_connections 8192; multi_accept on; }
-http {
-    default_type application/json;
-    access_log off;
-    server_tokens off;
-    tcp_nodelay on;
-    keepalive_timeout 65s;
-    keepalive_requests 100000000;
-    client_body_temp_path $SBS_RUN/nginx-file/body;
+  { ngx_base nginx-file
+    cat <<NGX
     server {
         listen 127.0.0.1:$FILE_PORT backlog=4096;
         root $www;
+        sendfile on;
+        tcp_nopush on;
+        open_file_cache max=64 inactive=60s;
+        open_file_cache_valid 60s;
         gzip_static on;
         gzip_vary on;
         location = /store/hero-banners { add_header X-Cache HIT; try_files /hero-banners.json =404; }
@@ -223,6 +223,7 @@ http {
     }
 }
 NGX
+  } >"$SBS_RUN/nginx-file.conf"
 }
 
 start_nginx() {  # NAME CONF PORT

@@ -1,5 +1,6 @@
 import Foundation
 import CatalogCacheCore
+import CatalogHTTP
 import Logging
 import Synchronization
 
@@ -84,24 +85,7 @@ public struct JSONLogHandler: LogHandler {
     }
 
     static func quote(_ s: String) -> String {
-        var out = "\""
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if scalar.value < 0x20 || scalar.value == 0x2028 || scalar.value == 0x2029 {
-                    let hex = String(scalar.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return out + "\""
+        HTTPServerJSON.quote(s)
     }
 
     static func timestamp() -> String {
