@@ -134,17 +134,7 @@ import CatalogCacheCore
             case 1:
                 input = Array("CCE".utf8) + [1] + generator.bytes(count: Int.random(in: 0...96, using: &generator))
             default:
-                input = valid
-                for _ in 0..<Int.random(in: 1...4, using: &generator) {
-                    let position = Int.random(in: 0..<input.count, using: &generator)
-                    switch Int.random(in: 0...3, using: &generator) {
-                    case 0: input[position] = UInt8.random(in: .min ... .max, using: &generator)
-                    case 1: input[position] ^= 1 << UInt8.random(in: 0...7, using: &generator)
-                    case 2: input.remove(at: position)
-                    default: input.insert(UInt8.random(in: .min ... .max, using: &generator), at: position)
-                    }
-                    if input.isEmpty { break }
-                }
+                input = generator.mutated(valid)
             }
             do {
                 let (metadata, body) = try EntryEnvelope.decode(input)

@@ -161,16 +161,7 @@ import CatalogCacheCore
         let valid = EntryEnvelope.encode(metadata: Self.origin, body: Array("abc".utf8))
         var decoded = 0
         for _ in 0..<50_000 {
-            var input = valid
-            for _ in 0..<Int.random(in: 1...4, using: &generator) where !input.isEmpty {
-                let position = Int.random(in: 0..<input.count, using: &generator)
-                switch Int.random(in: 0...3, using: &generator) {
-                case 0: input[position] = UInt8.random(in: .min ... .max, using: &generator)
-                case 1: input[position] ^= 1 << UInt8.random(in: 0...7, using: &generator)
-                case 2: input.remove(at: position)
-                default: input.insert(UInt8.random(in: .min ... .max, using: &generator), at: position)
-                }
-            }
+            let input = generator.mutated(valid)
             if let (meta, body) = try? EntryEnvelope.decode(input) {
                 decoded += 1
                 #expect(EntryEnvelope.encode(metadata: meta, body: body) == input)

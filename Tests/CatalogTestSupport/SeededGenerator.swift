@@ -19,4 +19,20 @@ public struct SeededGenerator: RandomNumberGenerator {
     public mutating func element<T>(of elements: [T]) -> T {
         elements[Int.random(in: 0..<elements.count, using: &self)]
     }
+
+    /// `bytes` with 1 to `maxEdits` random edits: a byte replaced, a bit flipped, a byte
+    /// removed or one inserted (the fuzz tests' mutations of a valid input).
+    public mutating func mutated(_ bytes: [UInt8], maxEdits: Int = 4) -> [UInt8] {
+        var input = bytes
+        for _ in 0..<Int.random(in: 1...maxEdits, using: &self) where !input.isEmpty {
+            let position = Int.random(in: 0..<input.count, using: &self)
+            switch Int.random(in: 0...3, using: &self) {
+            case 0: input[position] = UInt8.random(in: .min ... .max, using: &self)
+            case 1: input[position] ^= 1 << UInt8.random(in: 0...7, using: &self)
+            case 2: input.remove(at: position)
+            default: input.insert(UInt8.random(in: .min ... .max, using: &self), at: position)
+            }
+        }
+        return input
+    }
 }
