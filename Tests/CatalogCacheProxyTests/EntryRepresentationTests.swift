@@ -36,7 +36,7 @@ import Testing
             for copy in [identityCopy, nil] {
                 var head = HTTPRequestHead(version: .http1_1, method: .GET, uri: "/store/products")
                 if acceptsGzip { head.headers.add(name: "Accept-Encoding", value: "gzip") }
-                let response = representation.response(meta: meta, storedBody: stored, identityBody: copy, headerValues: values, outcome: .hit, route: try Self.route(), request: head, now: 3_000)
+                let response = representation.response(meta: meta, storedBody: stored, identityBody: copy, headerValues: values, outcome: .hit, route: try Self.route(), request: head, prefersGzip: acceptsGzip, now: 3_000)
                 let h = response.head.headers
                 let body = try #require(response.body)
                 #expect(h.first(name: "content-length") == String(body.readableBytes))
@@ -49,7 +49,7 @@ import Testing
                 #expect(h.first(name: "age") == "2")
 
                 head.headers.add(name: "If-None-Match", value: meta.etagValue(for: sentGzip ? .gzip : .identity))
-                let notModified = representation.response(meta: meta, storedBody: stored, identityBody: copy, headerValues: values, outcome: .hit, route: try Self.route(), request: head, now: 3_000)
+                let notModified = representation.response(meta: meta, storedBody: stored, identityBody: copy, headerValues: values, outcome: .hit, route: try Self.route(), request: head, prefersGzip: acceptsGzip, now: 3_000)
                 #expect(notModified.head.status == .notModified)
                 #expect(notModified.body == nil)
             }

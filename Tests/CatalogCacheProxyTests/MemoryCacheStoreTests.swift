@@ -181,10 +181,10 @@ import Testing
 @Suite struct ProxyMetricsTests {
     @Test func countsEveryOutcomeUnderItsRouteAndRendersPrometheusText() {
         let metrics = ProxyMetrics(routeNames: ["banners", "products"])
-        metrics.recordRequest(routeIndex: 0, outcome: .hit)
-        metrics.recordRequest(routeIndex: 0, outcome: .hit)
-        metrics.recordRequest(routeIndex: 1, outcome: .miss)
-        metrics.recordRequest(routeIndex: nil, outcome: .bypass)
+        metrics.recordRequest(routeIndex: 0, outcome: .hit, status: 200, startedNanoseconds: MonotonicClock.nanoseconds(), key: "")
+        metrics.recordRequest(routeIndex: 0, outcome: .hit, status: 200, startedNanoseconds: MonotonicClock.nanoseconds(), key: "")
+        metrics.recordRequest(routeIndex: 1, outcome: .miss, status: 200, startedNanoseconds: MonotonicClock.nanoseconds(), key: "")
+        metrics.recordRequest(routeIndex: nil, outcome: .bypass, status: 200, startedNanoseconds: MonotonicClock.nanoseconds(), key: "")
         metrics.upstreamLatency.observe(0.003)
         #expect(metrics.requestCount(route: "banners", outcome: .hit) == 2)
         #expect(metrics.requestCount(route: "products", outcome: .miss) == 1)

@@ -124,6 +124,23 @@ ngx_head() {  # NAME [load_module lines]
 NGX
 }
 
+ngx_cache_location() {  # LOCATION TTL: cache GETs through the fill server for TTL
+  cat <<NGX
+        location $1 {
+            proxy_pass http://fill;
+            proxy_set_header Accept-Encoding \$ae;
+            proxy_cache sbs;
+            proxy_cache_key \$ae|\$request_uri;
+            proxy_cache_valid 200 $2;
+            proxy_ignore_headers Cache-Control Expires Set-Cookie Vary;
+            proxy_cache_lock on;
+            proxy_cache_use_stale updating;
+            proxy_cache_background_update on;
+            add_header X-Cache \$upstream_cache_status;
+        }
+NGX
+}
+
 write_nginx() {
   mkdir -p "$SBS_RUN/nginx"
   { ngx_head nginx | sed "s/\\\$FILL_PORT/$NGINX_FILL/"
@@ -133,30 +150,8 @@ write_nginx() {
         listen 127.0.0.1:$NGINX_PORT backlog=4096;
         proxy_http_version 1.1;
         proxy_set_header Connection "";
-        location /store/ {
-            proxy_pass http://fill;
-            proxy_set_header Accept-Encoding \$ae;
-            proxy_cache sbs;
-            proxy_cache_key \$ae|\$request_uri;
-            proxy_cache_valid 200 60s;
-            proxy_ignore_headers Cache-Control Expires Set-Cookie Vary;
-            proxy_cache_lock on;
-            proxy_cache_use_stale updating;
-            proxy_cache_background_update on;
-            add_header X-Cache \$upstream_cache_status;
-        }
-        location = /store/hero-banners {
-            proxy_pass http://fill;
-            proxy_set_header Accept-Encoding \$ae;
-            proxy_cache sbs;
-            proxy_cache_key \$ae|\$request_uri;
-            proxy_cache_valid 200 300s;
-            proxy_ignore_headers Cache-Control Expires Set-Cookie Vary;
-            proxy_cache_lock on;
-            proxy_cache_use_stale updating;
-            proxy_cache_background_update on;
-            add_header X-Cache \$upstream_cache_status;
-        }
+$(ngx_cache_location "/store/" 60s)
+$(ngx_cache_location "= /store/hero-banners" 300s)
         location / { proxy_pass http://fill; }
     }
 }

@@ -67,20 +67,14 @@ public final class ProxyMetrics: Sendable {
         self.hotKeys = HotKeyTracker(sampleEvery: hotKeySampleEvery)
     }
 
-    /// Counts one request; `routeIndex` nil means no configured route matched.
-    @inline(__always)
-    public func recordRequest(routeIndex: Int?, outcome: CacheOutcome) {
-        let row = routeIndex ?? routeNames.count
-        requests[row &* CacheOutcome.metricCount &+ outcome.metricIndex].increment()
-    }
-
-    /// Counts one request of the serve path, with its latency (from `startedNanoseconds` on
+    /// Counts one request of the serve path (`routeIndex` nil: no configured route matched),
+    /// with its latency (from `startedNanoseconds` on
     /// `MonotonicClock`), its status class, and, one time in `hotKeys.sampleEvery`, its key
     /// (empty: not a cacheable request) in the hot-key table. Costs a clock read and three
     /// relaxed atomic adds; no lock, allocation or string work unless sampled.
     @inline(__always)
     public func recordRequest(routeIndex: Int?, outcome: CacheOutcome, status: UInt, startedNanoseconds: UInt64, key: String) {
-        recordRequest(routeIndex: routeIndex, outcome: outcome)
+        requests[(routeIndex ?? routeNames.count) &* CacheOutcome.metricCount &+ outcome.metricIndex].increment()
         let now = MonotonicClock.nanoseconds()
         requestDuration[outcome.metricIndex].observe(nanoseconds: Int(truncatingIfNeeded: now &- startedNanoseconds))
         responseClasses[Int(min(max(status / 100, 1), 5)) &- 1].increment()

@@ -114,16 +114,14 @@ public final class CacheEngine: Sendable {
     /// steps a `RequestFlow` takes, or nil when the tier has no fresh entry for the request
     /// (the flow then looks again and takes it from there).
     private func freshHotTierResponse(_ request: ProxyRequest, routed: RoutedRequest, started: UInt64) -> ProxyResponse? {
-        guard hotTier != nil, case .cacheable(let match, _) = routed.classification, let key = routed.key,
-              let route = routesByName[match.rule.name], let hot = usableHotEntry(key) else { return nil }
+        guard hotTier != nil, let key = routed.key, let route = routed.route, let hot = usableHotEntry(key) else { return nil }
         var machine = RequestStateMachine()
         let now = clock.nowMilliseconds()
         guard case .lookup = machine.start(routed.classification, key: key),
               case .serveEntry(.hit, refreshInBackground: false) = machine.lookupFinished(hot.meta, now: now) else { return nil }
         metrics.hotTierHits.increment()
-        let prefersGzip = routed.prefersGzip ?? AcceptEncoding.prefersGzip(request.head.headers.first(name: "accept-encoding"))
-        let identity = prefersGzip ? hot.identityBody : identityBody(of: hot, key: key)
-        let response = representation.response(meta: hot.meta, storedBody: hot.storedBody, identityBody: identity, headerValues: hot.headerValues, outcome: .hit, route: route, request: request.head, prefersGzip: prefersGzip, now: now)
+        let identity = routed.prefersGzip ? hot.identityBody : identityBody(of: hot, key: key)
+        let response = representation.response(meta: hot.meta, storedBody: hot.storedBody, identityBody: identity, headerValues: hot.headerValues, outcome: .hit, route: route, request: request.head, prefersGzip: routed.prefersGzip, now: now)
         metrics.recordRequest(routeIndex: route.index, outcome: response.outcome, status: response.head.status.code, startedNanoseconds: started, key: key)
         return response
     }

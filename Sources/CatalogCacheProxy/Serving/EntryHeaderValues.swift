@@ -3,8 +3,8 @@ import CatalogCacheCore
 /// The header values of an entry's responses that depend on the entry alone, made once.
 ///
 /// The hot tier keeps them with its entries so a hit builds no strings for them (the ETag,
-/// `Surrogate-Key` and `Content-Length` values were an allocation each per hit); entries
-/// read from Redis compute them per response, by this same code.
+/// `Surrogate-Key` and `Content-Length` values were an allocation each per hit); a response
+/// from an entry read from Redis makes only the ones it sends.
 struct EntryHeaderValues: Sendable {
     /// `ETag` of the stored representation and of the identity one (equal when stored identity).
     let storedETag: String
@@ -23,7 +23,12 @@ struct EntryHeaderValues: Sendable {
         identityLength = meta.encoding == .identity ? storedLength : meta.identityLength
         storedContentLength = String(storedLength)
         identityContentLength = meta.encoding == .identity ? storedContentLength : String(identityLength)
-        surrogateKey = meta.tags.isEmpty ? nil : meta.tags.joined(separator: " ")
+        surrogateKey = Self.surrogateKey(meta.tags)
+    }
+
+    /// `Surrogate-Key`: the tags joined by spaces; nil for none.
+    static func surrogateKey(_ tags: [String]) -> String? {
+        tags.isEmpty ? nil : tags.joined(separator: " ")
     }
 
     func eTag(for encoding: ContentEncoding, of meta: EntryMetadata) -> String {

@@ -14,9 +14,8 @@ struct EntryRepresentation {
 
     func response(
         meta: EntryMetadata, storedBody: ByteBuffer, identityBody: ByteBuffer? = nil, headerValues: EntryHeaderValues? = nil,
-        outcome: CacheOutcome, route: CompiledRoute, request: HTTPRequestHead, prefersGzip: Bool? = nil, now: Int64
+        outcome: CacheOutcome, route: CompiledRoute, request: HTTPRequestHead, prefersGzip acceptsGzip: Bool, now: Int64
     ) -> ProxyResponse {
-        let acceptsGzip = prefersGzip ?? AcceptEncoding.prefersGzip(request.headers.first(name: "accept-encoding"))
         var encoding = meta.encoding
         var body = storedBody
         if meta.encoding == .gzip && !acceptsGzip, let identityBody {
@@ -32,8 +31,8 @@ struct EntryRepresentation {
                 return .error(.badGateway, code: "corrupt_entry", message: "stored entry could not be decoded", outcome: outcome, version: request.version)
             }
         }
-        let values = headerValues ?? EntryHeaderValues(meta: meta, storedLength: storedBody.readableBytes)
-        let etag = values.eTag(for: encoding, of: meta)
+        // The tier's values made once, else only the ones this response needs.
+        let etag = headerValues?.eTag(for: encoding, of: meta) ?? meta.etagValue(for: encoding)
         var headers = HTTPHeaders()
         headers.reserveCapacity(12)
         headers.add(name: "ETag", value: etag)
@@ -41,7 +40,7 @@ struct EntryRepresentation {
         headers.add(name: "Age", value: String(FreshnessPolicy.age(meta, now: now)))
         headers.add(name: "Vary", value: route.vary)
         headers.add(name: "X-Cache", value: outcome.xCacheValue)
-        if let surrogateKey = values.surrogateKey {
+        if let surrogateKey = headerValues?.surrogateKey ?? EntryHeaderValues.surrogateKey(meta.tags) {
             headers.add(name: "Surrogate-Key", value: surrogateKey)
         }
         if let inm = request.headers.first(name: "if-none-match"), EntityTagMatcher.ifNoneMatch(inm, matches: etag) {
@@ -49,7 +48,7 @@ struct EntryRepresentation {
             return ProxyResponse(head: HTTPResponseHead(version: request.version, status: .notModified, headers: headers), body: nil, outcome: outcome)
         }
         headers.add(name: "Content-Type", value: meta.contentType)
-        headers.add(name: "Content-Length", value: values.contentLength(body.readableBytes))
+        headers.add(name: "Content-Length", value: headerValues?.contentLength(body.readableBytes) ?? String(body.readableBytes))
         if encoding == .gzip { headers.add(name: "Content-Encoding", value: "gzip") }
         for field in meta.extraHeaders { headers.add(name: field.name, value: field.value) }
         let head = HTTPResponseHead(version: request.version, status: HTTPResponseStatus(statusCode: meta.status), headers: headers)

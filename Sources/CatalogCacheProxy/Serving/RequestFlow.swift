@@ -30,8 +30,8 @@ final class RequestFlow: @unchecked Sendable {
     private var followerResult: EventLoopFuture<FillResult>?
     private var fillResult: FillResult?
     private var lastError: Error?
-    /// The router's answer for `Accept-Encoding` (nil: the representation works it out).
-    private var prefersGzip: Bool?
+    /// The router's answer for `Accept-Encoding`.
+    private var prefersGzip = false
 
     init(engine: CacheEngine, request: ProxyRequest, loop: EventLoop, sink: any ProxyResponseSink) {
         self.engine = engine
@@ -43,7 +43,7 @@ final class RequestFlow: @unchecked Sendable {
     func run(_ routed: RoutedRequest) {
         prefersGzip = routed.prefersGzip
         if case .cacheable(let match, let normalizedPath) = routed.classification, let key = routed.key {
-            route = engine.routesByName[match.rule.name]
+            route = routed.route
             self.normalizedPath = normalizedPath
             self.match = match
             self.key = key
@@ -201,7 +201,7 @@ final class RequestFlow: @unchecked Sendable {
 
     /// Identity clients of a store without a hot tier: they read and keep identity copies.
     private var wantsIdentityCopy: Bool {
-        engine.hotTier == nil && !(prefersGzip ?? AcceptEncoding.prefersGzip(request.head.headers.first(name: "accept-encoding")))
+        engine.hotTier == nil && !prefersGzip
     }
 
     /// Inflates a gzip entry for an identity client (counted in `inflatesPerRequest`) and

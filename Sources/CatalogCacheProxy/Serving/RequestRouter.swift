@@ -2,14 +2,18 @@ import CatalogCacheCore
 import NIOCore
 import NIOHTTP1
 
-/// A request's classification and, when cacheable, its cache key and normalised path.
+/// A request's classification and, exactly when it is cacheable, its cache key and compiled
+/// route (the normalised path is in the classification).
 struct RoutedRequest {
     let classification: RequestClass
     let key: String?
-    let normalizedPath: String
-    /// `AcceptEncoding.prefersGzip` of the request; computed for cacheable requests only
-    /// (nil otherwise), which are the ones that may be answered from an entry.
-    var prefersGzip: Bool? = nil
+    let route: CompiledRoute?
+    /// `AcceptEncoding.prefersGzip` of the request (false when not cacheable: unused then).
+    var prefersGzip = false
+
+    static func bypass(_ classification: RequestClass) -> RoutedRequest {
+        RoutedRequest(classification: classification, key: nil, route: nil)
+    }
 }
 
 /// Classifies requests and builds their cache keys, remembering the result per request
@@ -37,36 +41,35 @@ final class RequestRouter {
         let match: RouteMatch
         let normalizedPath: String
         let key: String
+        let route: CompiledRoute
     }
 
-    let classifier: RequestClassifier
-    let keys: CacheKeyBuilder
+    private let classifier: RequestClassifier
+    private let keys: CacheKeyBuilder
+    private let routesByName: [String: CompiledRoute]
     /// Every header name some route varies on, lowercased, without duplicates.
     private let varyNames: [String]
     private var memo: BoundedMemo<Target, Cacheable>
     /// `Accept-Encoding` value to whether it prefers gzip: clients send few distinct values.
     private var encodings = BoundedMemo<String, Bool>(capacity: 64)
 
-    init(classifier: RequestClassifier, keys: CacheKeyBuilder, varyNames: [String], capacity: Int = 4096) {
-        self.classifier = classifier
-        self.keys = keys
-        self.varyNames = varyNames
-        self.memo = BoundedMemo(capacity: capacity)
-    }
-
-    convenience init(engine: CacheEngine, capacity: Int = 4096) {
+    init(engine: CacheEngine, capacity: Int = 4096) {
         var names: [String] = []
         for route in engine.routes {
             for name in route.rule.varyHeaders where !names.contains(name) { names.append(name) }
         }
-        self.init(classifier: engine.classifier, keys: engine.keys, varyNames: names, capacity: capacity)
+        self.classifier = engine.classifier
+        self.keys = engine.keys
+        self.routesByName = engine.routesByName
+        self.varyNames = names
+        self.memo = BoundedMemo(capacity: capacity)
     }
 
     var rememberedTargets: Int { memo.count }
 
     func route(_ request: ProxyRequest) -> RoutedRequest {
         var routed = routeWithoutEncoding(request)
-        if case .cacheable = routed.classification { routed.prefersGzip = prefersGzip(request.head.headers.first(name: "accept-encoding")) }
+        if routed.key != nil { routed.prefersGzip = prefersGzip(request.head.headers.first(name: "accept-encoding")) }
         return routed
     }
 
@@ -81,7 +84,7 @@ final class RequestRouter {
 
     private func routeWithoutEncoding(_ request: ProxyRequest) -> RoutedRequest {
         let head = request.head
-        guard head.method == .GET || head.method == .HEAD else { return classify(request) }
+        guard head.method == .GET || head.method == .HEAD else { return classifyWithoutEncoding(request) }
         let target = Target(
             uri: head.uri,
             firstVary: varyNames.first.flatMap { head.headers.first(name: $0) },
@@ -89,30 +92,36 @@ final class RequestRouter {
         )
         if let known = memo.value(for: target) {
             if !known.match.rule.isPublic {
-                if head.headers.first(name: "authorization") != nil { return RoutedRequest(classification: .bypass(.authorization), key: nil, normalizedPath: known.normalizedPath) }
-                if head.headers.first(name: "cookie") != nil { return RoutedRequest(classification: .bypass(.cookie), key: nil, normalizedPath: known.normalizedPath) }
+                if head.headers.first(name: "authorization") != nil { return .bypass(.bypass(.authorization)) }
+                if head.headers.first(name: "cookie") != nil { return .bypass(.bypass(.cookie)) }
             }
-            return RoutedRequest(classification: .cacheable(known.match, normalizedPath: known.normalizedPath), key: known.key, normalizedPath: known.normalizedPath)
+            return RoutedRequest(classification: .cacheable(known.match, normalizedPath: known.normalizedPath), key: known.key, route: known.route)
         }
-        let routed = classify(request)
-        if case .cacheable(let match, let normalizedPath) = routed.classification, let key = routed.key {
-            memo.remember(Cacheable(match: match, normalizedPath: normalizedPath, key: key), for: target)
+        let routed = classifyWithoutEncoding(request)
+        if case .cacheable(let match, let normalizedPath) = routed.classification, let key = routed.key, let route = routed.route {
+            memo.remember(Cacheable(match: match, normalizedPath: normalizedPath, key: key, route: route), for: target)
         }
         return routed
     }
 
-    /// Classification and key without the memo.
+    /// Classification, key, route and encoding preference without the memos.
     func classify(_ request: ProxyRequest) -> RoutedRequest {
+        var routed = classifyWithoutEncoding(request)
+        if routed.key != nil { routed.prefersGzip = AcceptEncoding.prefersGzip(request.head.headers.first(name: "accept-encoding")) }
+        return routed
+    }
+
+    private func classifyWithoutEncoding(_ request: ProxyRequest) -> RoutedRequest {
         let head = request.head
         let target = request.target
         let classification = classifier.classify(method: head.method.rawValue, rawPath: String(target.path)) {
             head.headers.first(name: $0)
         }
-        guard case .cacheable(let match, let normalizedPath) = classification else {
-            return RoutedRequest(classification: classification, key: nil, normalizedPath: "")
+        guard case .cacheable(let match, let normalizedPath) = classification, let route = routesByName[match.rule.name] else {
+            return .bypass(classification)
         }
         let key = keys.key(for: match, path: normalizedPath, query: target.query) { head.headers.first(name: $0) }
-        return RoutedRequest(classification: classification, key: key, normalizedPath: normalizedPath)
+        return RoutedRequest(classification: classification, key: key, route: route)
     }
 }
 
