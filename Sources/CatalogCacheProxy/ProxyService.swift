@@ -132,8 +132,7 @@ public final class ProxyService: Sendable {
                     }
                     let deadlines = ConnectionDeadlineHandler(timeouts: timeouts, metrics: metrics)
                     try channel.pipeline.syncOperations.addHandler(deadlines)
-                    try channel.pipeline.syncOperations.configureHTTPServerPipeline(withPipeliningAssistance: true, withErrorHandling: false)
-                    try channel.pipeline.syncOperations.addHandler(ProxyHTTPHandler(engine: engine, maxBodyBytes: maxBody, deadlines: deadlines, router: routers.router(for: channel.eventLoop)))
+                    try ProxyHTTPHandler.install(on: channel.pipeline.syncOperations, engine: engine, maxBodyBytes: maxBody, deadlines: deadlines, router: routers.router(for: channel.eventLoop))
                 }
             }
             .bind(host: configuration.listen.host, port: configuration.listen.port)

@@ -101,4 +101,19 @@ import Testing
         #expect(tier.get("b")?.identityBody != nil)
         #expect(tier.get("a") == nil)
     }
+
+    @Test func anEntryInsertedForARouteKeepsItsHitHeaderBlocksWhenItGainsItsIdentityBody() throws {
+        let tier = HotTier(maxBytes: 1 << 20)
+        let route = try EntryRepresentationTests.route()
+        let gzipMeta = meta(encoding: .gzip, identityLength: 3)
+        #expect(tier.insert("k", meta: gzipMeta, storedBody: body(10), epoch: tier.epoch, route: route))
+        #expect(tier.get("k")?.headerValues.preparedHit?.routeIndex == route.index)
+        #expect(tier.attachIdentity("k", identity: body(3), to: gzipMeta))
+        let entry = try #require(tier.get("k"))
+        #expect(entry.identityBody?.readableBytes == 3)
+        let identityBlock = String(buffer: try #require(entry.headerValues.preparedHit).block(for: .identity, of: gzipMeta))
+        #expect(identityBlock.contains("Content-Length: 3\r\n") && !identityBlock.contains("Content-Encoding"))
+        #expect(tier.insert("plain", meta: meta(), storedBody: body(10), epoch: tier.epoch))
+        #expect(tier.get("plain")?.headerValues.preparedHit == nil)
+    }
 }

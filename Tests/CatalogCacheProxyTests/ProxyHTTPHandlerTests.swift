@@ -62,8 +62,7 @@ final class HandlerFixture {
         channel = EmbeddedChannel()
         let deadlines = timeouts.map { ConnectionDeadlineHandler(timeouts: $0, metrics: engine.metrics) }
         if let deadlines { try channel.pipeline.syncOperations.addHandler(deadlines) }
-        try channel.pipeline.syncOperations.configureHTTPServerPipeline(withPipeliningAssistance: true, withErrorHandling: false)
-        try channel.pipeline.syncOperations.addHandler(ProxyHTTPHandler(engine: engine, maxBodyBytes: maxBodyBytes, deadlines: deadlines))
+        try ProxyHTTPHandler.install(on: channel.pipeline.syncOperations, engine: engine, maxBodyBytes: maxBodyBytes, deadlines: deadlines)
         try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 5555)).wait()
     }
 

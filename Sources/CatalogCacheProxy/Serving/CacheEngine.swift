@@ -121,6 +121,11 @@ public final class CacheEngine: Sendable {
               case .serveEntry(.hit, refreshInBackground: false) = machine.lookupFinished(hot.meta, now: now) else { return nil }
         metrics.hotTierHits.increment()
         let identity = routed.prefersGzip ? hot.identityBody : identityBody(of: hot, key: key)
+        if let prepared = hot.headerValues.preparedHit, prepared.routeIndex == route.index,
+           let response = representation.preparedHit(meta: hot.meta, storedBody: hot.storedBody, identityBody: identity, prepared: prepared, request: request.head, prefersGzip: routed.prefersGzip, now: now) {
+            metrics.recordRequest(routeIndex: route.index, outcome: .hit, status: response.head.status.code, startedNanoseconds: started, key: key)
+            return response
+        }
         let response = representation.response(meta: hot.meta, storedBody: hot.storedBody, identityBody: identity, headerValues: hot.headerValues, outcome: .hit, route: route, request: request.head, prefersGzip: routed.prefersGzip, now: now)
         metrics.recordRequest(routeIndex: route.index, outcome: response.outcome, status: response.head.status.code, startedNanoseconds: started, key: key)
         return response
@@ -324,7 +329,7 @@ public final class CacheEngine: Sendable {
             .map { didStore in
                 self.metrics.redisLatency.observe(Double(self.clock.nowMilliseconds() - started) / 1000)
                 if didStore {
-                    if let hotEpoch { self.hotTier?.insert(key, meta: meta, storedBody: body, epoch: hotEpoch) }
+                    if let hotEpoch { self.hotTier?.insert(key, meta: meta, storedBody: body, epoch: hotEpoch, route: route) }
                     self.metrics.entriesStored.increment()
                     self.metrics.bytesStored.increment(by: value.readableBytes)
                     self.metrics.bytesSavedByCompression.increment(by: savedBytes)

@@ -15,8 +15,12 @@ struct EntryHeaderValues: Sendable {
     let identityContentLength: String
     /// The entry's tags joined by spaces; nil when it has none.
     let surrogateKey: String?
+    /// Whole header blocks of a fresh hit on the route the entry was inserted for (hot-tier
+    /// entries only; nil when no route was given or a field cannot be sent as is).
+    private(set) var preparedHit: PreparedHitHeaders?
 
-    init(meta: EntryMetadata, storedLength: Int) {
+    /// `route`: the route the entry serves, to prepare its hits' header blocks.
+    init(meta: EntryMetadata, storedLength: Int, route: CompiledRoute? = nil) {
         storedETag = meta.etagValue(for: meta.encoding)
         identityETag = meta.encoding == .identity ? storedETag : meta.etagValue(for: .identity)
         self.storedLength = storedLength
@@ -24,6 +28,7 @@ struct EntryHeaderValues: Sendable {
         storedContentLength = String(storedLength)
         identityContentLength = meta.encoding == .identity ? storedContentLength : String(identityLength)
         surrogateKey = Self.surrogateKey(meta.tags)
+        preparedHit = route.flatMap { PreparedHitHeaders(meta: meta, values: self, route: $0) }
     }
 
     /// `Surrogate-Key`: the tags joined by spaces; nil for none.

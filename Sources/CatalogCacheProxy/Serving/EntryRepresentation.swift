@@ -54,4 +54,20 @@ struct EntryRepresentation {
         let head = HTTPResponseHead(version: request.version, status: HTTPResponseStatus(statusCode: meta.status), headers: headers)
         return ProxyResponse(head: head, body: request.method == .HEAD ? nil : body, outcome: outcome)
     }
+
+    /// A fresh hit written from the entry's prepared header blocks: the same fields as
+    /// `response(...)` with outcome `.hit`. Nil when that path must decide instead: a
+    /// conditional request, or an identity client of a gzip entry without its identity body.
+    func preparedHit(
+        meta: EntryMetadata, storedBody: ByteBuffer, identityBody: ByteBuffer?, prepared: PreparedHitHeaders,
+        request: HTTPRequestHead, prefersGzip: Bool, now: Int64
+    ) -> ProxyResponse? {
+        let encoding: ContentEncoding = meta.encoding == .gzip && !prefersGzip ? .identity : meta.encoding
+        let body = encoding == meta.encoding ? storedBody : identityBody
+        guard let body, !request.headers.contains(name: "if-none-match") else { return nil }
+        let head = HTTPResponseHead(version: request.version, status: HTTPResponseStatus(statusCode: meta.status))
+        var response = ProxyResponse(head: head, body: request.method == .HEAD ? nil : body, outcome: .hit)
+        response.preparedHeaders = (prepared.block(for: encoding, of: meta), FreshnessPolicy.age(meta, now: now))
+        return response
+    }
 }

@@ -2,39 +2,63 @@ import CatalogCacheCore
 import NIOCore
 import NIOHTTP1
 
-/// One client connection on the proxy port.
+/// One client connection on the proxy port: NIO's request decoder in front, and this
+/// handler does the rest of HTTP/1.1 itself: one request at a time, pipelining, framing
+/// and writing the responses (`ResponseSerializer`), protocol errors, graceful close.
 ///
-/// Sits behind NIO's `HTTPServerPipelineHandler`, which hands it one request at a time and
-/// holds pipelined requests back until the previous response is written, so answers go out
-/// in request order. Invariants: a request body larger than the limit is refused with 413
-/// and the connection closed (the rest of the body is never read into memory); a protocol
-/// error gets a JSON 400 (431 for oversized headers) and closes the connection, so no
-/// request can be smuggled behind a malformed one. When given a `ConnectionDeadlineHandler`
-/// (the first handler of the same pipeline), it reports each request's phases to it so
-/// idle, slow-head and slow-body connections are closed.
+/// Invariants:
+/// - responses go out in request order: requests (and parser errors) arriving while one is
+///   being answered are held, in order, and the socket is not read meanwhile (so a
+///   pipelining client cannot make it buffer more than one read), then delivered one by one;
+/// - a request body larger than the limit is refused with 413 and the connection closed
+///   (the rest of the body is never read into memory);
+/// - a protocol error gets a JSON 400 (431 for oversized headers) after the answers to the
+///   requests before it, and closes the connection, so nothing can be smuggled behind it;
+/// - after `ChannelShouldQuiesceEvent` (graceful shutdown) an idle connection closes at once
+///   and a busy one after its response, which says `Connection: close`.
+/// When given a `ConnectionDeadlineHandler` (the first handler of the same pipeline), it
+/// reports each request's phases to it so idle, slow-head and slow-body connections close.
 final class ProxyHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias OutboundIn = Never
-    typealias OutboundOut = HTTPServerResponsePart
+    typealias OutboundOut = ByteBuffer
+
+    /// Installs a proxy connection's handlers behind `deadlines` (when given, already added).
+    static func install(on pipeline: ChannelPipeline.SynchronousOperations, engine: CacheEngine, maxBodyBytes: Int, deadlines: ConnectionDeadlineHandler?, router: RequestRouter? = nil) throws {
+        try pipeline.addHandler(ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .dropBytes)))
+        try pipeline.addHandler(ProxyHTTPHandler(engine: engine, maxBodyBytes: maxBodyBytes, deadlines: deadlines, router: router))
+    }
 
     private enum State {
         case idle
         case receiving(HTTPRequestHead, ByteBuffer?)
         /// The request was refused while its body was still arriving; discard until `.end`.
         case discarding
-        case processing
+        /// The request is complete; its response will come from the engine.
+        case processing(HTTPRequestHead)
         case closing
+    }
+
+    /// What arrived while a request was being answered.
+    private enum Held {
+        case part(HTTPServerRequestPart)
+        case parserError(HTTPParserError)
     }
 
     private let engine: CacheEngine
     private let maxBodyBytes: Int
     private var state = State.idle
+    private var held = CircularBuffer<Held>(initialCapacity: 1)
+    /// A `read` was asked for while requests were held or one was being answered.
+    private var readHeld = false
+    /// Delivering held events (re-entered when a held request is answered at once).
+    private var delivering = false
+    /// Graceful shutdown: the next response closes the connection.
+    private var quiescing = false
     private var clientAddress: String?
     private let deadlines: ConnectionDeadlineHandler?
     /// This event loop's router (shared by the loop's connections).
     private let router: RequestRouter
-    /// The head of the request whose response the engine will deliver to `receive`.
-    private var inFlight: HTTPRequestHead?
     private var context: ChannelHandlerContext?
 
     init(engine: CacheEngine, maxBodyBytes: Int, deadlines: ConnectionDeadlineHandler? = nil, router: RequestRouter? = nil) {
@@ -50,6 +74,7 @@ final class ProxyHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     func handlerRemoved(context: ChannelHandlerContext) {
         self.context = nil
+        held.removeAll()
     }
 
     func channelActive(context: ChannelHandlerContext) {
@@ -57,8 +82,22 @@ final class ProxyHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
         context.fireChannelActive()
     }
 
+    private var isProcessing: Bool {
+        if case .processing = state { return true }
+        return false
+    }
+
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        switch (unwrapInboundIn(data), state) {
+        let part = unwrapInboundIn(data)
+        if isProcessing || !held.isEmpty {
+            held.append(.part(part))
+            return
+        }
+        receive(part, context: context)
+    }
+
+    private func receive(_ part: HTTPServerRequestPart, context: ChannelHandlerContext) {
+        switch (part, state) {
         case (.head(let head), .idle):
             deadlines?.headReceived()
             if let length = head.headers.first(name: "content-length").flatMap(Int.init), length > maxBodyBytes {
@@ -66,7 +105,7 @@ final class ProxyHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
                 return
             }
             if head.headers.first(name: "expect")?.lowercased() == "100-continue" {
-                context.writeAndFlush(wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: .continue))), promise: nil)
+                context.writeAndFlush(wrapOutboundOut(ByteBuffer(staticString: "HTTP/1.1 100 Continue\r\n\r\n")), promise: nil)
             }
             state = .receiving(head, nil)
         case (.body(var chunk), .receiving(let head, var body)):
@@ -77,13 +116,11 @@ final class ProxyHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
             if body == nil { body = chunk } else { body!.writeBuffer(&chunk) }
             state = .receiving(head, body)
         case (.end, .receiving(let head, let body)):
-            state = .processing
+            state = .processing(head)
             deadlines?.requestEnded()
             let request = ProxyRequest(head: head, body: body, clientAddress: clientAddress)
-            inFlight = head
             if let response = engine.answer(request, router: router, on: context.eventLoop, sink: self) {
-                inFlight = nil
-                write(response, for: head, context: context)
+                finish(response, context: context)
             }
         case (.end, .discarding):
             state = .closing
@@ -100,73 +137,137 @@ final class ProxyHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
         state = .discarding
         deadlines?.requestEnded()
         let response = ProxyResponse.error(.payloadTooLarge, code: "body_too_large", message: "request body exceeds \(maxBodyBytes) bytes", version: head.version, close: true)
-        writeParts(response, context: context, close: true)
+        write(response, method: head.method, connection: .close, context: context)
     }
 
-    private func write(_ response: ProxyResponse, for request: HTTPRequestHead, context: ChannelHandlerContext) {
-        guard case .processing = state else { return }
-        var response = response
-        let keepAlive = request.isKeepAlive && !response.closeConnection
-        if !keepAlive {
-            response.head.headers.replaceOrAdd(name: "Connection", value: "close")
-        } else if request.version.major == 1 && request.version.minor == 0 {
-            response.head.headers.replaceOrAdd(name: "Connection", value: "keep-alive")
-        }
+    /// Writes the response to the request being processed, then delivers what was held.
+    private func finish(_ response: ProxyResponse, context: ChannelHandlerContext) {
+        guard case .processing(let request) = state else { return }
+        let keepAlive = request.isKeepAlive && !response.closeConnection && !quiescing
         state = keepAlive ? .idle : .closing
-        writeParts(response, context: context, close: !keepAlive)
+        deadlines?.responseEnding()
+        let connection: ResponseSerializer.ConnectionHeader
+        if !keepAlive {
+            connection = .close
+        } else {
+            connection = request.version.major == 1 && request.version.minor == 0 ? .keepAlive : .none
+        }
+        write(response, method: request.method, connection: connection, context: context)
+        if keepAlive { deliverHeld(context: context) }
     }
 
-    private func writeParts(_ response: ProxyResponse, context: ChannelHandlerContext, close: Bool) {
-        context.write(wrapOutboundOut(.head(response.head)), promise: nil)
-        if let body = response.body, body.readableBytes > 0 {
-            context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
+    /// Delivers held events in order until one request is being answered again (or none is
+    /// left); then lets the socket be read again if a read was held.
+    private func deliverHeld(context: ChannelHandlerContext) {
+        guard !delivering else { return }
+        delivering = true
+        defer { delivering = false }
+        while !held.isEmpty {
+            switch state {
+            case .idle, .receiving, .discarding: break
+            case .processing, .closing: return
+            }
+            switch held.removeFirst() {
+            case .part(let part): receive(part, context: context)
+            case .parserError(let error): answer(error, context: context)
+            }
         }
-        let done = context.eventLoop.makePromise(of: Void.self)
-        deadlines?.responseEnding()
-        context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: done)
-        if close {
-            let loopBound = NIOLoopBound(context, eventLoop: context.eventLoop)
-            done.futureResult.whenComplete { _ in loopBound.value.close(promise: nil) }
+        if readHeld && !isProcessing {
+            readHeld = false
+            context.read()
         }
+    }
+
+    private func write(_ response: ProxyResponse, method: HTTPMethod, connection: ResponseSerializer.ConnectionHeader, context: ChannelHandlerContext) {
+        let close = connection == .close
+        guard let bytes = ResponseSerializer.serialize(response, method: method, connection: connection, allocator: context.channel.allocator) else {
+            // A header that cannot be sent (from the upstream): a 502 instead, and close.
+            engine.metrics.upstreamErrors.increment("invalid_header")
+            let refused = ProxyResponse.error(.badGateway, code: "invalid_upstream_header", message: "the upstream response has a header that cannot be forwarded", version: response.head.version, close: true)
+            state = .closing
+            write(refused, method: method, connection: .close, context: context)
+            return
+        }
+        if let body = bytes.body {
+            context.write(wrapOutboundOut(bytes.head), promise: nil)
+            flush(body, close: close, context: context)
+        } else {
+            flush(bytes.head, close: close, context: context)
+        }
+    }
+
+    private func flush(_ last: ByteBuffer, close: Bool, context: ChannelHandlerContext) {
+        guard close else {
+            context.writeAndFlush(wrapOutboundOut(last), promise: nil)
+            return
+        }
+        let loopBound = NIOLoopBound(context, eventLoop: context.eventLoop)
+        context.writeAndFlush(wrapOutboundOut(last)).whenComplete { _ in loopBound.value.close(promise: nil) }
     }
 
     private func writeProtocolError(context: ChannelHandlerContext, status: HTTPResponseStatus, code: String, message: String) {
         engine.metrics.clientErrors.increment(code)
         engine.metrics.recordRequest(routeIndex: nil, outcome: .bypass, status: status.code, startedNanoseconds: MonotonicClock.nanoseconds(), key: "")
         state = .closing
-        writeParts(.error(status, code: code, message: message, close: true), context: context, close: true)
+        write(.error(status, code: code, message: message, close: true), method: .GET, connection: .close, context: context)
+    }
+
+    private func answer(_ parserError: HTTPParserError, context: ChannelHandlerContext) {
+        switch state {
+        case .idle, .receiving:
+            if parserError == .headerOverflow {
+                writeProtocolError(context: context, status: .requestHeaderFieldsTooLarge, code: "headers_too_large", message: "request headers are too large")
+            } else {
+                writeProtocolError(context: context, status: .badRequest, code: "bad_request", message: "malformed HTTP request (\(parserError))")
+            }
+        case .discarding, .closing:
+            // Already answered and closing.
+            break
+        case .processing:
+            held.append(.parserError(parserError))
+        }
     }
 
     func errorCaught(context: ChannelHandlerContext, error: Error) {
         // A connection already closed (e.g. by a deadline) gets no answer: the decoder's
         // complaint about the partial request it held is not a request of its own.
-        if let parserError = error as? HTTPParserError, context.channel.isActive {
-            switch state {
-            case .idle, .receiving:
-                if parserError == .headerOverflow {
-                    writeProtocolError(context: context, status: .requestHeaderFieldsTooLarge, code: "headers_too_large", message: "request headers are too large")
-                } else {
-                    writeProtocolError(context: context, status: .badRequest, code: "bad_request", message: "malformed HTTP request (\(parserError))")
-                }
-            default:
-                context.close(promise: nil)
-            }
+        guard let parserError = error as? HTTPParserError, context.channel.isActive else {
+            context.close(promise: nil)
             return
         }
-        context.close(promise: nil)
+        if isProcessing || !held.isEmpty {
+            held.append(.parserError(parserError))
+        } else {
+            answer(parserError, context: context)
+        }
     }
 
-    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
-        context.write(data, promise: promise)
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        guard event is ChannelShouldQuiesceEvent else {
+            context.fireUserInboundEventTriggered(event)
+            return
+        }
+        quiescing = true
+        if case .idle = state {
+            state = .closing
+            context.close(promise: nil)
+        }
+    }
+
+    func read(context: ChannelHandlerContext) {
+        if isProcessing || !held.isEmpty {
+            readHeld = true
+        } else {
+            context.read()
+        }
     }
 }
 
 extension ProxyHTTPHandler: ProxyResponseSink {
-    /// The engine's response to the request in flight (on this channel's loop). Dropped when
-    /// the handler was removed meanwhile (the connection is gone).
+    /// The engine's response to the request being processed (on this channel's loop).
+    /// Dropped when the handler was removed meanwhile (the connection is gone).
     func receive(_ response: ProxyResponse) {
-        guard let head = inFlight, let context else { return }
-        inFlight = nil
-        write(response, for: head, context: context)
+        guard let context else { return }
+        finish(response, context: context)
     }
 }

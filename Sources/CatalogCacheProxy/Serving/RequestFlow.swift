@@ -188,7 +188,7 @@ final class RequestFlow: @unchecked Sendable {
                engine.usableWhileFeedDown(decoded.meta) {
                 found = (decoded.meta, decoded.body, values.identity.flatMap { Self.identityCopy($0, of: decoded.meta) })
                 if let hotEpoch, let hotTier = engine.hotTier,
-                   hotTier.insert(key, meta: decoded.meta, storedBody: decoded.body, epoch: hotEpoch) {
+                   hotTier.insert(key, meta: decoded.meta, storedBody: decoded.body, epoch: hotEpoch, route: route) {
                     found = hotTier.get(key).map { ($0.meta, $0.storedBody, $0.identityBody) } ?? found
                 }
             }

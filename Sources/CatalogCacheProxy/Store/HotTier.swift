@@ -76,10 +76,12 @@ public final class HotTier: Sendable {
     }
 
     /// Inserts an entry fetched after `epoch` was read; refused (false) when an invalidation
-    /// happened since, when the gzip body cannot be inflated, or when it alone exceeds the tier.
+    /// happened since, or when it alone exceeds the tier. `route`, the route it serves, has
+    /// its hits' header blocks made now (outside the lock).
     @discardableResult
-    public func insert(_ key: String, meta: EntryMetadata, storedBody: ByteBuffer, epoch: UInt64) -> Bool {
-        let entry = Entry(meta: meta, storedBody: storedBody, identityBody: nil, headerValues: EntryHeaderValues(meta: meta, storedLength: storedBody.readableBytes))
+    func insert(_ key: String, meta: EntryMetadata, storedBody: ByteBuffer, epoch: UInt64, route: CompiledRoute? = nil) -> Bool {
+        let values = EntryHeaderValues(meta: meta, storedLength: storedBody.readableBytes, route: route)
+        let entry = Entry(meta: meta, storedBody: storedBody, identityBody: nil, headerValues: values)
         guard entry.size <= maxBytes else { return false }
         return state.withLock { s in
             guard s.epoch == epoch else { return false }
