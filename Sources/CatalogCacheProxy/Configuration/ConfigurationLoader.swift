@@ -159,7 +159,7 @@ private struct NodeReader {
     }
 
     func store(_ node: Node, into config: inout ProxyConfiguration) throws(ConfigurationError) {
-        for (key, value) in try mapping(node, "store", allowed: ["redis_url", "key_prefix", "memory_max_bytes", "redis_timeout_ms", "hot_tier_bytes", "fill_lock_ms", "circuit_breaker_failures", "circuit_breaker_cooldown_ms"]) {
+        for (key, value) in try mapping(node, "store", allowed: ["redis_url", "key_prefix", "memory_max_bytes", "redis_timeout_ms", "hot_tier_bytes", "identity_cache_bytes", "fill_lock_ms", "circuit_breaker_failures", "circuit_breaker_cooldown_ms"]) {
             let field = "store.\(key)"
             switch key {
             case "redis_url":
@@ -175,6 +175,7 @@ private struct NodeReader {
             case "memory_max_bytes": config.memoryStoreMaxBytes = try int(value, field, 1024...(1 << 40))
             case "redis_timeout_ms": config.redisTimeoutMilliseconds = try int(value, field, 1...60_000)
             case "hot_tier_bytes": config.hotTierBytes = try int(value, field, 0...(1 << 40))
+            case "identity_cache_bytes": config.identityCacheBytes = try int(value, field, 0...(1 << 40))
             case "fill_lock_ms": config.fillLockMilliseconds = try int(value, field, 0...600_000)
             case "circuit_breaker_failures": config.circuitBreakerFailures = try int(value, field, 1...1_000_000)
             case "circuit_breaker_cooldown_ms": config.circuitBreakerCoolDownMilliseconds = try int(value, field, 1...3_600_000)

@@ -8,7 +8,7 @@ public enum EffectiveConfigurationReport {
         lines.append("admin_listen  \(c.adminListen)")
         lines.append("upstream      \(c.upstreamURL)  (connect \(c.upstreamConnectTimeoutMilliseconds) ms, read \(c.upstreamReadTimeoutMilliseconds) ms, total \(c.upstreamTotalTimeoutMilliseconds) ms)")
         lines.append("store         \(c.redisURL.map { "redis \($0)" } ?? "in-process, \(c.memoryStoreMaxBytes) bytes (no Redis URL)")  prefix \"\(c.keyPrefix)\"")
-        lines.append("hot tier      \(c.hotTierBytes > 0 ? "\(c.hotTierBytes) bytes" : "off")  fill lock \(c.fillLockMilliseconds > 0 && c.redisURL != nil ? "\(c.fillLockMilliseconds) ms" : "off")  threads \(c.threads == 0 ? "one per core" : String(c.threads))")
+        lines.append("hot tier      \(c.hotTierBytes > 0 ? "\(c.hotTierBytes) bytes" : "off")  identity bodies \(c.identityCacheBytes > 0 ? "\(c.identityCacheBytes) bytes" : "off")  fill lock \(c.fillLockMilliseconds > 0 && c.redisURL != nil ? "\(c.fillLockMilliseconds) ms" : "off")  threads \(c.threads == 0 ? "one per core" : String(c.threads))")
         lines.append("compression   gzip at >= \(c.compressionThresholdBytes) bytes, level \(c.compressionLevel)")
         lines.append("invalidation  \(c.databaseURL.map { "LISTEN \(c.notifyChannel) on \($0)" } ?? "none (no database URL): TTLs only")")
         for table in c.tables {

@@ -66,6 +66,9 @@ public struct ProxyConfiguration: Sendable {
     public var redisTimeoutMilliseconds = 250
     /// Bytes of the in-process hot tier in front of the store; 0 turns it off.
     public var hotTierBytes = 0
+    /// Inflated bodies of gzip entries kept for identity clients (`IdentityBodyCache`), in
+    /// bytes; 0 inflates per identity request.
+    public var identityCacheBytes = 16 << 20
     /// How long one instance holds the cross-instance fill lock for a cold key (Redis only);
     /// other instances wait for its fill up to this long. 0 turns the lock off.
     public var fillLockMilliseconds = 5000

@@ -33,12 +33,15 @@ public final class CacheEngine: Sendable {
     let writeBarrier: WriteBarrier?
     /// The in-process tier in front of the store; nil when off.
     public let hotTier: HotTier?
+    /// Inflated bodies of gzip entries read from the store, for identity clients; nil when off.
+    let identityBodies: IdentityBodyCache?
     /// The invalidation feed's state; nil without a feed.
     let feedStatus: InvalidationFeedStatus?
     /// Upstream failures, logged with their request ids (rate-limited).
     let upstreamFailures: UpstreamFailureLog
 
     public init(configuration: ProxyConfiguration, store: any CacheStore, upstream: UpstreamPool, metrics: ProxyMetrics, clock: any CacheClock, fills: FillCoordinator = FillCoordinator(), gate: InvalidationGate = InvalidationGate(), writeBarrier: WriteBarrier? = nil, hotTier: HotTier? = nil, feedStatus: InvalidationFeedStatus? = nil, logger: Logger = Logger(label: "catalog-cache")) {
+        self.identityBodies = configuration.identityCacheBytes > 0 ? IdentityBodyCache(maxBytes: configuration.identityCacheBytes) : nil
         self.configuration = configuration
         self.routes = configuration.routes.enumerated().map { CompiledRoute(index: $0, rule: $1) }
         self.routesByName = Dictionary(routes.map { ($0.rule.name, $0) }, uniquingKeysWith: { first, _ in first })
@@ -141,6 +144,20 @@ public final class CacheEngine: Sendable {
         metrics.inflatesPerRequest.increment()
         let body = ByteBuffer(bytes: inflated)
         hotTier?.attachIdentity(key, identity: body, to: hot.meta)
+        return body
+    }
+
+    /// The identity body of a gzip entry read from the store, for an identity client: from
+    /// `identityBodies` (keyed by the entry's identity ETag, so never another entry's body),
+    /// else inflated now (counted in `inflatesPerRequest`) and kept there. Nil when the
+    /// stored bytes do not inflate to the entry's identity length.
+    func identityBody(_ meta: EntryMetadata, gzipBody: ByteBuffer) -> ByteBuffer? {
+        if let kept = identityBodies?.body(etag: meta.etag, length: meta.identityLength) { return kept }
+        let inflated: [UInt8]? = gzipBody.withUnsafeReadableBytes { try? Gzip.decompress($0, maxOutput: max(meta.identityLength, 1)) }
+        guard let inflated, inflated.count == meta.identityLength else { return nil }
+        metrics.inflatesPerRequest.increment()
+        let body = ByteBuffer(bytes: inflated)
+        identityBodies?.insert(etag: meta.etag, body: body)
         return body
     }
 

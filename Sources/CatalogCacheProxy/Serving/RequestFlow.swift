@@ -81,21 +81,14 @@ final class RequestFlow: @unchecked Sendable {
                 hotEpoch = nil
             }
             let started = engine.clock.nowMilliseconds()
-            // Identity clients without a hot tier read the entry's identity copy with it.
-            if wantsIdentityCopy {
-                engine.store.getWithIdentityCopy(key, on: loop).whenComplete { result in
-                    self.lookupRead(result, key: key, hotEpoch: hotEpoch, started: started)
-                }
-            } else {
-                engine.store.get(key, on: loop).whenComplete { result in
-                    self.lookupRead(result.map { (entry: $0, identity: nil) }, key: key, hotEpoch: hotEpoch, started: started)
-                }
+            engine.store.get(key, on: loop).whenComplete { result in
+                self.lookupRead(result, key: key, hotEpoch: hotEpoch, started: started)
             }
 
         case .serveEntry(let outcome, let refresh):
             guard var found, let route else { preconditionFailure("serveEntry without an entry") }
-            if wantsIdentityCopy, found.meta.encoding == .gzip, found.identity == nil, let identity = makeIdentityCopy(found.meta, found.body) {
-                found.identity = identity
+            if !prefersGzip, found.meta.encoding == .gzip, found.identity == nil {
+                found.identity = engine.identityBody(found.meta, gzipBody: found.body)
             }
             finish(engine.representation.response(meta: found.meta, storedBody: found.body, identityBody: found.identity, outcome: outcome, route: route, request: request.head, prefersGzip: prefersGzip, now: engine.clock.nowMilliseconds()))
             if refresh { engine.refreshInBackground(fillRequest, route: route, key: key, tags: tags, on: loop) }
@@ -128,7 +121,8 @@ final class RequestFlow: @unchecked Sendable {
             guard let route, let fillResult else { preconditionFailure("respondFromFill without a result") }
             switch fillResult {
             case .entry(let meta, let body), .storedByAnotherFill(let meta, let body):
-                finish(engine.representation.response(meta: meta, storedBody: body, identityBody: nil, outcome: outcome, route: route, request: request.head, prefersGzip: prefersGzip, now: engine.clock.nowMilliseconds()))
+                let identity = !prefersGzip && meta.encoding == .gzip ? engine.identityBody(meta, gzipBody: body) : nil
+                finish(engine.representation.response(meta: meta, storedBody: body, identityBody: identity, outcome: outcome, route: route, request: request.head, prefersGzip: prefersGzip, now: engine.clock.nowMilliseconds()))
             case .unshareable(let response):
                 var headers = ForwardingHeaders.forwardedResponseHeaders(response.head.headers)
                 if !CacheEngine.bodyless(response.head.status) {
@@ -178,15 +172,14 @@ final class RequestFlow: @unchecked Sendable {
     }
 
     /// The store's answer to a lookup: a usable entry becomes `found` (and enters the hot
-    /// tier when the tier's epoch has not moved since `hotEpoch`), with its identity copy
-    /// when one was read and matches it.
-    private func lookupRead(_ result: Result<(entry: ByteBuffer?, identity: ByteBuffer?), Error>, key: String, hotEpoch: UInt64?, started: Int64) {
+    /// tier when the tier's epoch has not moved since `hotEpoch`).
+    private func lookupRead(_ result: Result<ByteBuffer?, Error>, key: String, hotEpoch: UInt64?, started: Int64) {
         engine.metrics.redisLatency.observe(Double(engine.clock.nowMilliseconds() - started) / 1000)
         switch result {
-        case .success(let values):
-            if let buffer = values.entry, let decoded = Self.decode(buffer), !engine.gate.blocks(key: key, tags: decoded.meta.tags),
+        case .success(let value):
+            if let buffer = value, let decoded = Self.decode(buffer), !engine.gate.blocks(key: key, tags: decoded.meta.tags),
                engine.usableWhileFeedDown(decoded.meta) {
-                found = (decoded.meta, decoded.body, values.identity.flatMap { Self.identityCopy($0, of: decoded.meta) })
+                found = (decoded.meta, decoded.body, nil)
                 if let hotEpoch, let hotTier = engine.hotTier,
                    hotTier.insert(key, meta: decoded.meta, storedBody: decoded.body, epoch: hotEpoch, route: route) {
                     found = hotTier.get(key).map { ($0.meta, $0.storedBody, $0.identityBody) } ?? found
@@ -197,38 +190,6 @@ final class RequestFlow: @unchecked Sendable {
             engine.metrics.redisErrors.increment()
             perform(machine.lookupFailed())
         }
-    }
-
-    /// Identity clients of a store without a hot tier: they read and keep identity copies.
-    private var wantsIdentityCopy: Bool {
-        engine.hotTier == nil && !prefersGzip
-    }
-
-    /// Inflates a gzip entry for an identity client (counted in `inflatesPerRequest`) and
-    /// keeps the result in the store as the entry's identity copy, for the rest of the
-    /// entry's life there, so the next identity client reads it instead of inflating.
-    private func makeIdentityCopy(_ meta: EntryMetadata, _ body: ByteBuffer) -> ByteBuffer? {
-        let inflated: [UInt8]? = body.withUnsafeReadableBytes { try? Gzip.decompress($0, maxOutput: max(meta.identityLength, 1)) }
-        guard let inflated, inflated.count == meta.identityLength else { return nil }
-        engine.metrics.inflatesPerRequest.increment()
-        var copyMeta = meta
-        copyMeta.encoding = .identity
-        let remaining = FreshnessPolicy.storageTTLMilliseconds(meta) - (engine.clock.nowMilliseconds() - meta.storedAt)
-        if remaining > 0 {
-            let value = ByteBuffer(bytes: EntryEnvelope.encode(metadata: copyMeta, body: inflated))
-            _ = engine.store.storeIdentityCopy(key, value: value, ttlMilliseconds: remaining, on: loop)
-        }
-        return ByteBuffer(bytes: inflated)
-    }
-
-    /// The identity body of `copy` when it is the identity copy of the entry `meta` describes
-    /// (same ETag, store time and status, identity, of the entry's identity length); else nil
-    /// (a copy left from an entry since replaced or invalidated is ignored).
-    static func identityCopy(_ copy: ByteBuffer, of meta: EntryMetadata) -> ByteBuffer? {
-        guard let decoded = decode(copy), decoded.meta.encoding == .identity, meta.encoding == .gzip,
-              decoded.meta.etag == meta.etag, decoded.meta.storedAt == meta.storedAt, decoded.meta.status == meta.status,
-              decoded.body.readableBytes == meta.identityLength else { return nil }
-        return decoded.body
     }
 
     /// Decodes an envelope; an undecodable value counts as absent (it will be refilled).

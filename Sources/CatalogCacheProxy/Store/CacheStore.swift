@@ -47,14 +47,6 @@ public protocol CacheStore: AnyObject, Sendable {
     func releaseFillLock(_ key: String, token: String, on loop: EventLoop) -> EventLoopFuture<Void>
     /// Whether anyone holds the fill lock of `key`.
     func fillLockHeld(_ key: String, on loop: EventLoop) -> EventLoopFuture<Bool>
-    /// The entry under `key` and the identity copy kept beside it (the inflated body of a
-    /// gzip entry, for identity clients), read in one atomic step, so a copy is only ever
-    /// returned together with the entry it was made from (the reader checks they match).
-    func getWithIdentityCopy(_ key: String, on loop: EventLoop) -> EventLoopFuture<(entry: ByteBuffer?, identity: ByteBuffer?)>
-    /// Keeps `value` (an envelope) as the identity copy of `key`'s entry for at most
-    /// `ttlMilliseconds`. The copy is not in any tag set: it is valid only while it matches
-    /// the entry it is read with.
-    func storeIdentityCopy(_ key: String, value: ByteBuffer, ttlMilliseconds: Int64, on loop: EventLoop) -> EventLoopFuture<Void>
 }
 
 /// Stores that are not shared between instances need no fill lock: it is always granted.
@@ -71,13 +63,5 @@ extension CacheStore {
     }
     public func fillLockHeld(_ key: String, on loop: EventLoop) -> EventLoopFuture<Bool> {
         loop.makeSucceededFuture(false)
-    }
-
-    /// Stores that keep no identity copies: the entry alone.
-    public func getWithIdentityCopy(_ key: String, on loop: EventLoop) -> EventLoopFuture<(entry: ByteBuffer?, identity: ByteBuffer?)> {
-        get(key, on: loop).map { (entry: $0, identity: nil) }
-    }
-    public func storeIdentityCopy(_ key: String, value: ByteBuffer, ttlMilliseconds: Int64, on loop: EventLoop) -> EventLoopFuture<Void> {
-        loop.makeSucceededVoidFuture()
     }
 }

@@ -212,14 +212,6 @@ public final class CircuitBreakerStore: CacheStore {
         guarded(on: loop) { wrapped.fillLockHeld(key, on: loop) }
     }
 
-    public func getWithIdentityCopy(_ key: String, on loop: EventLoop) -> EventLoopFuture<(entry: ByteBuffer?, identity: ByteBuffer?)> {
-        guarded(on: loop) { wrapped.getWithIdentityCopy(key, on: loop) }
-    }
-
-    public func storeIdentityCopy(_ key: String, value: ByteBuffer, ttlMilliseconds: Int64, on loop: EventLoop) -> EventLoopFuture<Void> {
-        guarded(on: loop) { wrapped.storeIdentityCopy(key, value: value, ttlMilliseconds: ttlMilliseconds, on: loop) }
-    }
-
     public func shutdown() async {
         await wrapped.shutdown()
     }

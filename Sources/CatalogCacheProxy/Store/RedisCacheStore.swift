@@ -7,9 +7,7 @@ import NIOCore
 /// - `P<key>`: the entry envelope, expiring after TTL plus the stale window;
 /// - `P tag:<tag>`: a set of the keys of entries carrying `<tag>`;
 /// - `P gen:<tag>`: the tag's generation, incremented by every invalidation of the tag;
-/// - `P lock:<key>`: a fill lock; `P identity:<key>`: the identity copy of a gzip entry,
-///   made the first time an identity client reads it, read together with the entry (`MGET`)
-///   and used only when it matches it, so invalidating the entry retires the copy too.
+/// - `P lock:<key>`: a fill lock.
 ///
 /// Invalidating a tag reads its set and deletes the members, the set, and bumps the
 /// generation, in one Lua script (atomic in Redis). Storing an entry checks the
@@ -98,29 +96,6 @@ public final class RedisCacheStore: CacheStore {
         let scriptKeys = tags.map(tagSetKey) + tags.map(generationKey) + keys
         let args = [ByteBuffer(string: String(tags.count)), ByteBuffer(string: String(Self.generationLifetimeMilliseconds))]
         return client.send(.eval(Self.invalidateScript, keys: scriptKeys, args: args), on: loop).map { Int($0.integer ?? 0) }
-    }
-
-    /// `P identity:<key>`: the identity copy of a gzip entry.
-    func identityCopyKey(_ key: String) -> String {
-        key.hasPrefix(prefix) ? prefix + "identity:" + key.dropFirst(prefix.count) : prefix + "identity:" + key
-    }
-
-    public func getWithIdentityCopy(_ key: String, on loop: EventLoop) -> EventLoopFuture<(entry: ByteBuffer?, identity: ByteBuffer?)> {
-        var command = RedisCommand("MGET")
-        command.append(key)
-        command.append(identityCopyKey(key))
-        return client.send(command, on: loop).flatMapThrowing { reply in
-            guard let values = reply.array, values.count == 2 else { throw RedisError.unexpectedReply("MGET: \(reply)") }
-            func bulk(_ value: RESPValue) -> ByteBuffer? {
-                if case .bulkString(let buffer) = value { return buffer }
-                return nil
-            }
-            return (entry: bulk(values[0]), identity: bulk(values[1]))
-        }
-    }
-
-    public func storeIdentityCopy(_ key: String, value: ByteBuffer, ttlMilliseconds: Int64, on loop: EventLoop) -> EventLoopFuture<Void> {
-        client.set(identityCopyKey(key), value: value, pxMilliseconds: max(ttlMilliseconds, 1), on: loop)
     }
 
     /// `P lock:<key>`: the cross-instance fill lock of an entry.
