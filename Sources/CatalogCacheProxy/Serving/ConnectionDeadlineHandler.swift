@@ -37,7 +37,7 @@ public struct ConnectionTimeouts: Sendable, Equatable {
 ///
 /// `ProxyHTTPHandler` reports the phase changes it sees (`headReceived`, `requestEnded`,
 /// `responseEnding`); this handler sees the bytes. The 408 is written as raw bytes below
-/// the HTTP encoder, which is safe because the connection is closed right after it.
+/// the HTTP handler, which is safe because the connection is closed right after it.
 ///
 /// Timer discipline (a request changes phase four times; scheduling and cancelling a timer
 /// each time was an eighth of a hit's cost): entering a phase only records its deadline.
@@ -114,7 +114,7 @@ final class ConnectionDeadlineHandler: ChannelInboundHandler, RemovableChannelHa
     }
 
     /// The last part of a response is about to be written (before any pipelined request
-    /// held back by NIO is delivered).
+    /// held back by `ProxyHTTPHandler` is delivered).
     func responseEnding() {
         guard phase == .busy || phase == .body else { return }
         let next: Phase = bytesWhileBusy ? .head : .idle

@@ -47,8 +47,8 @@ public final class ConnectionRegistry: Sendable {
     }
 
     /// Graceful close of every connection: idle ones close now, each one with a request in
-    /// progress closes after its response (NIO's `ChannelShouldQuiesceEvent`, which the HTTP
-    /// pipeline handler turns into `Connection: close` on that response). Whatever is still
+    /// progress closes after its response (NIO's `ChannelShouldQuiesceEvent`, which
+    /// `ProxyHTTPHandler` turns into `Connection: close` on that response). Whatever is still
     /// open after `grace` is closed. Answers how many connections had to be closed forcibly.
     public func drain(grace: Duration) async -> Int {
         let channels = state.withLock { s in
