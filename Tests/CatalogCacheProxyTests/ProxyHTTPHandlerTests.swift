@@ -231,6 +231,10 @@ final class HandlerFixture {
         try g.send("POST /admin/x HTTP/1.1\r\nHost: s\r\nContent-Length: 1000\r\nExpect: 100-continue\r\n\r\n")
         let refused = parseResponses(try g.written())
         #expect(refused.map(\.status) == [413])
+        // HTTP/1.0 has no 100 Continue: the client gets only the final answer.
+        let h = try HandlerFixture(maxBodyBytes: 100)
+        try h.send("POST /admin/x HTTP/1.0\r\nHost: s\r\nContent-Length: 2\r\nExpect: 100-continue\r\n\r\n")
+        #expect(try h.written().isEmpty)
     }
 
     @Test(arguments: [

@@ -104,7 +104,8 @@ final class ProxyHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
                 refuseTooLarge(context: context, head: head)
                 return
             }
-            if head.headers.first(name: "expect")?.lowercased() == "100-continue" {
+            // 100 Continue is HTTP/1.1's; an HTTP/1.0 client gets none (RFC 9110, 10.1.1).
+            if (head.version.major, head.version.minor) >= (1, 1), head.headers.first(name: "expect")?.lowercased() == "100-continue" {
                 context.writeAndFlush(wrapOutboundOut(ByteBuffer(staticString: "HTTP/1.1 100 Continue\r\n\r\n")), promise: nil)
             }
             state = .receiving(head, nil)
