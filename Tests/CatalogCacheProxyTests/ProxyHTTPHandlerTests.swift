@@ -190,6 +190,32 @@ final class HandlerFixture {
         #expect(rs.map(\.status) == [200, 304, 200])
     }
 
+    /// Plain requests skip NIO's decoder; a request split across reads, or one the plain
+    /// parser declines, hands the rest of the connection to the decoder, in order.
+    @Test func plainAndDecodedRequestsShareOneOrderedConnection() throws {
+        let f = try HandlerFixture()
+        _ = try f.storeBanners(Array("{\"n\":1}".utf8))
+        try f.send("GET /store/hero-banners HTTP/1.1\r\nHost: s\r\n\r\nGET /store/hero-banners HTTP/1.1\r\nHo")
+        try f.send("st: s\r\n\r\nHEAD /store/hero-banners HTTP/1.1\r\nHost: s\r\n\r\n")
+        var rs = parseResponses(try f.written(), headOnly: [2])
+        #expect(rs.map(\.status) == [200, 200, 200])
+        #expect(rs.map { $0.body.count } == [7, 7, 0])
+        try f.send("GET /store/hero-banners HTTP/1.1\r\nHost: s\r\n\r\nGET /x HTTP/1.1\r\nBad Header: x\r\n\r\n")
+        rs = parseResponses(try f.written())
+        #expect(rs.map(\.status) == [200, 400])
+        #expect(!f.channel.isActive)
+    }
+
+    @Test func nothingIsReadAfterAPlainRequestThatClosesTheConnection() throws {
+        let f = try HandlerFixture()
+        _ = try f.storeBanners(Array("{}".utf8))
+        try f.send("GET /store/hero-banners HTTP/1.1\r\nHost: s\r\nConnection: close\r\n\r\nGET /store/hero-banners HTTP/1.1\r\nHost: s\r\n\r\n")
+        let rs = parseResponses(try f.written())
+        #expect(rs.map(\.status) == [200])
+        #expect(rs.first?.header("Connection") == "close")
+        #expect(f.engine.metrics.requestCount(route: "hero_banners", outcome: .hit) == 1)
+    }
+
     private func parseResponsesAfter(_ f: HandlerFixture, _ text: String) throws -> [RawResponse] {
         try f.send(text)
         return parseResponses(try f.written())

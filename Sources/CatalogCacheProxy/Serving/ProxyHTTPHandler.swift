@@ -2,8 +2,9 @@ import CatalogCacheCore
 import NIOCore
 import NIOHTTP1
 
-/// One client connection on the proxy port: NIO's request decoder in front, and this
-/// handler does the rest of HTTP/1.1 itself: one request at a time, pipelining, framing
+/// One client connection on the proxy port: `PlainRequestHandler` and NIO's request decoder
+/// in front (plain GET/HEAD requests skip the decoder), and this handler does the rest of
+/// HTTP/1.1 itself: one request at a time, pipelining, framing
 /// and writing the responses (`ResponseSerializer`), protocol errors, graceful close.
 ///
 /// Invariants:
@@ -24,9 +25,12 @@ final class ProxyHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias OutboundOut = ByteBuffer
 
     /// Installs a proxy connection's handlers behind `deadlines` (when given, already added).
+    /// Plain requests (`PlainRequestHandler`) skip NIO's decoder; the rest go through it.
     static func install(on pipeline: ChannelPipeline.SynchronousOperations, engine: CacheEngine, maxBodyBytes: Int, deadlines: ConnectionDeadlineHandler?, router: RequestRouter? = nil) throws {
+        let proxy = ProxyHTTPHandler(engine: engine, maxBodyBytes: maxBodyBytes, deadlines: deadlines, router: router)
+        try pipeline.addHandler(PlainRequestHandler(proxy: proxy))
         try pipeline.addHandler(ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .dropBytes)))
-        try pipeline.addHandler(ProxyHTTPHandler(engine: engine, maxBodyBytes: maxBodyBytes, deadlines: deadlines, router: router))
+        try pipeline.addHandler(proxy)
     }
 
     private enum State {
@@ -88,12 +92,25 @@ final class ProxyHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        let part = unwrapInboundIn(data)
+        arrived(unwrapInboundIn(data), context: context)
+    }
+
+    /// A complete bodyless request read by `PlainRequestHandler`: the same as its head and
+    /// end arriving from the decoder.
+    func receivePlainRequest(_ head: HTTPRequestHead) {
+        guard let context else { return }
+        arrived(.head(head), context: context)
+        arrived(.end(nil), context: context)
+    }
+
+    /// A request part, from the decoder or read plain: held while a request is being
+    /// answered (or others are held), else handled now.
+    private func arrived(_ part: HTTPServerRequestPart, context: ChannelHandlerContext) {
         if isProcessing || !held.isEmpty {
             held.append(.part(part))
-            return
+        } else {
+            receive(part, context: context)
         }
-        receive(part, context: context)
     }
 
     private func receive(_ part: HTTPServerRequestPart, context: ChannelHandlerContext) {
