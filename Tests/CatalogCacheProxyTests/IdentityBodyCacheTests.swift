@@ -1,3 +1,5 @@
+import CatalogCacheCore
+import CatalogCompression
 import NIOCore
 import Testing
 
@@ -30,5 +32,22 @@ import Testing
         cache.insert(etag: "huge", body: body(4 * per))
         #expect(cache.body(etag: "huge", length: 4 * per) == nil)
         #expect(cache.count == 3)
+    }
+
+    /// The engine inflates once per ETag, and never hands out a body of another length than
+    /// the entry's identity length (its responses' Content-Length).
+    @Test func theEngineInflatesOncePerEntryAndRefusesABodyOfTheWrongLength() throws {
+        let f = try HandlerFixture()
+        let identity = [UInt8](repeating: 65, count: 5000)
+        let gzip = ByteBuffer(bytes: try Gzip.compress(identity))
+        func meta(identityLength: Int) -> EntryMetadata {
+            EntryMetadata(status: 200, contentType: "application/json", etag: "e\(identityLength)", storedAt: 0, ttl: 60, staleWhileRevalidate: 0, staleIfError: 0, encoding: .gzip, identityLength: identityLength, tags: [], extraHeaders: [])
+        }
+        #expect(f.engine.identityBody(meta(identityLength: 5001), gzipBody: gzip) == nil)
+        #expect(f.engine.identityBody(meta(identityLength: 4999), gzipBody: gzip) == nil)
+        let before = f.engine.metrics.inflatesPerRequest.count
+        #expect(f.engine.identityBody(meta(identityLength: 5000), gzipBody: gzip)?.readableBytes == 5000)
+        #expect(f.engine.identityBody(meta(identityLength: 5000), gzipBody: gzip)?.readableBytes == 5000)
+        #expect(f.engine.metrics.inflatesPerRequest.count == before + 1)
     }
 }

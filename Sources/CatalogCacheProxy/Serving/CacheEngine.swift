@@ -124,33 +124,29 @@ public final class CacheEngine: Sendable {
               case .serveEntry(.hit, refreshInBackground: false) = machine.lookupFinished(hot.meta, now: now) else { return nil }
         metrics.hotTierHits.increment()
         let identity = routed.prefersGzip ? hot.identityBody : identityBody(of: hot, key: key)
-        if let prepared = hot.headerValues.preparedHit, prepared.routeIndex == route.index,
-           let response = representation.preparedHit(meta: hot.meta, storedBody: hot.storedBody, identityBody: identity, prepared: prepared, request: request.head, prefersGzip: routed.prefersGzip, now: now) {
-            metrics.recordRequest(routeIndex: route.index, outcome: .hit, status: response.head.status.code, startedNanoseconds: started, key: key)
-            return response
-        }
-        let response = representation.response(meta: hot.meta, storedBody: hot.storedBody, identityBody: identity, headerValues: hot.headerValues, outcome: .hit, route: route, request: request.head, prefersGzip: routed.prefersGzip, now: now)
+        let prepared = hot.headerValues.preparedHit.flatMap { $0.routeIndex == route.index ? $0 : nil }
+        let response = prepared.flatMap { representation.preparedHit(meta: hot.meta, storedBody: hot.storedBody, identityBody: identity, prepared: $0, request: request.head, prefersGzip: routed.prefersGzip, now: now) }
+            ?? representation.response(meta: hot.meta, storedBody: hot.storedBody, identityBody: identity, headerValues: hot.headerValues, outcome: .hit, route: route, request: request.head, prefersGzip: routed.prefersGzip, now: now)
         metrics.recordRequest(routeIndex: route.index, outcome: response.outcome, status: response.head.status.code, startedNanoseconds: started, key: key)
         return response
     }
 
     /// The identity body of a hot-tier entry for an identity client: the one it keeps, or for a
-    /// gzip entry without one, inflated now (counted in `inflatesPerRequest`) and kept beside
-    /// it for the next identity client. Nil when the stored bytes do not inflate.
+    /// gzip entry without one, `identityBody(_:gzipBody:)`, kept beside the entry for the next
+    /// identity client.
     private func identityBody(of hot: HotTier.Entry, key: String) -> ByteBuffer? {
         guard hot.meta.encoding == .gzip, hot.identityBody == nil else { return hot.identityBody }
-        let inflated: [UInt8]? = hot.storedBody.withUnsafeReadableBytes { try? Gzip.decompress($0, maxOutput: max(hot.meta.identityLength, 1)) }
-        guard let inflated else { return nil }
-        metrics.inflatesPerRequest.increment()
-        let body = ByteBuffer(bytes: inflated)
+        guard let body = identityBody(hot.meta, gzipBody: hot.storedBody) else { return nil }
         hotTier?.attachIdentity(key, identity: body, to: hot.meta)
         return body
     }
 
-    /// The identity body of a gzip entry read from the store, for an identity client: from
-    /// `identityBodies` (keyed by the entry's identity ETag, so never another entry's body),
-    /// else inflated now (counted in `inflatesPerRequest`) and kept there. Nil when the
-    /// stored bytes do not inflate to the entry's identity length.
+    /// The identity body of a gzip entry, for an identity client: from `identityBodies` (keyed
+    /// by the entry's identity ETag, so never another entry's body), else inflated now
+    /// (counted in `inflatesPerRequest`) and kept there. The one place an entry is inflated
+    /// for a response. Nil when the stored bytes do not inflate to exactly the entry's
+    /// identity length (a response then says 502 rather than send a body its
+    /// `Content-Length` does not describe).
     func identityBody(_ meta: EntryMetadata, gzipBody: ByteBuffer) -> ByteBuffer? {
         if let kept = identityBodies?.body(etag: meta.etag, length: meta.identityLength) { return kept }
         let inflated: [UInt8]? = gzipBody.withUnsafeReadableBytes { try? Gzip.decompress($0, maxOutput: max(meta.identityLength, 1)) }

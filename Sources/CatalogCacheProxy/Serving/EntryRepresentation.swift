@@ -1,35 +1,28 @@
 import CatalogCacheCore
-import CatalogCompression
 import NIOCore
 import NIOHTTP1
 
 /// Turns a stored entry into the response one client gets: the stored gzip bytes for gzip
 /// clients, the identity body for the others, a 304 when `If-None-Match` matches.
 ///
-/// The hit path does no JSON parsing and no recompression; an inflate happens only for an
-/// identity client of a gzip-stored entry that the hot tier does not hold (counted in
-/// `catalog_cache_inflates_total`).
+/// The hit path does no JSON parsing, no recompression and no inflate: an identity client of
+/// a gzip-stored entry is given the identity body by the caller (`CacheEngine.identityBody`);
+/// without one (the stored bytes do not inflate) the answer is a 502.
 struct EntryRepresentation {
     let metrics: ProxyMetrics
 
     func response(
-        meta: EntryMetadata, storedBody: ByteBuffer, identityBody: ByteBuffer? = nil, headerValues: EntryHeaderValues? = nil,
+        meta: EntryMetadata, storedBody: ByteBuffer, identityBody: ByteBuffer?, headerValues: EntryHeaderValues? = nil,
         outcome: CacheOutcome, route: CompiledRoute, request: HTTPRequestHead, prefersGzip acceptsGzip: Bool, now: Int64
     ) -> ProxyResponse {
         var encoding = meta.encoding
         var body = storedBody
-        if meta.encoding == .gzip && !acceptsGzip, let identityBody {
-            body = identityBody
-            encoding = .identity
-        } else if meta.encoding == .gzip && !acceptsGzip {
-            let inflated: [UInt8]? = storedBody.withUnsafeReadableBytes { try? Gzip.decompress($0, maxOutput: max(meta.identityLength, 1)) }
-            if let inflated {
-                body = ByteBuffer(bytes: inflated)
-                encoding = .identity
-                metrics.inflatesPerRequest.increment()
-            } else {
+        if meta.encoding == .gzip && !acceptsGzip {
+            guard let identityBody else {
                 return .error(.badGateway, code: "corrupt_entry", message: "stored entry could not be decoded", outcome: outcome, version: request.version)
             }
+            body = identityBody
+            encoding = .identity
         }
         // The tier's values made once, else only the ones this response needs.
         let etag = headerValues?.eTag(for: encoding, of: meta) ?? meta.etagValue(for: encoding)

@@ -1,5 +1,4 @@
 import CatalogCacheCore
-import CatalogCompression
 import CatalogHTTP
 import NIOCore
 import NIOHTTP1
