@@ -43,16 +43,18 @@ final class ProxyHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
         case closing
     }
 
-    /// What arrived while a request was being answered.
-    private enum Held {
+    /// What arrives from the client: request parts, a whole plain request, a parse error.
+    private enum Arrival {
         case part(HTTPServerRequestPart)
+        /// A complete bodyless request read by `PlainRequestHandler`.
+        case plainRequest(HTTPRequestHead)
         case parserError(HTTPParserError)
     }
 
     private let engine: CacheEngine
     private let maxBodyBytes: Int
     private var state = State.idle
-    private var held = CircularBuffer<Held>(initialCapacity: 1)
+    private var held = CircularBuffer<Arrival>(initialCapacity: 1)
     /// A `read` was asked for while requests were held or one was being answered.
     private var readHeld = false
     /// Delivering held events (re-entered when a held request is answered at once).
@@ -92,24 +94,40 @@ final class ProxyHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        arrived(unwrapInboundIn(data), context: context)
+        arrived(.part(unwrapInboundIn(data)), context: context)
     }
 
-    /// A complete bodyless request read by `PlainRequestHandler`: the same as its head and
-    /// end arriving from the decoder.
+    /// A complete bodyless request read by `PlainRequestHandler`.
     func receivePlainRequest(_ head: HTTPRequestHead) {
         guard let context else { return }
-        arrived(.head(head), context: context)
-        arrived(.end(nil), context: context)
+        arrived(.plainRequest(head), context: context)
     }
 
-    /// A request part, from the decoder or read plain: held while a request is being
-    /// answered (or others are held), else handled now.
-    private func arrived(_ part: HTTPServerRequestPart, context: ChannelHandlerContext) {
+    /// Held while a request is being answered (or others are held), else handled now.
+    private func arrived(_ arrival: Arrival, context: ChannelHandlerContext) {
         if isProcessing || !held.isEmpty {
-            held.append(.part(part))
+            held.append(arrival)
         } else {
+            handle(arrival, context: context)
+        }
+    }
+
+    private func handle(_ arrival: Arrival, context: ChannelHandlerContext) {
+        switch arrival {
+        case .part(let part):
             receive(part, context: context)
+        case .plainRequest(let head):
+            // What its head and end from the decoder would do, without looking for a body
+            // length or `Expect` (a plain request has neither).
+            guard case .idle = state else {
+                receive(.head(head), context: context)
+                receive(.end(nil), context: context)
+                return
+            }
+            deadlines?.headReceived()
+            process(head, body: nil, context: context)
+        case .parserError(let error):
+            answer(error, context: context)
         }
     }
 
@@ -134,12 +152,7 @@ final class ProxyHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
             if body == nil { body = chunk } else { body!.writeBuffer(&chunk) }
             state = .receiving(head, body)
         case (.end, .receiving(let head, let body)):
-            state = .processing(head)
-            deadlines?.requestEnded()
-            let request = ProxyRequest(head: head, body: body, clientAddress: clientAddress)
-            if let response = engine.answer(request, router: router, on: context.eventLoop, sink: self) {
-                finish(response, context: context)
-            }
+            process(head, body: body, context: context)
         case (.end, .discarding):
             state = .closing
         case (_, .discarding), (_, .closing):
@@ -147,6 +160,16 @@ final class ProxyHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
         default:
             // A part out of order cannot come from NIO's decoder; treat it as a protocol error.
             writeProtocolError(context: context, status: .badRequest, code: "bad_request", message: "unexpected message part")
+        }
+    }
+
+    /// The request is complete: the engine answers it now or later (through `receive`).
+    private func process(_ head: HTTPRequestHead, body: ByteBuffer?, context: ChannelHandlerContext) {
+        state = .processing(head)
+        deadlines?.requestEnded()
+        let request = ProxyRequest(head: head, body: body, clientAddress: clientAddress)
+        if let response = engine.answer(request, router: router, on: context.eventLoop, sink: self) {
+            finish(response, context: context)
         }
     }
 
@@ -185,10 +208,7 @@ final class ProxyHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
             case .idle, .receiving, .discarding: break
             case .processing, .closing: return
             }
-            switch held.removeFirst() {
-            case .part(let part): receive(part, context: context)
-            case .parserError(let error): answer(error, context: context)
-            }
+            handle(held.removeFirst(), context: context)
         }
         if readHeld && !isProcessing {
             readHeld = false
@@ -230,6 +250,7 @@ final class ProxyHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
         write(.error(status, code: code, message: message, close: true), method: .GET, connection: .close, context: context)
     }
 
+    /// A parse error while no request is being answered (`arrived` holds it otherwise).
     private func answer(_ parserError: HTTPParserError, context: ChannelHandlerContext) {
         switch state {
         case .idle, .receiving:
@@ -238,11 +259,9 @@ final class ProxyHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
             } else {
                 writeProtocolError(context: context, status: .badRequest, code: "bad_request", message: "malformed HTTP request (\(parserError))")
             }
-        case .discarding, .closing:
-            // Already answered and closing.
+        case .discarding, .closing, .processing:
+            // Already answered and closing (a request being answered never gets here).
             break
-        case .processing:
-            held.append(.parserError(parserError))
         }
     }
 
@@ -253,11 +272,7 @@ final class ProxyHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
             context.close(promise: nil)
             return
         }
-        if isProcessing || !held.isEmpty {
-            held.append(.parserError(parserError))
-        } else {
-            answer(parserError, context: context)
-        }
+        arrived(.parserError(parserError), context: context)
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
