@@ -30,11 +30,11 @@ public struct RouteRule: Sendable, Equatable {
     public let staleWhileRevalidate: Int
     /// Seconds after `ttl` during which a stale entry may be served if the upstream fails.
     public let staleIfError: Int
-    /// Lowercased request header names whose values are part of the key digest.
     /// Key namespaces the stores use beside the entries (tag sets, generations, fill locks,
-    /// identity copies, origin-controlled entries): a route key may not start with one, so
-    /// no entry can share a key with them.
+    /// origin-controlled entries; `identity:` held identity copies in earlier versions): a
+    /// route key may not start with one, so no entry can share a key with them.
     public static let reservedKeyNamespaces = ["tag:", "gen:", "lock:", "identity:", "rfc:"]
+    /// Lowercased request header names whose values are part of the key digest.
     public let varyHeaders: [String]
     /// Tag templates as written, e.g. `product:{id}`.
     public let tags: [String]

@@ -67,9 +67,9 @@ public struct JSONLogHandler: LogHandler {
         if let provided = metadataProvider?.get() { fields.merge(provided) { $1 } }
         if let explicit = event.metadata { fields.merge(explicit) { $1 } }
         if let error = event.error { fields["error"] = "\(error)" }
-        var out = "{\"ts\":\"\(Self.timestamp())\",\"level\":\"\(event.level.rawValue)\",\"logger\":\(Self.quote(label)),\"msg\":\(Self.quote(event.message.description))"
+        var out = "{\"ts\":\"\(Self.timestamp())\",\"level\":\"\(event.level.rawValue)\",\"logger\":\(HTTPServerJSON.quote(label)),\"msg\":\(HTTPServerJSON.quote(event.message.description))"
         for (key, value) in fields.sorted(by: { $0.key < $1.key }) where !["ts", "level", "logger", "msg"].contains(key) {
-            out += ",\(Self.quote(key)):\(Self.encode(value))"
+            out += ",\(HTTPServerJSON.quote(key)):\(Self.encode(value))"
         }
         out += "}\n"
         write(out)
@@ -77,15 +77,11 @@ public struct JSONLogHandler: LogHandler {
 
     static func encode(_ value: Logger.Metadata.Value) -> String {
         switch value {
-        case .string(let s): return quote(s)
-        case .stringConvertible(let c): return quote(c.description)
+        case .string(let s): return HTTPServerJSON.quote(s)
+        case .stringConvertible(let c): return HTTPServerJSON.quote(c.description)
         case .array(let a): return "[" + a.map(encode).joined(separator: ",") + "]"
-        case .dictionary(let d): return "{" + d.sorted { $0.key < $1.key }.map { "\(quote($0.key)):\(encode($0.value))" }.joined(separator: ",") + "}"
+        case .dictionary(let d): return "{" + d.sorted { $0.key < $1.key }.map { "\(HTTPServerJSON.quote($0.key)):\(encode($0.value))" }.joined(separator: ",") + "}"
         }
-    }
-
-    static func quote(_ s: String) -> String {
-        HTTPServerJSON.quote(s)
     }
 
     static func timestamp() -> String {
