@@ -1,3 +1,4 @@
+import Foundation
 import CatalogCacheCore
 import CatalogCompression
 import CatalogHTTP
@@ -298,5 +299,40 @@ final class HandlerFixture {
         let text = String(decoding: rs.first?.body ?? [], as: UTF8.self)
         #expect(text.contains("bad_path"))
         #expect(f.engine.metrics.requestCount(route: "-", outcome: .bypass) == 1)
+    }
+
+    /// While one request is answered (a miss, waiting on the upstream) the socket keeps being
+    /// read; once a request is held behind it, reads stop until the held one is delivered.
+    @Test func readsStopOnlyWhileRequestsAreHeld() throws {
+        let f = try HandlerFixture()
+        let reads = ReadCounter()
+        try f.channel.pipeline.syncOperations.addHandler(reads, position: .first)
+        _ = try f.storeBanners(Array("{}".utf8))
+        try f.send("GET /store/products?limit=1 HTTP/1.1\r\nHost: s\r\n\r\n")
+        f.channel.read()
+        #expect(reads.count == 1)
+        try f.send("GET /store/hero-banners HTTP/1.1\r\nHost: s\r\n\r\n")
+        f.channel.read()
+        #expect(reads.count == 1)
+        // The upstream (port 1) refuses: the miss is answered with a 502, then the held hit.
+        var bytes: [UInt8] = []
+        for _ in 0..<500 where parseResponses(bytes).count < 2 {
+            f.channel.embeddedEventLoop.run()
+            bytes += try f.written()
+            Thread.sleep(forTimeInterval: 0.01)
+        }
+        #expect(parseResponses(bytes).map(\.status) == [502, 200])
+        #expect(reads.count == 2)
+    }
+}
+
+/// Counts the `read` calls that reach the front of the pipeline (the socket).
+final class ReadCounter: ChannelOutboundHandler {
+    typealias OutboundIn = Any
+    private(set) var count = 0
+
+    func read(context: ChannelHandlerContext) {
+        count += 1
+        context.read()
     }
 }

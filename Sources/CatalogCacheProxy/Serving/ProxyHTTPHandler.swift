@@ -9,8 +9,11 @@ import NIOHTTP1
 ///
 /// Invariants:
 /// - responses go out in request order: requests (and parser errors) arriving while one is
-///   being answered are held, in order, and the socket is not read meanwhile (so a
-///   pipelining client cannot make it buffer more than one read), then delivered one by one;
+///   being answered are held, in order, then delivered one by one; while any is held the
+///   socket is not read (so a pipelining client cannot make it buffer more than one read
+///   beyond the request being answered). A request being answered with nothing held does
+///   not stop reading: the socket keeps its read interest, and a client that sends one
+///   request at a time costs no epoll re-registration per request;
 /// - a request body larger than the limit is refused with 413 and the connection closed
 ///   (the rest of the body is never read into memory);
 /// - a protocol error gets a JSON 400 (431 for oversized headers) after the answers to the
@@ -55,7 +58,7 @@ final class ProxyHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private let maxBodyBytes: Int
     private var state = State.idle
     private var held = CircularBuffer<Arrival>(initialCapacity: 1)
-    /// A `read` was asked for while requests were held or one was being answered.
+    /// A `read` was asked for while requests were held.
     private var readHeld = false
     /// Delivering held events (re-entered when a held request is answered at once).
     private var delivering = false
@@ -210,7 +213,7 @@ final class ProxyHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
             }
             handle(held.removeFirst(), context: context)
         }
-        if readHeld && !isProcessing {
+        if readHeld {
             readHeld = false
             context.read()
         }
@@ -288,7 +291,7 @@ final class ProxyHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func read(context: ChannelHandlerContext) {
-        if isProcessing || !held.isEmpty {
+        if !held.isEmpty {
             readHeld = true
         } else {
             context.read()
