@@ -225,32 +225,43 @@ public final class CacheEngine: Sendable {
     /// Across instances sharing a Redis, one instance takes the key's fill lock and goes
     /// upstream; the others wait for its entry (polling every 10 ms, at most the lock's
     /// lifetime) and fetch themselves only when the lock goes away without a fresh entry.
+    /// The ticket and the lock are asked for in one write (one round trip); the lock is
+    /// released by the store of the entry, or on its own when nothing is stored.
     func fill(_ request: ProxyRequest, route: CompiledRoute, key: String, tags: [String], on loop: EventLoop) -> EventLoopFuture<FillResult> {
         let hotEpoch = hotTier?.epoch
-        return store.ticket(key: key, tags: tags, on: loop).map { Optional($0) }.recover { _ in
+        let ticketRead = store.ticket(key: key, tags: tags, on: loop).map { Optional($0) }.recover { _ in
             self.metrics.redisErrors.increment()
             return nil
-        }.flatMap { ticket in
+        }
+        let lockMilliseconds = Int64(configuration.fillLockMilliseconds)
+        guard lockMilliseconds > 0 else {
+            return ticketRead.flatMap { ticket in
+                if let entry = self.freshEntry(ticket?.entry, key: key) { return loop.makeSucceededFuture(entry) }
+                return self.fetch(request, route: route, key: key, tags: tags, ticket: ticket, hotEpoch: hotEpoch, on: loop).map(\.result)
+            }
+        }
+        let token = String(UInt64.random(in: 0...UInt64.max), radix: 36)
+        let lockTaken = store.acquireFillLock(key, token: token, ttlMilliseconds: lockMilliseconds, on: loop).recover { _ in true }
+        return ticketRead.and(lockTaken).flatMap { ticket, acquired in
             // Double check: a fill that finished between this request's lookup and its
             // joining the flight left a fresh entry; use it rather than go upstream again.
-            if let entry = self.freshEntry(ticket?.entry, key: key) { return loop.makeSucceededFuture(entry) }
-            let lockMilliseconds = Int64(self.configuration.fillLockMilliseconds)
-            guard ticket != nil, lockMilliseconds > 0 else {
-                return self.fetch(request, route: route, key: key, tags: tags, ticket: ticket, hotEpoch: hotEpoch, on: loop)
+            if let entry = self.freshEntry(ticket?.entry, key: key) {
+                if acquired { _ = self.store.releaseFillLock(key, token: token, on: loop) }
+                return loop.makeSucceededFuture(entry)
             }
-            let token = String(UInt64.random(in: 0...UInt64.max), radix: 36)
-            return self.store.acquireFillLock(key, token: token, ttlMilliseconds: lockMilliseconds, on: loop).recover { _ in true }.flatMap { acquired in
-                if acquired {
-                    return self.fetch(request, route: route, key: key, tags: tags, ticket: ticket, hotEpoch: hotEpoch, on: loop).always { _ in
-                        _ = self.store.releaseFillLock(key, token: token, on: loop)
-                    }
-                }
-                self.metrics.fillLockWaits.increment()
-                let deadline = self.clock.nowMilliseconds() + lockMilliseconds
-                return self.awaitPeerFill(key: key, deadline: deadline, on: loop).flatMap { peer in
-                    if let peer { return loop.makeSucceededFuture(peer) }
-                    return self.fetch(request, route: route, key: key, tags: tags, ticket: ticket, hotEpoch: hotEpoch, on: loop)
-                }
+            if acquired {
+                var held = ticket
+                held?.fillLockToken = token
+                return self.fetch(request, route: route, key: key, tags: tags, ticket: held, hotEpoch: hotEpoch, on: loop).always { outcome in
+                    if case .success(let fetched) = outcome, fetched.lockReleased { return }
+                    _ = self.store.releaseFillLock(key, token: token, on: loop)
+                }.map(\.result)
+            }
+            self.metrics.fillLockWaits.increment()
+            let deadline = self.clock.nowMilliseconds() + lockMilliseconds
+            return self.awaitPeerFill(key: key, deadline: deadline, on: loop).flatMap { peer in
+                if let peer { return loop.makeSucceededFuture(peer) }
+                return self.fetch(request, route: route, key: key, tags: tags, ticket: ticket, hotEpoch: hotEpoch, on: loop).map(\.result)
             }
         }
     }
@@ -283,8 +294,15 @@ public final class CacheEngine: Sendable {
         return .storedByAnotherFill(decoded.meta, body: decoded.body)
     }
 
-    /// One upstream request for a cacheable resource, then the entry.
-    private func fetch(_ request: ProxyRequest, route: CompiledRoute, key: String, tags: [String], ticket: StoreTicket?, hotEpoch: UInt64?, on loop: EventLoop) -> EventLoopFuture<FillResult> {
+    /// What a fetch produced, and whether its store released the ticket's fill lock.
+    struct Fetched: Sendable {
+        var result: FillResult
+        var lockReleased = false
+    }
+
+    /// One upstream request for a cacheable resource, then the entry. Fails only when the
+    /// upstream does (the fill lock, if any, is then still held).
+    private func fetch(_ request: ProxyRequest, route: CompiledRoute, key: String, tags: [String], ticket: StoreTicket?, hotEpoch: UInt64?, on loop: EventLoop) -> EventLoopFuture<Fetched> {
         var head = request.head
         head.method = .GET
         head.headers = ForwardingHeaders.fillRequestHeaders(head.headers, clientAddress: request.clientAddress)
@@ -297,17 +315,17 @@ public final class CacheEngine: Sendable {
         }
     }
 
-    private func makeEntry(from response: UpstreamResponse, route: CompiledRoute, key: String, tags: [String], ticket: StoreTicket?, hotEpoch: UInt64?, on loop: EventLoop) -> EventLoopFuture<FillResult> {
+    private func makeEntry(from response: UpstreamResponse, route: CompiledRoute, key: String, tags: [String], ticket: StoreTicket?, hotEpoch: UInt64?, on loop: EventLoop) -> EventLoopFuture<Fetched> {
         let headers = response.head.headers
         let storable = ResponseStorability.isStorable(status: Int(response.head.status.code), headerValue: { headers.first(name: $0) }, rule: route.rule)
         guard storable, response.body.readableBytes <= configuration.maxCachedObjectBytes else {
-            return loop.makeSucceededFuture(.unshareable(response))
+            return loop.makeSucceededFuture(Fetched(result: .unshareable(response)))
         }
         var identity: [UInt8] = response.body.withUnsafeReadableBytes { Array($0) }
         if let coding = headers.first(name: "content-encoding")?.lowercased(), coding != "identity" {
             guard coding == "gzip" || coding == "x-gzip",
                   let inflated = try? Gzip.decompress(identity, maxOutput: configuration.maxCachedObjectBytes) else {
-                return loop.makeSucceededFuture(.unshareable(response))
+                return loop.makeSucceededFuture(Fetched(result: .unshareable(response)))
             }
             identity = inflated
         }
@@ -335,7 +353,7 @@ public final class CacheEngine: Sendable {
         let savedBytes = identity.count - stored.count
         let body = ByteBuffer(bytes: stored)
         let result = FillResult.entry(meta, body: body)
-        guard let ticket else { return loop.makeSucceededFuture(result) }
+        guard let ticket else { return loop.makeSucceededFuture(Fetched(result: result)) }
         let value = ByteBuffer(bytes: EntryEnvelope.encode(metadata: meta, body: stored))
         let started = clock.nowMilliseconds()
         return store.store(key, value: value, ttlMilliseconds: FreshnessPolicy.storageTTLMilliseconds(meta), tags: tags, ticket: ticket, on: loop)
@@ -349,11 +367,11 @@ public final class CacheEngine: Sendable {
                 } else {
                     self.metrics.storeRefusedStale.increment()
                 }
-                return result
+                return Fetched(result: result, lockReleased: ticket.fillLockToken != nil)
             }
             .recover { _ in
                 self.metrics.redisErrors.increment()
-                return result
+                return Fetched(result: result)
             }
     }
 

@@ -8,9 +8,14 @@ public struct StoreTicket: Sendable, Equatable {
     /// a fill that finds a fresh one there (another fill just finished) uses it instead of
     /// going upstream.
     public var entry: ByteBuffer?
-    public init(generations: [String], entry: ByteBuffer? = nil) {
+    /// The token of the key's fill lock when the ticket's holder took it: `store` then
+    /// releases the lock (if the token still holds it) in the same step, whether it stores
+    /// or not, so a fill needs no round trip of its own to release it.
+    public var fillLockToken: String?
+    public init(generations: [String], entry: ByteBuffer? = nil, fillLockToken: String? = nil) {
         self.generations = generations
         self.entry = entry
+        self.fillLockToken = fillLockToken
     }
 }
 
@@ -30,7 +35,8 @@ public protocol CacheStore: AnyObject, Sendable {
     /// The same, plus the entry now under `key`, in one round trip where the store can.
     func ticket(key: String, tags: [String], on loop: EventLoop) -> EventLoopFuture<StoreTicket>
     /// Stores `value` under `key` for `ttlMilliseconds`, indexed under `tags`, if `ticket`
-    /// is still current. Answers whether it stored.
+    /// is still current. Answers whether it stored. When the ticket carries a fill-lock
+    /// token, a store that answers (stored or not) has released that lock.
     func store(_ key: String, value: ByteBuffer, ttlMilliseconds: Int64, tags: [String], ticket: StoreTicket, on loop: EventLoop) -> EventLoopFuture<Bool>
     /// Drops `keys` and every entry of `tags`, and advances those tags' generations.
     /// Answers how many entries were removed.

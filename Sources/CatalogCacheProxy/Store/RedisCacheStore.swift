@@ -13,8 +13,9 @@ import NIOCore
 /// generation, in one Lua script (atomic in Redis). Storing an entry checks the
 /// generations read when its fill started, sets the value and adds it to its tag sets,
 /// also in one script: so an invalidation that ran while the upstream was answering makes
-/// the store a no-op, on every instance sharing the Redis. Cost: one extra round trip
-/// (`MGET` of the generations) per miss, none per hit.
+/// the store a no-op, on every instance sharing the Redis. The same script releases the
+/// fill's lock when the ticket holds one. Cost per miss: the `MGET` of the generations
+/// (sent in the same write as the fill lock's `SET NX`), none per hit.
 public final class RedisCacheStore: CacheStore {
     public let kind = "redis"
     private let client: RedisClient
@@ -29,18 +30,25 @@ public final class RedisCacheStore: CacheStore {
     /// so a generation that expires can never bring back a ticket taken before it moved.
     static let generationLifetimeMilliseconds = 86_400_000
 
+    /// KEYS: the entry, its fill lock, the tag sets, the generations; ARGV: the value, the
+    /// TTL, the fill-lock token ('' for none), the ticket's generations. Stores only when
+    /// every generation is the ticket's; releases the lock when the token holds it, either way.
     static let storeScript = """
-    local n = (#KEYS - 1) / 2
+    local n = (#KEYS - 2) / 2
+    local current = 1
     for i = 1, n do
-      local g = redis.call('GET', KEYS[1 + n + i]) or '0'
-      if g ~= ARGV[2 + i] then return 0 end
+      local g = redis.call('GET', KEYS[2 + n + i]) or '0'
+      if g ~= ARGV[3 + i] then current = 0 break end
     end
-    redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
-    for i = 1, n do
-      redis.call('SADD', KEYS[1 + i], KEYS[1])
-      if redis.call('PTTL', KEYS[1 + i]) < tonumber(ARGV[2]) then redis.call('PEXPIRE', KEYS[1 + i], ARGV[2]) end
+    if current == 1 then
+      redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+      for i = 1, n do
+        redis.call('SADD', KEYS[2 + i], KEYS[1])
+        if redis.call('PTTL', KEYS[2 + i]) < tonumber(ARGV[2]) then redis.call('PEXPIRE', KEYS[2 + i], ARGV[2]) end
+      end
     end
-    return 1
+    if ARGV[3] ~= '' and redis.call('GET', KEYS[2]) == ARGV[3] then redis.call('DEL', KEYS[2]) end
+    return current
     """
 
     static let invalidateScript = """
@@ -85,9 +93,9 @@ public final class RedisCacheStore: CacheStore {
 
     public func store(_ key: String, value: ByteBuffer, ttlMilliseconds: Int64, tags: [String], ticket: StoreTicket, on loop: EventLoop) -> EventLoopFuture<Bool> {
         precondition(ticket.generations.count == tags.count, "ticket for other tags")
-        var args = [value, ByteBuffer(string: String(ttlMilliseconds))]
+        var args = [value, ByteBuffer(string: String(ttlMilliseconds)), ByteBuffer(string: ticket.fillLockToken ?? "")]
         for generation in ticket.generations { args.append(ByteBuffer(string: generation)) }
-        let keys = [key] + tags.map(tagSetKey) + tags.map(generationKey)
+        let keys = [key, lockKey(key)] + tags.map(tagSetKey) + tags.map(generationKey)
         return client.send(.eval(Self.storeScript, keys: keys, args: args), on: loop).map { $0.integer == 1 }
     }
 
