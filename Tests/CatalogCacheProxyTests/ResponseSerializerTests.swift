@@ -78,8 +78,9 @@ import Testing
         #expect(String(buffer: out) == String(value))
     }
 
-    /// A fresh hit written from the tier's prepared blocks sends the same bytes of body and
-    /// the same header fields as the general path, for every encoding, method and version.
+    /// A response written from a header block (the tier's prepared one for fresh hits, or one
+    /// made per response for every outcome) sends the same bytes of body and the same header
+    /// fields as the general path, for every encoding, method and version.
     @Test(arguments: [true, false])
     func preparedHitsSendWhatTheGeneralPathSends(gzipEntry: Bool) throws {
         let (plainMeta, stored, identityCopy) = try EntryRepresentationTests.entry(gzip: gzipEntry)
@@ -95,24 +96,28 @@ import Testing
         for (method, version, acceptsGzip) in [(HTTPMethod.GET, HTTPVersion.http1_1, true), (.GET, .http1_1, false), (.HEAD, .http1_1, true), (.HEAD, .http1_0, false), (.GET, .http1_0, true)] {
             var head = HTTPRequestHead(version: version, method: method, uri: "/store/products")
             if acceptsGzip { head.headers.add(name: "Accept-Encoding", value: "gzip") }
-            let fast = try #require(representation.preparedHit(meta: meta, storedBody: stored, identityBody: identityCopy, prepared: prepared, request: head, prefersGzip: acceptsGzip, now: 63_000))
-            let general = representation.response(meta: meta, storedBody: stored, identityBody: identityCopy, headerValues: values, outcome: .hit, route: route, request: head, prefersGzip: acceptsGzip, now: 63_000)
-            let a = try #require(Self.text(fast, method: method, connection: .keepAlive))
-            let b = try #require(Self.text(general, method: method, connection: .keepAlive))
-            let (aHead, aBody) = Self.split(a)
-            let (bHead, bBody) = Self.split(b)
-            #expect(aHead.first == bHead.first)
-            #expect(aHead.dropFirst().sorted() == bHead.dropFirst().sorted(), "\(method) \(version) gzip=\(acceptsGzip)")
-            #expect(aBody == bBody)
-            #expect(aHead.contains("Age: 62"))
+            for (outcome, tierBlock) in [(CacheOutcome.hit, prepared), (.hit, nil), (.stale, nil), (.miss, nil), (.coalesced, nil), (.stale, prepared)] {
+                let fast = try #require(representation.blockResponse(meta: meta, storedBody: stored, identityBody: identityCopy, prepared: tierBlock, outcome: outcome, route: route, request: head, prefersGzip: acceptsGzip, now: 63_000))
+                let general = representation.response(meta: meta, storedBody: stored, identityBody: identityCopy, headerValues: values, outcome: outcome, route: route, request: head, prefersGzip: acceptsGzip, now: 63_000)
+                #expect(fast.preparedHeaders != nil)
+                let a = try #require(Self.text(fast, method: method, connection: .keepAlive))
+                let b = try #require(Self.text(general, method: method, connection: .keepAlive))
+                let (aHead, aBody) = Self.split(a)
+                let (bHead, bBody) = Self.split(b)
+                #expect(aHead.first == bHead.first)
+                #expect(aHead.dropFirst().sorted() == bHead.dropFirst().sorted(), "\(method) \(version) gzip=\(acceptsGzip) \(outcome)")
+                #expect(aBody == bBody)
+                #expect(aHead.contains("Age: 62"))
+                #expect(aHead.contains("X-Cache: \(outcome.xCacheValue)"))
+            }
         }
         // Conditional requests take the general path (it answers 304).
         var conditional = HTTPRequestHead(version: .http1_1, method: .GET, uri: "/store/products")
         conditional.headers.add(name: "If-None-Match", value: "*")
-        #expect(representation.preparedHit(meta: meta, storedBody: stored, identityBody: identityCopy, prepared: prepared, request: conditional, prefersGzip: false, now: 63_000) == nil)
+        #expect(representation.blockResponse(meta: meta, storedBody: stored, identityBody: identityCopy, prepared: prepared, outcome: .hit, route: route, request: conditional, prefersGzip: false, now: 63_000) == nil)
         // So does an identity client of a gzip entry whose identity body is not there yet.
         if gzipEntry {
-            #expect(representation.preparedHit(meta: meta, storedBody: stored, identityBody: nil, prepared: prepared, request: HTTPRequestHead(version: .http1_1, method: .GET, uri: "/"), prefersGzip: false, now: 63_000) == nil)
+            #expect(representation.blockResponse(meta: meta, storedBody: stored, identityBody: nil, prepared: prepared, outcome: .hit, route: route, request: HTTPRequestHead(version: .http1_1, method: .GET, uri: "/"), prefersGzip: false, now: 63_000) == nil)
         }
     }
 
@@ -122,8 +127,25 @@ import Testing
             status: 200, contentType: "text/plain\r\nX-Evil: 1", etag: meta.etag, storedAt: 0, ttl: 60, staleWhileRevalidate: 0, staleIfError: 0,
             encoding: .identity, identityLength: meta.identityLength, tags: [], extraHeaders: []
         )
-        #expect(EntryHeaderValues(meta: bad, storedLength: stored.readableBytes, route: try EntryRepresentationTests.route()).preparedHit == nil)
+        let route = try EntryRepresentationTests.route()
+        #expect(EntryHeaderValues(meta: bad, storedLength: stored.readableBytes, route: route).preparedHit == nil)
         #expect(EntryHeaderValues(meta: meta, storedLength: stored.readableBytes, route: nil).preparedHit == nil)
+        // Nor a block per response: the general path answers, and the serializer refuses it.
+        let representation = EntryRepresentation(metrics: ProxyMetrics(routeNames: ["list"]))
+        let request = HTTPRequestHead(version: .http1_1, method: .GET, uri: "/store/products")
+        for meta in [bad, Self.with(meta, tags: ["products", "x\ny"]), Self.with(meta, extra: HeaderField(name: "bad name", value: "v")), Self.with(meta, extra: HeaderField(name: "x-ok", value: "a\rb"))] {
+            #expect(representation.blockResponse(meta: meta, storedBody: stored, identityBody: nil, outcome: .hit, route: route, request: request, prefersGzip: true, now: 0) == nil)
+            let general = representation.response(meta: meta, storedBody: stored, identityBody: nil, outcome: .hit, route: route, request: request, prefersGzip: true, now: 0)
+            #expect(ResponseSerializer.serialize(general, method: .GET, connection: .none, allocator: ByteBufferAllocator()) == nil)
+        }
+    }
+
+    static func with(_ meta: EntryMetadata, tags: [String]? = nil, extra: HeaderField? = nil) -> EntryMetadata {
+        EntryMetadata(
+            status: meta.status, contentType: meta.contentType, etag: meta.etag, storedAt: meta.storedAt, ttl: meta.ttl,
+            staleWhileRevalidate: meta.staleWhileRevalidate, staleIfError: meta.staleIfError, encoding: meta.encoding,
+            identityLength: meta.identityLength, tags: tags ?? meta.tags, extraHeaders: extra.map { [$0] } ?? meta.extraHeaders
+        )
     }
 
     static func split(_ text: String) -> (head: [String], body: String) {

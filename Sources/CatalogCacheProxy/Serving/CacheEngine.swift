@@ -124,8 +124,7 @@ public final class CacheEngine: Sendable {
               case .serveEntry(.hit, refreshInBackground: false) = machine.lookupFinished(hot.meta, now: now) else { return nil }
         metrics.hotTierHits.increment()
         let identity = routed.prefersGzip ? hot.identityBody : identityBody(of: hot, key: key)
-        let prepared = hot.headerValues.preparedHit.flatMap { $0.routeIndex == route.index ? $0 : nil }
-        let response = prepared.flatMap { representation.preparedHit(meta: hot.meta, storedBody: hot.storedBody, identityBody: identity, prepared: $0, request: request.head, prefersGzip: routed.prefersGzip, now: now) }
+        let response = representation.blockResponse(meta: hot.meta, storedBody: hot.storedBody, identityBody: identity, prepared: hot.headerValues.preparedHit, outcome: .hit, route: route, request: request.head, prefersGzip: routed.prefersGzip, now: now)
             ?? representation.response(meta: hot.meta, storedBody: hot.storedBody, identityBody: identity, headerValues: hot.headerValues, outcome: .hit, route: route, request: request.head, prefersGzip: routed.prefersGzip, now: now)
         metrics.recordRequest(routeIndex: route.index, outcome: response.outcome, status: response.head.status.code, startedNanoseconds: started, key: key)
         return response

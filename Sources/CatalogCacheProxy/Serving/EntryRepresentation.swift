@@ -48,19 +48,28 @@ struct EntryRepresentation {
         return ProxyResponse(head: head, body: request.method == .HEAD ? nil : body, outcome: outcome)
     }
 
-    /// A fresh hit written from the entry's prepared header blocks: the same fields as
-    /// `response(...)` with outcome `.hit`. Nil when that path must decide instead: a
-    /// conditional request, or an identity client of a gzip entry without its identity body.
-    func preparedHit(
-        meta: EntryMetadata, storedBody: ByteBuffer, identityBody: ByteBuffer?, prepared: PreparedHitHeaders,
-        request: HTTPRequestHead, prefersGzip: Bool, now: Int64
+    /// The same response as `response(...)`, with its fields written as one header block
+    /// (`EntryHeaderBlock`) rather than `HTTPHeaders`: the tier's prepared block for a fresh
+    /// hit when given, else one made now for `outcome`. Nil when the general path must
+    /// decide: a conditional request (it may answer 304), an identity client of a gzip
+    /// entry without its identity body (502), a field that cannot be sent.
+    func blockResponse(
+        meta: EntryMetadata, storedBody: ByteBuffer, identityBody: ByteBuffer?, prepared: PreparedHitHeaders? = nil,
+        outcome: CacheOutcome, route: CompiledRoute, request: HTTPRequestHead, prefersGzip: Bool, now: Int64
     ) -> ProxyResponse? {
         let encoding: ContentEncoding = meta.encoding == .gzip && !prefersGzip ? .identity : meta.encoding
         let body = encoding == meta.encoding ? storedBody : identityBody
         guard let body, !request.headers.contains(name: "if-none-match") else { return nil }
+        let block: ByteBuffer
+        if let prepared, outcome == .hit, prepared.routeIndex == route.index {
+            block = prepared.block(for: encoding, of: meta)
+        } else {
+            guard let made = EntryHeaderBlock.make(meta: meta, route: route, encoding: encoding, contentLength: body.readableBytes, outcome: outcome) else { return nil }
+            block = made
+        }
         let head = HTTPResponseHead(version: request.version, status: HTTPResponseStatus(statusCode: meta.status))
-        var response = ProxyResponse(head: head, body: request.method == .HEAD ? nil : body, outcome: .hit)
-        response.preparedHeaders = (prepared.block(for: encoding, of: meta), FreshnessPolicy.age(meta, now: now))
+        var response = ProxyResponse(head: head, body: request.method == .HEAD ? nil : body, outcome: outcome)
+        response.preparedHeaders = (block, FreshnessPolicy.age(meta, now: now))
         return response
     }
 }

@@ -63,8 +63,9 @@ public struct ProxyResponse: Sendable {
     public var outcome: CacheOutcome
     /// The connection must close after this response (protocol errors).
     public var closeConnection = false
-    /// A fresh hot-tier hit's header lines, made with the entry (`PreparedHitHeaders`), and
-    /// its `Age`. When set, `head.headers` is empty and these lines are all the fields.
+    /// A response from an entry as one header block (`EntryHeaderBlock`: the tier's
+    /// `PreparedHitHeaders`, or made for this response) and its `Age`. When set,
+    /// `head.headers` is empty and these lines are all the fields.
     var preparedHeaders: (block: ByteBuffer, age: Int)?
 
     public init(head: HTTPResponseHead, body: ByteBuffer?, outcome: CacheOutcome, closeConnection: Bool = false) {

@@ -14,8 +14,8 @@ import NIOHTTP1
 ///   HTTP/1.0 clients, or none), whatever the response carried.
 /// A header whose name is not an RFC 9110 token, or whose value holds a control character
 /// other than HTAB (CR and LF included), makes `serialize` answer nil: no header can split
-/// a response or smuggle a second one. A hit's prepared header block (`PreparedHitHeaders`)
-/// was checked by the same rules when it was made, and is written as it is.
+/// a response or smuggle a second one. An entry's header block (`EntryHeaderBlock`) was
+/// checked by the same rules when it was made, and is written as it is.
 enum ResponseSerializer {
     /// The `Connection` header the handler wants on a response.
     enum ConnectionHeader {
