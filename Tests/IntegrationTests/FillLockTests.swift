@@ -17,7 +17,13 @@ struct FillLockTests {
         let wrapped: RedisCacheStore
         let kind = "redis"
         private let calls = Mutex<(storeTokens: [String?], releases: Int)>(([], 0))
-        init(_ wrapped: RedisCacheStore) { self.wrapped = wrapped }
+        /// Releases are lost (as when Redis times out): the store gets no token, and
+        /// `releaseFillLock` never reaches Redis.
+        let losesReleases: Bool
+        init(_ wrapped: RedisCacheStore, losesReleases: Bool = false) {
+            self.wrapped = wrapped
+            self.losesReleases = losesReleases
+        }
 
         var storeTokens: [String?] { calls.withLock { $0.storeTokens } }
         var releases: Int { calls.withLock { $0.releases } }
@@ -27,6 +33,8 @@ struct FillLockTests {
         func ticket(key: String, tags: [String], on loop: EventLoop) -> EventLoopFuture<StoreTicket> { wrapped.ticket(key: key, tags: tags, on: loop) }
         func store(_ key: String, value: ByteBuffer, ttlMilliseconds: Int64, tags: [String], ticket: StoreTicket, on loop: EventLoop) -> EventLoopFuture<Bool> {
             calls.withLock { $0.storeTokens.append(ticket.fillLockToken) }
+            var ticket = ticket
+            if losesReleases { ticket.fillLockToken = nil }
             return wrapped.store(key, value: value, ttlMilliseconds: ttlMilliseconds, tags: tags, ticket: ticket, on: loop)
         }
         func invalidate(keys: [String], tags: [String], on loop: EventLoop) -> EventLoopFuture<Int> { wrapped.invalidate(keys: keys, tags: tags, on: loop) }
@@ -37,15 +45,15 @@ struct FillLockTests {
         }
         func releaseFillLock(_ key: String, token: String, on loop: EventLoop) -> EventLoopFuture<Void> {
             calls.withLock { $0.releases += 1 }
-            return wrapped.releaseFillLock(key, token: token, on: loop)
+            return losesReleases ? loop.makeSucceededVoidFuture() : wrapped.releaseFillLock(key, token: token, on: loop)
         }
-        func fillLockHeld(_ key: String, on loop: EventLoop) -> EventLoopFuture<Bool> { wrapped.fillLockHeld(key, on: loop) }
+        func fillLockHolder(_ key: String, on loop: EventLoop) -> EventLoopFuture<String?> { wrapped.fillLockHolder(key, on: loop) }
     }
 
     let loop = TestServices.group.next()
 
     func lockHeld(_ store: RedisCacheStore, _ key: String) async throws -> Bool {
-        try await store.fillLockHeld(key, on: loop).get()
+        try await store.fillLockHolder(key, on: loop).get() != nil
     }
 
     @Test func theStoreScriptReleasesTheTicketsLockWhetherItStoresOrNot() async throws {
@@ -83,8 +91,9 @@ struct FillLockTests {
         }
     }
 
-    func makeEngine(_ stack: Stack, store: any CacheStore, upstream: UpstreamPool) throws -> CacheEngine {
-        let configuration = try stack.configuration(feed: false)
+    func makeEngine(_ stack: Stack, store: any CacheStore, upstream: UpstreamPool, fillLockMilliseconds: Int = 5000) throws -> CacheEngine {
+        var configuration = try stack.configuration(feed: false)
+        configuration.fillLockMilliseconds = fillLockMilliseconds
         return CacheEngine(configuration: configuration, store: store, upstream: upstream, metrics: ProxyMetrics(routeNames: configuration.routes.map(\.name)), clock: SystemClock())
     }
 
@@ -115,6 +124,38 @@ struct FillLockTests {
             #expect(await eventually { failing.releases == 1 })
             #expect(await eventually { (try? await stack.redisKeys().allSatisfy { !$0.contains("lock:") }) == true })
             try await dead.shutdown().get()
+        }
+    }
+
+    /// A lock this instance left behind (its release lost) is not waited for: one fill of a
+    /// key runs here at a time, so nobody here holds it. Another instance's lock is.
+    @Test func aLockLeftBehindByThisInstanceIsNotWaitedForButAnotherInstancesIs() async throws {
+        try await withStack(triggers: false) { stack in
+            let redisStore = RedisCacheStore(client: stack.redis, prefix: stack.keyPrefix)
+            let store = RecordingStore(redisStore, losesReleases: true)
+            // Without the check the second miss would wait out this lock (20 s) and count a wait.
+            let engine = try makeEngine(stack, store: store, upstream: stack.originClient, fillLockMilliseconds: 20_000)
+            let key = stack.keyPrefix + "hero_banners:active"
+            #expect(try await get(engine, "/store/hero-banners").outcome == .miss)
+            let left = try await redisStore.fillLockHolder(key, on: loop).get()
+            #expect(left?.hasPrefix(engine.fillLockOwner + ".") == true)
+
+            _ = try await stack.redis.send(.del([key]), on: loop).get()
+            let second = try await get(engine, "/store/hero-banners")
+            #expect(second.outcome == .miss)
+            #expect(second.head.status == .ok)
+            #expect(engine.metrics.fillLocksLeftBehind.count == 1)
+            #expect(engine.metrics.fillLockWaits.count == 0)
+
+            // Another instance's lock: waited for until it goes away, then fetched.
+            _ = try await stack.redis.send(.del([key]), on: loop).get()
+            _ = try await stack.redis.send(.set(stack.keyPrefix + "lock:hero_banners:active", value: ByteBuffer(string: "another.1"), pxMilliseconds: 600_000), on: loop).get()
+            let third = Task { try await get(engine, "/store/hero-banners") }
+            #expect(await eventually { engine.metrics.fillLockWaits.count == 1 })
+            _ = try await stack.redis.send(.del([stack.keyPrefix + "lock:hero_banners:active"]), on: loop).get()
+            let answered = try await third.value
+            #expect(answered.head.status == .ok)
+            #expect(engine.metrics.fillLocksLeftBehind.count == 1)
         }
     }
 }

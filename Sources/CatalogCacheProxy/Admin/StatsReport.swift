@@ -75,6 +75,7 @@ public final class StatsReport: Sendable {
         c["store.fills_refused_stale"] = m.storeRefusedStale.count
         c["store.hot_tier_hits"] = m.hotTierHits.count
         c["store.fill_lock_waits"] = m.fillLockWaits.count
+        c["store.fill_locks_left_behind"] = m.fillLocksLeftBehind.count
         c["http.not_modified"] = m.notModified.count
         c["http.inflates"] = m.inflatesPerRequest.count
         c["http.client_errors"] = m.clientErrors.snapshot.values.reduce(0, +)

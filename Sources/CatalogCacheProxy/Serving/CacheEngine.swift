@@ -39,6 +39,8 @@ public final class CacheEngine: Sendable {
     let feedStatus: InvalidationFeedStatus?
     /// Upstream failures, logged with their request ids (rate-limited).
     let upstreamFailures: UpstreamFailureLog
+    /// This instance's name in its fill-lock tokens (`<owner>.<random>`), random per engine.
+    public let fillLockOwner = String(UInt64.random(in: 0...UInt64.max), radix: 36)
 
     public init(configuration: ProxyConfiguration, store: any CacheStore, upstream: UpstreamPool, metrics: ProxyMetrics, clock: any CacheClock, fills: FillCoordinator = FillCoordinator(), gate: InvalidationGate = InvalidationGate(), writeBarrier: WriteBarrier? = nil, hotTier: HotTier? = nil, feedStatus: InvalidationFeedStatus? = nil, logger: Logger = Logger(label: "catalog-cache")) {
         self.identityBodies = configuration.identityCacheBytes > 0 ? IdentityBodyCache(maxBytes: configuration.identityCacheBytes) : nil
@@ -225,7 +227,10 @@ public final class CacheEngine: Sendable {
     /// upstream; the others wait for its entry (polling every 10 ms, at most the lock's
     /// lifetime) and fetch themselves only when the lock goes away without a fresh entry.
     /// The ticket and the lock are asked for in one write (one round trip); the lock is
-    /// released by the store of the entry, or on its own when nothing is stored.
+    /// released by the store of the entry, or on its own when nothing is stored. A lock held
+    /// under this instance's own name is not waited for: the fill coordinator lets one fill
+    /// of a key run here at a time, so such a lock is a leftover whose release was lost (a
+    /// Redis timeout), and waiting for it would stall this key's misses until it expires.
     func fill(_ request: ProxyRequest, route: CompiledRoute, key: String, tags: [String], on loop: EventLoop) -> EventLoopFuture<FillResult> {
         let hotEpoch = hotTier?.epoch
         let ticketRead = store.ticket(key: key, tags: tags, on: loop).map { Optional($0) }.recover { _ in
@@ -239,7 +244,7 @@ public final class CacheEngine: Sendable {
                 return self.fetch(request, route: route, key: key, tags: tags, ticket: ticket, hotEpoch: hotEpoch, on: loop).map(\.result)
             }
         }
-        let token = String(UInt64.random(in: 0...UInt64.max), radix: 36)
+        let token = fillLockOwner + "." + String(UInt64.random(in: 0...UInt64.max), radix: 36)
         let lockTaken = store.acquireFillLock(key, token: token, ttlMilliseconds: lockMilliseconds, on: loop).recover { _ in true }
         return ticketRead.and(lockTaken).flatMap { ticket, acquired in
             // Double check: a fill that finished between this request's lookup and its
@@ -256,11 +261,17 @@ public final class CacheEngine: Sendable {
                     _ = self.store.releaseFillLock(key, token: token, on: loop)
                 }.map(\.result)
             }
-            self.metrics.fillLockWaits.increment()
-            let deadline = self.clock.nowMilliseconds() + lockMilliseconds
-            return self.awaitPeerFill(key: key, deadline: deadline, on: loop).flatMap { peer in
-                if let peer { return loop.makeSucceededFuture(peer) }
-                return self.fetch(request, route: route, key: key, tags: tags, ticket: ticket, hotEpoch: hotEpoch, on: loop).map(\.result)
+            return self.store.fillLockHolder(key, on: loop).recover { _ in nil }.flatMap { holder in
+                if let holder, holder.hasPrefix(self.fillLockOwner + ".") {
+                    self.metrics.fillLocksLeftBehind.increment()
+                    return self.fetch(request, route: route, key: key, tags: tags, ticket: ticket, hotEpoch: hotEpoch, on: loop).map(\.result)
+                }
+                self.metrics.fillLockWaits.increment()
+                let deadline = self.clock.nowMilliseconds() + lockMilliseconds
+                return self.awaitPeerFill(key: key, deadline: deadline, on: loop).flatMap { peer in
+                    if let peer { return loop.makeSucceededFuture(peer) }
+                    return self.fetch(request, route: route, key: key, tags: tags, ticket: ticket, hotEpoch: hotEpoch, on: loop).map(\.result)
+                }
             }
         }
     }
@@ -272,8 +283,8 @@ public final class CacheEngine: Sendable {
         return store.get(key, on: loop).flatMap { buffer -> EventLoopFuture<FillResult?> in
             if let entry = freshEntry(buffer) { return loop.makeSucceededFuture(entry) }
             if self.clock.nowMilliseconds() >= deadline { return loop.makeSucceededFuture(nil) }
-            return self.store.fillLockHeld(key, on: loop).flatMap { held in
-                if !held {
+            return self.store.fillLockHolder(key, on: loop).flatMap { holder in
+                if holder == nil {
                     // Released: either its entry is there now, or it stored nothing.
                     return self.store.get(key, on: loop).map(freshEntry)
                 }

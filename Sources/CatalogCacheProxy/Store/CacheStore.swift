@@ -51,8 +51,8 @@ public protocol CacheStore: AnyObject, Sendable {
     func acquireFillLock(_ key: String, token: String, ttlMilliseconds: Int64, on loop: EventLoop) -> EventLoopFuture<Bool>
     /// Releases the lock if `token` still holds it.
     func releaseFillLock(_ key: String, token: String, on loop: EventLoop) -> EventLoopFuture<Void>
-    /// Whether anyone holds the fill lock of `key`.
-    func fillLockHeld(_ key: String, on loop: EventLoop) -> EventLoopFuture<Bool>
+    /// The token holding the fill lock of `key`, or nil when nobody holds it.
+    func fillLockHolder(_ key: String, on loop: EventLoop) -> EventLoopFuture<String?>
 }
 
 /// Stores that are not shared between instances need no fill lock: it is always granted.
@@ -67,7 +67,7 @@ extension CacheStore {
     public func releaseFillLock(_ key: String, token: String, on loop: EventLoop) -> EventLoopFuture<Void> {
         loop.makeSucceededVoidFuture()
     }
-    public func fillLockHeld(_ key: String, on loop: EventLoop) -> EventLoopFuture<Bool> {
-        loop.makeSucceededFuture(false)
+    public func fillLockHolder(_ key: String, on loop: EventLoop) -> EventLoopFuture<String?> {
+        loop.makeSucceededFuture(nil)
     }
 }

@@ -208,8 +208,8 @@ public final class CircuitBreakerStore: CacheStore {
         guarded(on: loop) { wrapped.releaseFillLock(key, token: token, on: loop) }
     }
 
-    public func fillLockHeld(_ key: String, on loop: EventLoop) -> EventLoopFuture<Bool> {
-        guarded(on: loop) { wrapped.fillLockHeld(key, on: loop) }
+    public func fillLockHolder(_ key: String, on loop: EventLoop) -> EventLoopFuture<String?> {
+        guarded(on: loop) { wrapped.fillLockHolder(key, on: loop) }
     }
 
     public func shutdown() async {

@@ -127,8 +127,8 @@ public final class RedisCacheStore: CacheStore {
         client.send(.eval(Self.releaseScript, keys: [lockKey(key)], args: [ByteBuffer(string: token)]), on: loop).map { _ in }
     }
 
-    public func fillLockHeld(_ key: String, on loop: EventLoop) -> EventLoopFuture<Bool> {
-        client.send(RedisCommand("EXISTS", lockKey(key)), on: loop).map { $0.integer == 1 }
+    public func fillLockHolder(_ key: String, on loop: EventLoop) -> EventLoopFuture<String?> {
+        client.send(.get(lockKey(key)), on: loop).map { $0.string }
     }
 
     public func ping(on loop: EventLoop) -> EventLoopFuture<Bool> {
