@@ -95,6 +95,34 @@ struct FlashSaleTests {
         }
     }
 
+    /// At most `maxBackgroundRefreshes` refreshes run at once; a stale answer beyond that
+    /// starts none (counted), and a later one does once a slot is free.
+    @Test func backgroundRefreshesBeyondTheLimitAreSkippedNotQueued() async throws {
+        try await withStack(triggers: false) { stack in
+            let (gated, upstream) = try await gatedUpstream(passing: 2)
+            let clock = ManualClock(milliseconds: SystemClock().nowMilliseconds())
+            var configuration = try stack.configuration(feed: false, upstreamPort: upstream.localPort)
+            configuration.maxBackgroundRefreshes = 1
+            let proxy = try await stack.startProxy(configuration, clock: clock)
+            #expect(try await proxy.get("/store/products?limit=1").xCache == "MISS")
+            #expect(try await proxy.get("/store/products?limit=2").xCache == "MISS")
+            clock.advance(bySeconds: 61)  // past max-age 60, inside stale-while-revalidate 120
+            #expect(try await proxy.get("/store/products?limit=1").xCache == "STALE")
+            #expect(await eventually { gated.received == 3 })  // its refresh, held upstream
+            #expect(try await proxy.get("/store/products?limit=2").xCache == "STALE")
+            // The refresh is decided after the stale answer is written.
+            #expect(await eventually { proxy.metrics.refreshesSkipped.count == 1 })
+            #expect(gated.received == 3)
+            gated.open()
+            #expect(await eventually { (try? await proxy.get("/store/products?limit=1").xCache) == "HIT" })
+            #expect(try await proxy.get("/store/products?limit=2").xCache == "STALE")
+            #expect(await eventually { (try? await proxy.get("/store/products?limit=2").xCache) == "HIT" })
+            #expect(gated.received == 4)
+            #expect(proxy.metrics.refreshesSkipped.count == 1)
+            try await upstream.shutdown()
+        }
+    }
+
     @Test func staleIfErrorServesACopyWhileTheUpstreamIsDownThen502() async throws {
         try await withStack(triggers: false) { stack in
             let (gated, upstream) = try await gatedUpstream()

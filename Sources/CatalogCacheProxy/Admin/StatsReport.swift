@@ -76,6 +76,7 @@ public final class StatsReport: Sendable {
         c["store.hot_tier_hits"] = m.hotTierHits.count
         c["store.fill_lock_waits"] = m.fillLockWaits.count
         c["store.fill_locks_left_behind"] = m.fillLocksLeftBehind.count
+        c["store.refreshes_skipped"] = m.refreshesSkipped.count
         c["http.not_modified"] = m.notModified.count
         c["http.inflates"] = m.inflatesPerRequest.count
         c["http.client_errors"] = m.clientErrors.snapshot.values.reduce(0, +)

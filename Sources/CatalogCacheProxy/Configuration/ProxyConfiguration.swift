@@ -72,6 +72,10 @@ public struct ProxyConfiguration: Sendable {
     /// How long one instance holds the cross-instance fill lock for a cold key (Redis only);
     /// other instances wait for its fill up to this long. 0 turns the lock off.
     public var fillLockMilliseconds = 5000
+    /// Background refreshes of stale entries running at once per instance; more are skipped
+    /// (`RefreshBudget`). Not in the file: the upstream pool's queue is the real bound, this
+    /// keeps refreshes from filling it.
+    public var maxBackgroundRefreshes = 64
 
     /// Event-loop threads; 0 means one per core.
     public var threads = 0

@@ -48,6 +48,8 @@ public final class ProxyMetrics: Sendable {
     /// Fill locks found held under this instance's own name (left behind when their release
     /// was lost to a Redis failure), taken as free instead of waited for.
     public let fillLocksLeftBehind = Counter()
+    /// Background refreshes not started because `maxBackgroundRefreshes` were running.
+    public let refreshesSkipped = Counter()
     // Invalidation feed
     public let notificationsReceived = Counter()
     public let notificationsMalformed = Counter()
@@ -153,6 +155,7 @@ public final class ProxyMetrics: Sendable {
         counter(&out, "catalog_cache_inflates_total", "Gzip-stored bodies inflated for identity clients.", inflatesPerRequest)
         counter(&out, "catalog_cache_hot_tier_hits_total", "Lookups answered by the in-process hot tier.", hotTierHits)
         counter(&out, "catalog_cache_fill_lock_waits_total", "Misses that waited for another instance's fill.", fillLockWaits)
+        counter(&out, "catalog_cache_refreshes_skipped_total", "Background refreshes of stale entries not started because the most allowed at once were running.", refreshesSkipped)
         counter(&out, "catalog_cache_fill_locks_left_behind_total", "Fill locks found held under this instance's own name (release lost to a Redis failure), not waited for.", fillLocksLeftBehind)
         counter(&out, "catalog_cache_notifications_total", "Invalidation notifications received.", notificationsReceived)
         counter(&out, "catalog_cache_notifications_malformed_total", "Notifications that could not be parsed.", notificationsMalformed)

@@ -2,6 +2,7 @@ import CatalogCacheCore
 import CatalogCompression
 import CatalogHTTP
 import Logging
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOHTTP1
 
@@ -39,6 +40,8 @@ public final class CacheEngine: Sendable {
     let feedStatus: InvalidationFeedStatus?
     /// Upstream failures, logged with their request ids (rate-limited).
     let upstreamFailures: UpstreamFailureLog
+    /// Background refreshes running now, at most `maxBackgroundRefreshes`.
+    let refreshBudget: NIOLockedValueBox<RefreshBudget>
     /// This instance's name in its fill-lock tokens (`<owner>.<random>`), random per engine.
     public let fillLockOwner = String(UInt64.random(in: 0...UInt64.max), radix: 36)
 
@@ -63,6 +66,7 @@ public final class CacheEngine: Sendable {
         self.hotTier = hotTier
         self.feedStatus = feedStatus
         self.upstreamFailures = UpstreamFailureLog(logger: logger)
+        self.refreshBudget = NIOLockedValueBox(RefreshBudget(limit: configuration.maxBackgroundRefreshes))
     }
 
     /// False when the feed is down and `meta` is older than `feed_down_max_age_s`: such an
@@ -385,10 +389,22 @@ public final class CacheEngine: Sendable {
             }
     }
 
-    /// Refreshes an entry served stale, once per key (followers of a refresh in flight do nothing).
+    /// Refreshes an entry served stale, once per key (followers of a refresh in flight do
+    /// nothing), and at most `maxBackgroundRefreshes` at once: beyond that the refresh is
+    /// skipped (counted), so a burst of stale entries cannot fill the upstream pool's queue
+    /// ahead of client misses; the next request for the entry tries again.
     func refreshInBackground(_ request: ProxyRequest, route: CompiledRoute, key: String, tags: [String], on loop: EventLoop) {
-        guard case .leader(let flight) = fills.join(key: key, tags: tags, on: loop) else { return }
+        guard refreshBudget.withLockedValue({ $0.tryStart() }) else {
+            // A key whose fill is in flight needed no refresh anyway: only count the others.
+            if !fills.hasFlight(for: key) { metrics.refreshesSkipped.increment() }
+            return
+        }
+        guard case .leader(let flight) = fills.join(key: key, tags: tags, on: loop) else {
+            refreshBudget.withLockedValue { $0.finish() }
+            return
+        }
         fill(request, route: route, key: key, tags: tags, on: loop).whenComplete { result in
+            self.refreshBudget.withLockedValue { $0.finish() }
             self.fills.finish(flight, with: result)
         }
     }

@@ -93,6 +93,11 @@ public final class FillCoordinator: Sendable {
         }
     }
 
+    /// Whether new requests for `key` would join a flight in progress.
+    public func hasFlight(for key: String) -> Bool {
+        state.withLockedValue { $0.currentFlight[key] != nil }
+    }
+
     /// Flights in progress (for tests and metrics).
     public var inFlight: Int { state.withLockedValue { $0.coalescer.inFlightCount } }
 }
