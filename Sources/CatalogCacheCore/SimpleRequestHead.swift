@@ -89,7 +89,7 @@ public enum SimpleRequestHead {
             guard fields.count < maxFields else { return .declined }
             let nameStart = p.index
             while let byte = p.peek(), byte != UInt8(ascii: ":") {
-                guard isTokenByte(byte) else { return .declined }
+                guard HTTPToken.isTokenCharacter(byte) else { return .declined }
                 p.index += 1
             }
             guard !p.atEnd else { return .incomplete }
@@ -128,28 +128,11 @@ public enum SimpleRequestHead {
         }
     }
 
-    /// RFC 9110 `tchar`.
-    static func isTokenByte(_ byte: UInt8) -> Bool {
-        switch byte {
-        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
-             UInt8(ascii: "!"), UInt8(ascii: "#"), UInt8(ascii: "$"), UInt8(ascii: "%"), UInt8(ascii: "&"), UInt8(ascii: "'"),
-             UInt8(ascii: "*"), UInt8(ascii: "+"), UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "^"), UInt8(ascii: "_"),
-             UInt8(ascii: "`"), UInt8(ascii: "|"), UInt8(ascii: "~"):
-            return true
-        default:
-            return false
-        }
-    }
-
     /// Fields that give a request a body or change how the connection is read.
     static func framingField(_ name: String) -> Bool {
-        switch name.utf8.count {
-        case 14, 17, 6, 7:
-            let lower = name.lowercased()
-            return lower == "content-length" || lower == "transfer-encoding" || lower == "expect" || lower == "upgrade"
-        default:
-            return false
-        }
+        let utf8 = name.utf8
+        return HTTPToken.equalsIgnoringCase(utf8, "content-length".utf8) || HTTPToken.equalsIgnoringCase(utf8, "transfer-encoding".utf8)
+            || HTTPToken.equalsIgnoringCase(utf8, "expect".utf8) || HTTPToken.equalsIgnoringCase(utf8, "upgrade".utf8)
     }
 
     private struct Reader {
