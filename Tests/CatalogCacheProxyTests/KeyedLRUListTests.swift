@@ -21,8 +21,9 @@ import Testing
                 list.remove(key)
                 model.removeAll { $0 == key }
             default:
-                if model.contains(key) {
-                    list.moveToFront(key)
+                let moved = list.moveToFront(key)
+                #expect(moved == model.contains(key), "step \(step)")
+                if moved {
                     model.removeAll { $0 == key }
                     model.insert(key, at: 0)
                 }

@@ -59,9 +59,7 @@ public final class HotTier: Sendable {
     public func get(_ key: String) -> Entry? {
         state.withLock { s in
             guard let entry = s.entries[key] else { return nil }
-            if s.protected.contains(key) {
-                s.protected.moveToFront(key)
-            } else {
+            if !s.protected.moveToFront(key) {
                 s.probation.remove(key)
                 s.protected.pushFront(key)
                 s.protectedBytes += entry.size

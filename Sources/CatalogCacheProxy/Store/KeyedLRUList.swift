@@ -45,10 +45,15 @@ struct KeyedLRUList {
         free.append(index)
     }
 
-    mutating func moveToFront(_ key: String) {
-        guard let index = slots[key], index != first else { return }
-        unlink(index)
-        linkFront(index)
+    /// Moves `key` to the front; false (nothing changed) when it is not in the list.
+    @discardableResult
+    mutating func moveToFront(_ key: String) -> Bool {
+        guard let index = slots[key] else { return false }
+        if index != first {
+            unlink(index)
+            linkFront(index)
+        }
+        return true
     }
 
     private mutating func linkFront(_ index: Int) {
