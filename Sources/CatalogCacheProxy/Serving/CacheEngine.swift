@@ -130,8 +130,7 @@ public final class CacheEngine: Sendable {
               case .serveEntry(.hit, refreshInBackground: false) = machine.lookupFinished(hot.meta, now: now) else { return nil }
         metrics.hotTierHits.increment()
         let identity = routed.prefersGzip ? hot.identityBody : identityBody(of: hot, key: key)
-        let response = representation.blockResponse(meta: hot.meta, storedBody: hot.storedBody, identityBody: identity, prepared: hot.headerValues.preparedHit, outcome: .hit, route: route, request: request.head, prefersGzip: routed.prefersGzip, now: now)
-            ?? representation.response(meta: hot.meta, storedBody: hot.storedBody, identityBody: identity, headerValues: hot.headerValues, outcome: .hit, route: route, request: request.head, prefersGzip: routed.prefersGzip, now: now)
+        let response = representation.serve(meta: hot.meta, storedBody: hot.storedBody, identityBody: identity, headerValues: hot.headerValues, outcome: .hit, route: route, request: request.head, prefersGzip: routed.prefersGzip, now: now)
         metrics.recordRequest(routeIndex: route.index, outcome: response.outcome, status: response.head.status.code, startedNanoseconds: started, key: key)
         return response
     }
@@ -237,6 +236,10 @@ public final class CacheEngine: Sendable {
     /// Redis timeout), and waiting for it would stall this key's misses until it expires.
     func fill(_ request: ProxyRequest, route: CompiledRoute, key: String, tags: [String], on loop: EventLoop) -> EventLoopFuture<FillResult> {
         let hotEpoch = hotTier?.epoch
+        // The upstream fetch for a fill that does not hold the fill lock.
+        let fetchUnlocked: @Sendable (StoreTicket?) -> EventLoopFuture<FillResult> = { ticket in
+            self.fetch(request, route: route, key: key, tags: tags, ticket: ticket, hotEpoch: hotEpoch, on: loop).map(\.result)
+        }
         let ticketRead = store.ticket(key: key, tags: tags, on: loop).map { Optional($0) }.recover { _ in
             self.metrics.redisErrors.increment()
             return nil
@@ -245,7 +248,7 @@ public final class CacheEngine: Sendable {
         guard lockMilliseconds > 0 else {
             return ticketRead.flatMap { ticket in
                 if let entry = self.freshEntry(ticket?.entry, key: key) { return loop.makeSucceededFuture(entry) }
-                return self.fetch(request, route: route, key: key, tags: tags, ticket: ticket, hotEpoch: hotEpoch, on: loop).map(\.result)
+                return fetchUnlocked(ticket)
             }
         }
         let token = fillLockOwner + "." + String(UInt64.random(in: 0...UInt64.max), radix: 36)
@@ -268,13 +271,13 @@ public final class CacheEngine: Sendable {
             return self.store.fillLockHolder(key, on: loop).recover { _ in nil }.flatMap { holder in
                 if let holder, holder.hasPrefix(self.fillLockOwner + ".") {
                     self.metrics.fillLocksLeftBehind.increment()
-                    return self.fetch(request, route: route, key: key, tags: tags, ticket: ticket, hotEpoch: hotEpoch, on: loop).map(\.result)
+                    return fetchUnlocked(ticket)
                 }
                 self.metrics.fillLockWaits.increment()
                 let deadline = self.clock.nowMilliseconds() + lockMilliseconds
                 return self.awaitPeerFill(key: key, deadline: deadline, on: loop).flatMap { peer in
                     if let peer { return loop.makeSucceededFuture(peer) }
-                    return self.fetch(request, route: route, key: key, tags: tags, ticket: ticket, hotEpoch: hotEpoch, on: loop).map(\.result)
+                    return fetchUnlocked(ticket)
                 }
             }
         }
@@ -394,11 +397,14 @@ public final class CacheEngine: Sendable {
     /// skipped (counted), so a burst of stale entries cannot fill the upstream pool's queue
     /// ahead of client misses; the next request for the entry tries again.
     func refreshInBackground(_ request: ProxyRequest, route: CompiledRoute, key: String, tags: [String], on loop: EventLoop) {
+        // The stale answers of a key being refreshed (the common case on a hot key) need
+        // nothing: no slot, and no follower's promise from joining the flight.
+        guard !fills.hasFlight(for: key) else { return }
         guard refreshBudget.withLockedValue({ $0.tryStart() }) else {
-            // A key whose fill is in flight needed no refresh anyway: only count the others.
-            if !fills.hasFlight(for: key) { metrics.refreshesSkipped.increment() }
+            metrics.refreshesSkipped.increment()
             return
         }
+        // Another loop may have started this key's fill since the check above.
         guard case .leader(let flight) = fills.join(key: key, tags: tags, on: loop) else {
             refreshBudget.withLockedValue { $0.finish() }
             return

@@ -11,6 +11,17 @@ import NIOHTTP1
 struct EntryRepresentation {
     let metrics: ProxyMetrics
 
+    /// The response to send: written as one header block when it can be (`blockResponse`,
+    /// with the tier's prepared blocks when `headerValues` has them), else through
+    /// `HTTPHeaders` (`response`: 304s, 502s, fields that cannot be sent).
+    func serve(
+        meta: EntryMetadata, storedBody: ByteBuffer, identityBody: ByteBuffer?, headerValues: EntryHeaderValues? = nil,
+        outcome: CacheOutcome, route: CompiledRoute, request: HTTPRequestHead, prefersGzip: Bool, now: Int64
+    ) -> ProxyResponse {
+        blockResponse(meta: meta, storedBody: storedBody, identityBody: identityBody, prepared: headerValues?.preparedHit, outcome: outcome, route: route, request: request, prefersGzip: prefersGzip, now: now)
+            ?? response(meta: meta, storedBody: storedBody, identityBody: identityBody, headerValues: headerValues, outcome: outcome, route: route, request: request, prefersGzip: prefersGzip, now: now)
+    }
+
     func response(
         meta: EntryMetadata, storedBody: ByteBuffer, identityBody: ByteBuffer?, headerValues: EntryHeaderValues? = nil,
         outcome: CacheOutcome, route: CompiledRoute, request: HTTPRequestHead, prefersGzip acceptsGzip: Bool, now: Int64

@@ -89,7 +89,7 @@ final class RequestFlow: @unchecked Sendable {
             if !prefersGzip, found.meta.encoding == .gzip, found.identity == nil {
                 found.identity = engine.identityBody(found.meta, gzipBody: found.body)
             }
-            finish(entryResponse(meta: found.meta, storedBody: found.body, identityBody: found.identity, outcome: outcome, route: route))
+            finish(engine.representation.serve(meta: found.meta, storedBody: found.body, identityBody: found.identity, outcome: outcome, route: route, request: request.head, prefersGzip: prefersGzip, now: engine.clock.nowMilliseconds()))
             if refresh { engine.refreshInBackground(fillRequest, route: route, key: key, tags: tags, on: loop) }
 
         case .joinFill(let key):
@@ -121,7 +121,7 @@ final class RequestFlow: @unchecked Sendable {
             switch fillResult {
             case .entry(let meta, let body), .storedByAnotherFill(let meta, let body):
                 let identity = !prefersGzip && meta.encoding == .gzip ? engine.identityBody(meta, gzipBody: body) : nil
-                finish(entryResponse(meta: meta, storedBody: body, identityBody: identity, outcome: outcome, route: route))
+                finish(engine.representation.serve(meta: meta, storedBody: body, identityBody: identity, outcome: outcome, route: route, request: request.head, prefersGzip: prefersGzip, now: engine.clock.nowMilliseconds()))
             case .unshareable(let response):
                 var headers = ForwardingHeaders.forwardedResponseHeaders(response.head.headers)
                 if !CacheEngine.bodyless(response.head.status) {
@@ -136,15 +136,6 @@ final class RequestFlow: @unchecked Sendable {
         case .failUpstream:
             finish(engine.upstreamFailureResponse(lastError ?? UpstreamError.connectionClosedBeforeResponse, request: request.head, outcome: .miss))
         }
-    }
-
-    /// The response from an entry: its fields as one header block when it can be, else
-    /// through `HTTPHeaders` (304s, 502s, fields that cannot be sent).
-    private func entryResponse(meta: EntryMetadata, storedBody: ByteBuffer, identityBody: ByteBuffer?, outcome: CacheOutcome, route: CompiledRoute) -> ProxyResponse {
-        let now = engine.clock.nowMilliseconds()
-        let representation = engine.representation
-        return representation.blockResponse(meta: meta, storedBody: storedBody, identityBody: identityBody, outcome: outcome, route: route, request: request.head, prefersGzip: prefersGzip, now: now)
-            ?? representation.response(meta: meta, storedBody: storedBody, identityBody: identityBody, outcome: outcome, route: route, request: request.head, prefersGzip: prefersGzip, now: now)
     }
 
     /// The request a fill sends upstream: for exactly what the key stands for, the normalised
