@@ -13,10 +13,13 @@ import Testing
         #expect(c.shutdownGraceMilliseconds == 10_000)
         #expect(c.circuitBreakerFailures == 5)
         #expect(c.circuitBreakerCoolDownMilliseconds == 1000)
+        #expect(c.maxBackgroundRefreshes == 16)
     }
 
     @Test func everyFieldIsRead() throws {
         let yaml = """
+        upstream:
+          max_background_refreshes: 7
         store:
           circuit_breaker_failures: 2
           circuit_breaker_cooldown_ms: 300
@@ -29,6 +32,7 @@ import Testing
         """ + "\n" + ConfigurationLoaderTests.minimal
         let c = try ConfigurationLoader.parse(yaml: yaml)
         #expect([c.circuitBreakerFailures, c.circuitBreakerCoolDownMilliseconds, c.maxConnections] == [2, 300, 3])
+        #expect(c.maxBackgroundRefreshes == 7)
         #expect([c.idleTimeoutMilliseconds, c.headerTimeoutMilliseconds, c.bodyTimeoutMilliseconds, c.shutdownGraceMilliseconds] == [4, 5, 6, 0])
     }
 
@@ -38,6 +42,7 @@ import Testing
         ("limits:\n  idle_timeout_ms: soon\n", "limits.idle_timeout_ms"),
         ("limits:\n  max_conections: 5\n", "limits.max_conections"),
         ("store:\n  circuit_breaker_failures: 0\n", "store.circuit_breaker_failures"),
+        ("upstream:\n  max_background_refreshes: 0\n", "upstream.max_background_refreshes"),
     ])
     func badValuesNameTheField(yaml: String, field: String) {
         #expect(throws: ConfigurationError.self) { try ConfigurationLoader.parse(yaml: yaml + ConfigurationLoaderTests.minimal) }

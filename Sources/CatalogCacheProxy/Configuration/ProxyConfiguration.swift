@@ -72,10 +72,11 @@ public struct ProxyConfiguration: Sendable {
     /// How long one instance holds the cross-instance fill lock for a cold key (Redis only);
     /// other instances wait for its fill up to this long. 0 turns the lock off.
     public var fillLockMilliseconds = 5000
-    /// Background refreshes of stale entries running at once per instance; more are skipped
-    /// (`RefreshBudget`). Not in the file: the upstream pool's queue is the real bound, this
-    /// keeps refreshes from filling it.
-    public var maxBackgroundRefreshes = 64
+    /// Background refreshes of stale entries running at once per instance
+    /// (`upstream.max_background_refreshes`); more are skipped (`RefreshBudget`). The default
+    /// is a quarter of one loop's upstream connections, so that client misses, which wait for
+    /// the upstream, get most of it while stale answers (which do not) wait for their refresh.
+    public var maxBackgroundRefreshes = 16
 
     /// Event-loop threads; 0 means one per core.
     public var threads = 0
