@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
-"""Markdown report of benchmarks/run: table.py ROWS.tsv HEADER-LINE...
+"""Markdown report of benchmarks/run: table.py ROWS.tsv [--mix-rounds MIX-RUNS.tsv] HEADER-LINE...
 
 ROWS.tsv: scenario system cell rps p50 p99 p999 errors requests upstream cpu% rss_mib other% extra
+MIX-RUNS.tsv: the same columns, one row per storefront-mix round (ROWS.tsv holds the median);
+each round's req/s, p99 and hit ratio are listed under the mix table, to show the spread.
 Each figure is followed by its ratio to Varnish (V), to nginx proxy_cache (N) and, for hot
 hits, to nginx serving the file (F) in the same scenario and cell of the same run.
 """
@@ -57,10 +59,37 @@ def extra(r):
     return dict(kv.split("=", 1) for kv in r[13].split() if "=" in kv) if len(r) > 13 else {}
 
 
+def mix_rounds(path):
+    """Lines of a table: per system, each mix round's req/s, p99 and hit ratio, in run order."""
+    runs = [l.rstrip("\n").split("\t") for l in open(path) if l.strip()]
+    systems = []
+    for r in runs:
+        if r[1] not in systems:
+            systems.append(r[1])
+    if not systems:
+        return []
+    n = max(sum(1 for r in runs if r[1] == s) for s in systems)
+    out = ["", "Each round of the mix (the row above is each system's median round by req/s): req/s, p99 ms, hit ratio.", "",
+           "| system | " + " | ".join(f"round {i + 1}" for i in range(n)) + " |", "|---|" + "---:|" * n]
+    for s in systems:
+        cells = []
+        for r in (x for x in runs if x[1] == s):
+            req, up = num(r[8]), num(r[9])
+            hit = "-" if s == "origin" or not req or up is None else f"{100 * (1 - up / req):.1f} %"
+            cells.append(f"{fmt(num(r[3]), 0)} / {fmt(num(r[5]), 1)} / {hit}")
+        out.append(f"| {LABEL.get(s, s)} | " + " | ".join(cells) + " |")
+    return out
+
+
 def main():
-    rows = [l.rstrip("\n").split("\t") for l in open(sys.argv[1]) if l.strip()]
+    args = sys.argv[1:]
+    rows = [l.rstrip("\n").split("\t") for l in open(args.pop(0)) if l.strip()]
+    rounds = None
+    if args[:1] == ["--mix-rounds"]:
+        rounds = args[1]
+        args = args[2:]
     out = ["# catalog-cache side by side with Varnish and nginx", ""]
-    out += [f"- {h}" for h in sys.argv[2:] if h]
+    out += [f"- {h}" for h in args if h]
     out += ["", "Ratios in parentheses: this system's figure divided by Varnish's (V), by nginx proxy_cache's (N) and, "
             "in hot hits, by nginx serving the same bytes from a file (F), "
             "same scenario and cell, same run. Hit ratio = share of requests answered without an upstream request "
@@ -104,6 +133,8 @@ def main():
             out.append(f"| {LABEL.get(r[1], r[1])} | {r[2]} | {with_ratio(rs, r, 3, 0)} | {with_ratio(rs, r, 4, 2)} "
                        f"| {with_ratio(rs, r, 5, 2)} | {with_ratio(rs, r, 6, 2)} | {hit} | {with_ratio(rs, r, 9, 0)} "
                        f"| {with_ratio(rs, r, 10, 0)} | {with_ratio(effrows, r_eff, 14, 0)} | {with_ratio(rs, r, 11, 0)} | {r[7]} | {r[12]} |")
+        if scen == "mix" and rounds:
+            out += mix_rounds(rounds)
         if scen == "flash":
             out += ["", "| system | writes/s (target) | writes: ok / 409 / failed | stale reads after the write's 200 | write p50 ms | write p99 ms | commit-to-invalidated p50 / p99 (bucket bounds) |",
                     "|---|---:|---:|---:|---:|---:|---|"]
