@@ -2,6 +2,7 @@
 -- $SBS_IDS (one id a line, rank order), product lists with a Zipf distribution over
 -- (category or none) x page (offset 0..80) x order, and hero banners.
 --   SBS_ZIPF_S (0.99)  SBS_LIST_SHARE (0.25)  SBS_HERO_SHARE (0.05)  SBS_GZIP_SHARE (0.9)
+--   SBS_PAUSE_MS (0: closed loop; else each connection's pause between answer and request)
 -- Fixed seed: every system gets the same request sequence.
 local s      = tonumber(os.getenv("SBS_ZIPF_S") or "0.99")
 local listp  = tonumber(os.getenv("SBS_LIST_SHARE") or "0.25")
@@ -62,6 +63,14 @@ request = function()
     return wrk.format("GET", path, { ["Accept-Encoding"] = "gzip" })
   end
   return wrk.format("GET", path)
+end
+
+-- Paced (SBS_PAUSE_MS > 0): each connection waits that long after an answer before its next
+-- request, as a shopper reads a page before the next click; wrk measures latency from the
+-- request's send, so the pause is not counted in it.
+local pause = tonumber(os.getenv("SBS_PAUSE_MS") or "0")
+if pause > 0 then
+  delay = function() return pause end
 end
 
 -- The same REPORT line as every other run (benchmarks/report.lua defines `done`).

@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
-"""Markdown report of benchmarks/run: table.py ROWS.tsv [--mix-rounds MIX-RUNS.tsv] HEADER-LINE...
+"""Markdown report of benchmarks/run: table.py ROWS.tsv [--rounds SCENARIO=RUNS.tsv]... HEADER-LINE...
 
 ROWS.tsv: scenario system cell rps p50 p99 p999 errors requests upstream cpu% rss_mib other% extra
-MIX-RUNS.tsv: the same columns, one row per storefront-mix round (ROWS.tsv holds the median);
-each round's req/s, p99 and hit ratio are listed under the mix table, to show the spread.
+RUNS.tsv: the same columns, one row per round of that scenario (mix, paced; ROWS.tsv holds the
+median); each round's req/s, p99 and hit ratio are listed under the scenario's table.
 Each figure is followed by its ratio to Varnish (V), to nginx proxy_cache (N) and, for hot
 hits, to nginx serving the file (F) in the same scenario and cell of the same run.
 """
@@ -21,6 +21,7 @@ LABEL = {
 TITLE = {
     "hot": "1. Hot hits",
     "mix": "2. Storefront mix",
+    "paced": "2b. Storefront mix, paced (below capacity)",
     "flash": "3. Flash sale",
     "stampede": "4. Cold-key stampede",
 }
@@ -59,8 +60,9 @@ def extra(r):
     return dict(kv.split("=", 1) for kv in r[13].split() if "=" in kv) if len(r) > 13 else {}
 
 
-def mix_rounds(path):
-    """Lines of a table: per system, each mix round's req/s, p99 and hit ratio, in run order."""
+def round_lines(path, by):
+    """Lines of a table: per system, each round's req/s, p99 and hit ratio, in run order;
+    `by` names what the median round was chosen by."""
     runs = [l.rstrip("\n").split("\t") for l in open(path) if l.strip()]
     systems = []
     for r in runs:
@@ -69,7 +71,7 @@ def mix_rounds(path):
     if not systems:
         return []
     n = max(sum(1 for r in runs if r[1] == s) for s in systems)
-    out = ["", "Each round of the mix (the row above is each system's median round by req/s): req/s, p99 ms, hit ratio.", "",
+    out = ["", f"Each round (the row above is each system's median round by {by}): req/s, p99 ms, hit ratio.", "",
            "| system | " + " | ".join(f"round {i + 1}" for i in range(n)) + " |", "|---|" + "---:|" * n]
     for s in systems:
         cells = []
@@ -84,9 +86,10 @@ def mix_rounds(path):
 def main():
     args = sys.argv[1:]
     rows = [l.rstrip("\n").split("\t") for l in open(args.pop(0)) if l.strip()]
-    rounds = None
-    if args[:1] == ["--mix-rounds"]:
-        rounds = args[1]
+    rounds = {}
+    while args[:1] == ["--rounds"]:
+        scen, path = args[1].split("=", 1)
+        rounds[scen] = path
         args = args[2:]
     out = ["# catalog-cache side by side with Varnish and nginx", ""]
     out += [f"- {h}" for h in args if h]
@@ -96,7 +99,7 @@ def main():
             "(1 - upstream / requests), upstream requests counted by each system itself. CPU = the system's processes "
             "and its store (Redis) in % of one core (origin direct: origin + PostgreSQL); RSS likewise, at the end of "
             "the cell. \"other\" = CPU used meanwhile by processes outside the benchmark (a busy machine skews the cell)."]
-    for scen in ("hot", "mix", "flash", "stampede"):
+    for scen in ("hot", "mix", "paced", "flash", "stampede"):
         rs = [r for r in rows if r[0] == scen]
         if not rs:
             continue
@@ -133,8 +136,8 @@ def main():
             out.append(f"| {LABEL.get(r[1], r[1])} | {r[2]} | {with_ratio(rs, r, 3, 0)} | {with_ratio(rs, r, 4, 2)} "
                        f"| {with_ratio(rs, r, 5, 2)} | {with_ratio(rs, r, 6, 2)} | {hit} | {with_ratio(rs, r, 9, 0)} "
                        f"| {with_ratio(rs, r, 10, 0)} | {with_ratio(effrows, r_eff, 14, 0)} | {with_ratio(rs, r, 11, 0)} | {r[7]} | {r[12]} |")
-        if scen == "mix" and rounds:
-            out += mix_rounds(rounds)
+        if scen in rounds:
+            out += round_lines(rounds[scen], "p99" if scen == "paced" else "req/s")
         if scen == "flash":
             out += ["", "| system | writes/s (target) | writes: ok / 409 / failed | stale reads after the write's 200 | write p50 ms | write p99 ms | commit-to-invalidated p50 / p99 (bucket bounds) |",
                     "|---|---:|---:|---:|---:|---:|---|"]
