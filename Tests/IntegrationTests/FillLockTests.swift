@@ -91,10 +91,10 @@ struct FillLockTests {
         }
     }
 
-    func makeEngine(_ stack: Stack, store: any CacheStore, upstream: UpstreamPool, fillLockMilliseconds: Int = 5000) throws -> CacheEngine {
+    func makeEngine(_ stack: Stack, store: any CacheStore, upstream: UpstreamPool, fillLockMilliseconds: Int = 5000, fills: FillCoordinator = FillCoordinator()) throws -> CacheEngine {
         var configuration = try stack.configuration(feed: false)
         configuration.fillLockMilliseconds = fillLockMilliseconds
-        return CacheEngine(configuration: configuration, store: store, upstream: upstream, metrics: ProxyMetrics(routeNames: configuration.routes.map(\.name)), clock: SystemClock())
+        return CacheEngine(configuration: configuration, store: store, upstream: upstream, metrics: ProxyMetrics(routeNames: configuration.routes.map(\.name)), clock: SystemClock(), fills: fills)
     }
 
     func get(_ engine: CacheEngine, _ uri: String) async throws -> ProxyResponse {
@@ -156,6 +156,32 @@ struct FillLockTests {
             let answered = try await third.value
             #expect(answered.head.status == .ok)
             #expect(engine.metrics.fillLocksLeftBehind.count == 1)
+        }
+    }
+
+    /// A miss that overflows the in-process flight (more waiters than allowed) fills on its
+    /// own and finds the lock held under this instance's name by the leader still running
+    /// here: it waits for that fill like a peer's, rather than taking the lock as left behind
+    /// and going upstream a second time.
+    @Test func anOverflowingMissWaitsForTheFillRunningHereInsteadOfGoingUpstream() async throws {
+        try await withStack(triggers: false) { stack in
+            let gated = GatedUpstream()
+            let server = try await HTTPServer.start(host: "127.0.0.1", port: 0, group: TestServices.group, responder: gated)
+            let upstream = UpstreamPool(endpoint: try UpstreamEndpoint.parse("http://127.0.0.1:\(server.localPort)"), configuration: UpstreamPoolConfiguration(), group: TestServices.group)
+            let engine = try makeEngine(stack, store: RedisCacheStore(client: stack.redis, prefix: stack.keyPrefix), upstream: upstream, fills: FillCoordinator(maxWaiters: 0))
+            let leader = Task { try await get(engine, "/store/hero-banners") }
+            #expect(await eventually { gated.received == 1 })
+            let overflowing = Task { try await get(engine, "/store/hero-banners") }
+            #expect(await eventually { engine.metrics.fillLockWaits.count == 1 })
+            gated.open()
+            #expect(try await leader.value.outcome == .miss)
+            let second = try await overflowing.value
+            #expect(second.head.status == .ok)
+            #expect(second.outcome == .coalesced)
+            #expect(gated.received == 1)
+            #expect(engine.metrics.fillLocksLeftBehind.count == 0)
+            try await upstream.shutdown().get()
+            try await server.shutdown()
         }
     }
 }

@@ -43,7 +43,14 @@ public final class CacheEngine: Sendable {
     /// Background refreshes running now, at most `maxBackgroundRefreshes`.
     let refreshBudget: NIOLockedValueBox<RefreshBudget>
     /// This instance's name in its fill-lock tokens (`<owner>.<random>`), random per engine.
-    public let fillLockOwner = String(UInt64.random(in: 0...UInt64.max), radix: 36)
+    public let fillLockOwner: String
+    /// `fillLockOwner` and the dot: how every token of this instance begins.
+    private let fillLockTokenPrefix: String
+    /// Tokens of the fill locks this instance's fills are asking for or hold right now. A lock
+    /// held under this instance's name with a token not in here was left behind (its release
+    /// was lost); one in here belongs to a fill still running here (an overflowing miss, or a
+    /// fill started after an invalidation detached the earlier one) and is waited for.
+    private let liveFillLockTokens = NIOLockedValueBox(Set<String>())
 
     public init(configuration: ProxyConfiguration, store: any CacheStore, upstream: UpstreamPool, metrics: ProxyMetrics, clock: any CacheClock, fills: FillCoordinator = FillCoordinator(), gate: InvalidationGate = InvalidationGate(), writeBarrier: WriteBarrier? = nil, hotTier: HotTier? = nil, feedStatus: InvalidationFeedStatus? = nil, logger: Logger = Logger(label: "catalog-cache")) {
         self.identityBodies = configuration.identityCacheBytes > 0 ? IdentityBodyCache(maxBytes: configuration.identityCacheBytes) : nil
@@ -67,6 +74,8 @@ public final class CacheEngine: Sendable {
         self.feedStatus = feedStatus
         self.upstreamFailures = UpstreamFailureLog(logger: logger)
         self.refreshBudget = NIOLockedValueBox(RefreshBudget(limit: configuration.maxBackgroundRefreshes))
+        self.fillLockOwner = String(UInt64.random(in: 0...UInt64.max), radix: 36)
+        self.fillLockTokenPrefix = fillLockOwner + "."
     }
 
     /// False when the feed is down and `meta` is older than `feed_down_max_age_s`: such an
@@ -231,9 +240,10 @@ public final class CacheEngine: Sendable {
     /// lifetime) and fetch themselves only when the lock goes away without a fresh entry.
     /// The ticket and the lock are asked for in one write (one round trip); the lock is
     /// released by the store of the entry, or on its own when nothing is stored. A lock held
-    /// under this instance's own name is not waited for: the fill coordinator lets one fill
-    /// of a key run here at a time, so such a lock is a leftover whose release was lost (a
-    /// Redis timeout), and waiting for it would stall this key's misses until it expires.
+    /// under this instance's own name by none of its running fills is not waited for: it is a
+    /// leftover whose release was lost (a Redis timeout), and waiting for it would stall this
+    /// key's misses until it expires. One held by a running fill here is waited for like a
+    /// peer's.
     func fill(_ request: ProxyRequest, route: CompiledRoute, key: String, tags: [String], on loop: EventLoop) -> EventLoopFuture<FillResult> {
         let hotEpoch = hotTier?.epoch
         // The upstream fetch for a fill that does not hold the fill lock.
@@ -251,25 +261,30 @@ public final class CacheEngine: Sendable {
                 return fetchUnlocked(ticket)
             }
         }
-        let token = fillLockOwner + "." + String(UInt64.random(in: 0...UInt64.max), radix: 36)
+        let token = fillLockTokenPrefix + String(UInt64.random(in: 0...UInt64.max), radix: 36)
+        liveFillLockTokens.withLockedValue { _ = $0.insert(token) }
         let lockTaken = store.acquireFillLock(key, token: token, ttlMilliseconds: lockMilliseconds, on: loop).recover { _ in true }
         return ticketRead.and(lockTaken).flatMap { ticket, acquired in
             // Double check: a fill that finished between this request's lookup and its
             // joining the flight left a fresh entry; use it rather than go upstream again.
             if let entry = self.freshEntry(ticket?.entry, key: key) {
-                if acquired { _ = self.store.releaseFillLock(key, token: token, on: loop) }
+                if acquired { self.releaseFillLock(key, token: token, on: loop) } else { self.forgetFillLockToken(token) }
                 return loop.makeSucceededFuture(entry)
             }
             if acquired {
                 var held = ticket
                 held?.fillLockToken = token
                 return self.fetch(request, route: route, key: key, tags: tags, ticket: held, hotEpoch: hotEpoch, on: loop).always { outcome in
-                    if case .success(let fetched) = outcome, fetched.lockReleased { return }
-                    _ = self.store.releaseFillLock(key, token: token, on: loop)
+                    if case .success(let fetched) = outcome, fetched.lockReleased {
+                        self.forgetFillLockToken(token)
+                    } else {
+                        self.releaseFillLock(key, token: token, on: loop)
+                    }
                 }.map(\.result)
             }
+            self.forgetFillLockToken(token)
             return self.store.fillLockHolder(key, on: loop).recover { _ in nil }.flatMap { holder in
-                if let holder, holder.hasPrefix(self.fillLockOwner + ".") {
+                if let holder, holder.hasPrefix(self.fillLockTokenPrefix), !self.liveFillLockTokens.withLockedValue({ $0.contains(holder) }) {
                     self.metrics.fillLocksLeftBehind.increment()
                     return fetchUnlocked(ticket)
                 }
@@ -283,8 +298,20 @@ public final class CacheEngine: Sendable {
         }
     }
 
-    /// Waits for another instance's fill of `key`: answers its entry once stored (fresh, and
-    /// not being invalidated), or nil when its lock went away without one or at `deadline`.
+    /// Releases the fill lock of `key` held by `token`, then forgets the token (whether the
+    /// release arrived or not: a lock still under it is then one left behind).
+    private func releaseFillLock(_ key: String, token: String, on loop: EventLoop) {
+        store.releaseFillLock(key, token: token, on: loop).whenComplete { _ in self.forgetFillLockToken(token) }
+    }
+
+    /// The token no longer stands for a running fill (its lock was released, or never taken).
+    private func forgetFillLockToken(_ token: String) {
+        liveFillLockTokens.withLockedValue { _ = $0.remove(token) }
+    }
+
+    /// Waits for another fill of `key` (another instance's, or one still running here):
+    /// answers its entry once stored (fresh, and not being invalidated), or nil when its lock
+    /// went away without one or at `deadline`.
     private func awaitPeerFill(key: String, deadline: Int64, on loop: EventLoop) -> EventLoopFuture<FillResult?> {
         let freshEntry: @Sendable (ByteBuffer?) -> FillResult? = { self.freshEntry($0, key: key) }
         return store.get(key, on: loop).flatMap { buffer -> EventLoopFuture<FillResult?> in
