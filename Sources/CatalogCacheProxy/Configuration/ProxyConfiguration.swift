@@ -74,8 +74,9 @@ public struct ProxyConfiguration: Sendable {
     public var fillLockMilliseconds = 5000
     /// Background refreshes of stale entries running at once per instance
     /// (`upstream.max_background_refreshes`); more are skipped (`RefreshBudget`). The default
-    /// is a quarter of one loop's upstream connections, so that client misses, which wait for
-    /// the upstream, get most of it while stale answers (which do not) wait for their refresh.
+    /// is a quarter of the default `max_connections_per_loop` (64), so that even on one loop
+    /// client misses, which wait for the upstream, keep most of it, while stale answers (which
+    /// do not wait) wait for their refresh. A fixed number, not derived from the pool's size.
     public var maxBackgroundRefreshes = 16
 
     /// Event-loop threads; 0 means one per core.
