@@ -20,7 +20,9 @@ import Synchronization
 ///   the upstream) and refuses when any invalidation happened since.
 /// So once `invalidate` returns, the tier holds nothing it invalidated, and never will.
 public final class HotTier: Sendable {
-    public struct Entry: Sendable {
+    /// Immutable (a grown entry is a new one), and a class so that a hit's `get` hands out one
+    /// reference instead of copying a dozen counted fields under the tier's lock.
+    public final class Entry: Sendable {
         public let meta: EntryMetadata
         /// The body as stored (gzip or identity).
         public let storedBody: ByteBuffer
@@ -29,6 +31,13 @@ public final class HotTier: Sendable {
         /// Header values of its responses, made once at insert.
         let headerValues: EntryHeaderValues
         var size: Int { storedBody.readableBytes + (identityBody?.readableBytes ?? 0) + 256 }
+
+        init(meta: EntryMetadata, storedBody: ByteBuffer, identityBody: ByteBuffer?, headerValues: EntryHeaderValues) {
+            self.meta = meta
+            self.storedBody = storedBody
+            self.identityBody = identityBody
+            self.headerValues = headerValues
+        }
     }
 
     private struct State {
