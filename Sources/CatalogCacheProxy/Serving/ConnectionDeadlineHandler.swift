@@ -113,6 +113,13 @@ final class ConnectionDeadlineHandler: ChannelInboundHandler, RemovableChannelHa
         enter(.busy)
     }
 
+    /// A complete bodyless request was read in one piece: `headReceived` and `requestEnded`
+    /// at once (the body phase it would pass through has no time to run out).
+    func wholeRequestReceived() {
+        bytesWhileBusy = false
+        enter(.busy)
+    }
+
     /// The last part of a response is about to be written (before any pipelined request
     /// held back by `ProxyHTTPHandler` is delivered).
     func responseEnding() {
@@ -131,6 +138,11 @@ final class ConnectionDeadlineHandler: ChannelInboundHandler, RemovableChannelHa
     private func enter(_ next: Phase) {
         guard phase != .closed, let context else { return }
         phase = next
+        if next == .busy && timer != nil {
+            // No deadline while busy, and the pending timer re-arms itself: no clock read.
+            phaseDeadline = nil
+            return
+        }
         let now = context.eventLoop.now
         switch next {
         case .idle: phaseDeadline = now + timeouts.idle

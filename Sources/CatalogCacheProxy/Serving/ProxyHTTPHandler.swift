@@ -127,8 +127,7 @@ final class ProxyHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
                 receive(.end(nil), context: context)
                 return
             }
-            deadlines?.headReceived()
-            process(head, body: nil, context: context)
+            process(head, body: nil, wholeRequest: true, context: context)
         case .parserError(let error):
             answer(error, context: context)
         }
@@ -167,9 +166,10 @@ final class ProxyHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     /// The request is complete: the engine answers it now or later (through `receive`).
-    private func process(_ head: HTTPRequestHead, body: ByteBuffer?, context: ChannelHandlerContext) {
+    /// `wholeRequest`: a plain request, whose head `deadlines` has not been told of yet.
+    private func process(_ head: HTTPRequestHead, body: ByteBuffer?, wholeRequest: Bool = false, context: ChannelHandlerContext) {
         state = .processing(head)
-        deadlines?.requestEnded()
+        if wholeRequest { deadlines?.wholeRequestReceived() } else { deadlines?.requestEnded() }
         let request = ProxyRequest(head: head, body: body, clientAddress: clientAddress)
         if let response = engine.answer(request, router: router, on: context.eventLoop, sink: self) {
             finish(response, context: context)
