@@ -167,6 +167,8 @@ public final class ProxyService: Sendable {
         guard !stopping.exchange(true, ordering: .relaxed) else { return }
         try? await proxyChannel.close()
         _ = await connections.drain(grace: grace)
+        // Refreshes waiting for a slot would only start fetches the pool is about to refuse.
+        engine.dropWaitingRefreshes()
         invalidationFeed?.stop()
         await notifier?.shutdown()
         stats.stop()

@@ -18,7 +18,7 @@ typealias SplitMix64 = SeededGenerator
     /// Field names the loader knows, so generated documents get past the "unknown field" check.
     static let keys = [
         "listen", "admin_listen", "upstream", "store", "compression", "limits", "invalidation", "routes", "url",
-        "connect_timeout_ms", "read_timeout_ms", "total_timeout_ms", "max_connections_per_loop", "max_background_refreshes", "redis_url", "key_prefix",
+        "connect_timeout_ms", "read_timeout_ms", "total_timeout_ms", "max_connections_per_loop", "max_background_refreshes", "max_queued_refreshes", "redis_url", "key_prefix",
         "memory_max_bytes", "redis_timeout_ms", "circuit_breaker_failures", "circuit_breaker_cooldown_ms", "threshold_bytes",
         "level", "max_request_body_bytes", "max_cached_object_bytes", "max_connections", "idle_timeout_ms", "header_timeout_ms",
         "body_timeout_ms", "shutdown_grace_ms", "database_url", "channel", "tables", "tags", "keys", "id_column", "name", "path",

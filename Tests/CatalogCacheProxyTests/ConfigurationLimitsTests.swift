@@ -14,12 +14,14 @@ import Testing
         #expect(c.circuitBreakerFailures == 5)
         #expect(c.circuitBreakerCoolDownMilliseconds == 1000)
         #expect(c.maxBackgroundRefreshes == 16)
+        #expect(c.maxQueuedRefreshes == 1024)
     }
 
     @Test func everyFieldIsRead() throws {
         let yaml = """
         upstream:
           max_background_refreshes: 7
+          max_queued_refreshes: 0
         store:
           circuit_breaker_failures: 2
           circuit_breaker_cooldown_ms: 300
@@ -33,6 +35,7 @@ import Testing
         let c = try ConfigurationLoader.parse(yaml: yaml)
         #expect([c.circuitBreakerFailures, c.circuitBreakerCoolDownMilliseconds, c.maxConnections] == [2, 300, 3])
         #expect(c.maxBackgroundRefreshes == 7)
+        #expect(c.maxQueuedRefreshes == 0)
         #expect([c.idleTimeoutMilliseconds, c.headerTimeoutMilliseconds, c.bodyTimeoutMilliseconds, c.shutdownGraceMilliseconds] == [4, 5, 6, 0])
     }
 
@@ -43,6 +46,7 @@ import Testing
         ("limits:\n  max_conections: 5\n", "limits.max_conections"),
         ("store:\n  circuit_breaker_failures: 0\n", "store.circuit_breaker_failures"),
         ("upstream:\n  max_background_refreshes: 0\n", "upstream.max_background_refreshes"),
+        ("upstream:\n  max_queued_refreshes: -1\n", "upstream.max_queued_refreshes"),
     ])
     func badValuesNameTheField(yaml: String, field: String) {
         #expect(throws: ConfigurationError.self) { try ConfigurationLoader.parse(yaml: yaml + ConfigurationLoaderTests.minimal) }

@@ -95,9 +95,9 @@ struct FlashSaleTests {
         }
     }
 
-    /// At most `maxBackgroundRefreshes` refreshes run at once; a stale answer beyond that
-    /// starts none (counted), and a later one does once a slot is free.
-    @Test func backgroundRefreshesBeyondTheLimitAreSkippedNotQueued() async throws {
+    /// At most `maxBackgroundRefreshes` refreshes run at once; the refresh of a stale answer
+    /// beyond that waits for a slot and runs then, without another request for its entry.
+    @Test func backgroundRefreshesBeyondTheLimitWaitForASlot() async throws {
         try await withStack(triggers: false) { stack in
             let (gated, upstream) = try await gatedUpstream(passing: 2)
             let clock = ManualClock(milliseconds: SystemClock().nowMilliseconds())
@@ -110,7 +110,38 @@ struct FlashSaleTests {
             #expect(try await proxy.get("/store/products?limit=1").xCache == "STALE")
             #expect(await eventually { gated.received == 3 })  // its refresh, held upstream
             #expect(try await proxy.get("/store/products?limit=2").xCache == "STALE")
-            // The refresh is decided after the stale answer is written.
+            #expect(try await proxy.get("/store/products?limit=2").xCache == "STALE")
+            // The refresh is decided after the stale answer is written; the second stale answer
+            // finds it waiting already.
+            #expect(await eventually { proxy.metrics.refreshesQueued.count == 1 })
+            #expect(gated.received == 3)
+            gated.open()
+            #expect(await eventually { gated.received == 4 })  // the waiting one, with no new request
+            #expect(await eventually { (try? await proxy.get("/store/products?limit=2").xCache) == "HIT" })
+            #expect(try await proxy.get("/store/products?limit=1").xCache == "HIT")
+            #expect(gated.received == 4)
+            #expect(proxy.metrics.refreshesQueued.count == 1)
+            #expect(proxy.metrics.refreshesSkipped.count == 0)
+            try await upstream.shutdown()
+        }
+    }
+
+    /// With `maxQueuedRefreshes` 0 a stale answer beyond the running limit starts no refresh
+    /// (counted), and a later one does once a slot is free.
+    @Test func withoutAQueueRefreshesBeyondTheLimitAreSkipped() async throws {
+        try await withStack(triggers: false) { stack in
+            let (gated, upstream) = try await gatedUpstream(passing: 2)
+            let clock = ManualClock(milliseconds: SystemClock().nowMilliseconds())
+            var configuration = try stack.configuration(feed: false, upstreamPort: upstream.localPort)
+            configuration.maxBackgroundRefreshes = 1
+            configuration.maxQueuedRefreshes = 0
+            let proxy = try await stack.startProxy(configuration, clock: clock)
+            #expect(try await proxy.get("/store/products?limit=1").xCache == "MISS")
+            #expect(try await proxy.get("/store/products?limit=2").xCache == "MISS")
+            clock.advance(bySeconds: 61)
+            #expect(try await proxy.get("/store/products?limit=1").xCache == "STALE")
+            #expect(await eventually { gated.received == 3 })
+            #expect(try await proxy.get("/store/products?limit=2").xCache == "STALE")
             #expect(await eventually { proxy.metrics.refreshesSkipped.count == 1 })
             #expect(gated.received == 3)
             gated.open()
@@ -119,6 +150,7 @@ struct FlashSaleTests {
             #expect(await eventually { (try? await proxy.get("/store/products?limit=2").xCache) == "HIT" })
             #expect(gated.received == 4)
             #expect(proxy.metrics.refreshesSkipped.count == 1)
+            #expect(proxy.metrics.refreshesQueued.count == 0)
             try await upstream.shutdown()
         }
     }

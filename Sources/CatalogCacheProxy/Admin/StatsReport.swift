@@ -77,6 +77,7 @@ public final class StatsReport: Sendable {
         c["store.fill_lock_waits"] = m.fillLockWaits.count
         c["store.fill_locks_left_behind"] = m.fillLocksLeftBehind.count
         c["store.refreshes_skipped"] = m.refreshesSkipped.count
+        c["store.refreshes_queued"] = m.refreshesQueued.count
         c["http.not_modified"] = m.notModified.count
         c["http.inflates"] = m.inflatesPerRequest.count
         c["http.client_errors"] = m.clientErrors.snapshot.values.reduce(0, +)

@@ -141,7 +141,7 @@ private struct NodeReader {
     }
 
     func upstream(_ node: Node, into config: inout ProxyConfiguration) throws(ConfigurationError) {
-        let allowed: Set = ["url", "connect_timeout_ms", "read_timeout_ms", "total_timeout_ms", "max_connections_per_loop", "max_background_refreshes"]
+        let allowed: Set = ["url", "connect_timeout_ms", "read_timeout_ms", "total_timeout_ms", "max_connections_per_loop", "max_background_refreshes", "max_queued_refreshes"]
         for (key, value) in try mapping(node, "upstream", allowed: allowed) {
             let field = "upstream.\(key)"
             switch key {
@@ -154,6 +154,7 @@ private struct NodeReader {
             case "total_timeout_ms": config.upstreamTotalTimeoutMilliseconds = try int(value, field, 1...3_600_000)
             case "max_connections_per_loop": config.upstreamMaxConnectionsPerLoop = try int(value, field, 1...10_000)
             case "max_background_refreshes": config.maxBackgroundRefreshes = try int(value, field, 1...10_000)
+            case "max_queued_refreshes": config.maxQueuedRefreshes = try int(value, field, 0...1_000_000)
             default: break
             }
         }

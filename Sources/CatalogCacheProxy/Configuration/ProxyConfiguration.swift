@@ -73,11 +73,14 @@ public struct ProxyConfiguration: Sendable {
     /// other instances wait for its fill up to this long. 0 turns the lock off.
     public var fillLockMilliseconds = 5000
     /// Background refreshes of stale entries running at once per instance
-    /// (`upstream.max_background_refreshes`); more are skipped (`RefreshBudget`). The default
+    /// (`upstream.max_background_refreshes`); more wait (`RefreshQueue`). The default
     /// is a quarter of the default `max_connections_per_loop` (64), so that even on one loop
     /// client misses, which wait for the upstream, keep most of it, while stale answers (which
     /// do not wait) wait for their refresh. A fixed number, not derived from the pool's size.
     public var maxBackgroundRefreshes = 16
+    /// Background refreshes that may wait for a running one to finish
+    /// (`upstream.max_queued_refreshes`); beyond that they are skipped. 0: skipped at once.
+    public var maxQueuedRefreshes = 1024
 
     /// Event-loop threads; 0 means one per core.
     public var threads = 0

@@ -48,8 +48,11 @@ public final class ProxyMetrics: Sendable {
     /// Fill locks found held under this instance's own name (left behind when their release
     /// was lost to a Redis failure), taken as free instead of waited for.
     public let fillLocksLeftBehind = Counter()
-    /// Background refreshes not started because `maxBackgroundRefreshes` were running.
+    /// Background refreshes dropped: `maxBackgroundRefreshes` were running and
+    /// `maxQueuedRefreshes` waiting.
     public let refreshesSkipped = Counter()
+    /// Background refreshes that waited for a slot (`maxBackgroundRefreshes` were running).
+    public let refreshesQueued = Counter()
     // Invalidation feed
     public let notificationsReceived = Counter()
     public let notificationsMalformed = Counter()
@@ -155,7 +158,8 @@ public final class ProxyMetrics: Sendable {
         counter(&out, "catalog_cache_inflates_total", "Gzip-stored bodies inflated for identity clients.", inflatesPerRequest)
         counter(&out, "catalog_cache_hot_tier_hits_total", "Lookups answered by the in-process hot tier.", hotTierHits)
         counter(&out, "catalog_cache_fill_lock_waits_total", "Misses that waited for another instance's fill.", fillLockWaits)
-        counter(&out, "catalog_cache_refreshes_skipped_total", "Background refreshes of stale entries not started because the most allowed at once were running.", refreshesSkipped)
+        counter(&out, "catalog_cache_refreshes_skipped_total", "Background refreshes of stale entries dropped because the most allowed were running and the most allowed were waiting.", refreshesSkipped)
+        counter(&out, "catalog_cache_refreshes_queued_total", "Background refreshes of stale entries that waited for one running to finish.", refreshesQueued)
         counter(&out, "catalog_cache_fill_locks_left_behind_total", "Fill locks found held under this instance's own name (release lost to a Redis failure), not waited for.", fillLocksLeftBehind)
         counter(&out, "catalog_cache_notifications_total", "Invalidation notifications received.", notificationsReceived)
         counter(&out, "catalog_cache_notifications_malformed_total", "Notifications that could not be parsed.", notificationsMalformed)

@@ -40,8 +40,9 @@ public final class CacheEngine: Sendable {
     let feedStatus: InvalidationFeedStatus?
     /// Upstream failures, logged with their request ids (rate-limited).
     let upstreamFailures: UpstreamFailureLog
-    /// Background refreshes running now, at most `maxBackgroundRefreshes`.
-    let refreshBudget: NIOLockedValueBox<RefreshBudget>
+    /// Background refreshes: at most `maxBackgroundRefreshes` running, at most
+    /// `maxQueuedRefreshes` more waiting for a slot.
+    let refreshes: NIOLockedValueBox<RefreshQueue<RefreshJob>>
     /// This instance's name in its fill-lock tokens (`<owner>.<random>`), random per engine.
     public let fillLockOwner: String
     /// `fillLockOwner` and the dot: how every token of this instance begins.
@@ -73,7 +74,7 @@ public final class CacheEngine: Sendable {
         self.hotTier = hotTier
         self.feedStatus = feedStatus
         self.upstreamFailures = UpstreamFailureLog(logger: logger)
-        self.refreshBudget = NIOLockedValueBox(RefreshBudget(limit: configuration.maxBackgroundRefreshes))
+        self.refreshes = NIOLockedValueBox(RefreshQueue(limit: configuration.maxBackgroundRefreshes, maxWaiting: configuration.maxQueuedRefreshes))
         self.fillLockOwner = String(UInt64.random(in: 0...UInt64.max), radix: 36)
         self.fillLockTokenPrefix = fillLockOwner + "."
     }
@@ -420,25 +421,63 @@ public final class CacheEngine: Sendable {
     }
 
     /// Refreshes an entry served stale, once per key (followers of a refresh in flight do
-    /// nothing), and at most `maxBackgroundRefreshes` at once: beyond that the refresh is
-    /// skipped (counted), so a burst of stale entries cannot fill the upstream pool's queue
-    /// ahead of client misses; the next request for the entry tries again.
+    /// nothing): at once when fewer than `maxBackgroundRefreshes` are running, else after the
+    /// ones before it (`RefreshQueue`; a key waits once), so a burst of stale entries cannot
+    /// fill the upstream pool's queue ahead of client misses, and none is forgotten unless
+    /// `maxQueuedRefreshes` are already waiting (then it is skipped and counted; the next
+    /// request for the entry tries again).
     func refreshInBackground(_ request: ProxyRequest, route: CompiledRoute, key: String, tags: [String], on loop: EventLoop) {
         // The stale answers of a key being refreshed (the common case on a hot key) need
         // nothing: no slot, and no follower's promise from joining the flight.
         guard !fills.hasFlight(for: key) else { return }
-        guard refreshBudget.withLockedValue({ $0.tryStart() }) else {
+        let job = RefreshJob(request: request, route: route, key: key, tags: tags, loop: loop)
+        switch refreshes.withLockedValue({ $0.submit(key: key, job: job) }) {
+        case .start(let job):
+            if !startRefresh(job) { runWaitingRefreshes() }
+        case .queued:
+            metrics.refreshesQueued.increment()
+        case .alreadyWaiting:
+            break
+        case .full:
             metrics.refreshesSkipped.increment()
-            return
-        }
-        // Another loop may have started this key's fill since the check above.
-        guard case .leader(let flight) = fills.join(key: key, tags: tags, on: loop) else {
-            refreshBudget.withLockedValue { $0.finish() }
-            return
-        }
-        fill(request, route: route, key: key, tags: tags, on: loop).whenComplete { result in
-            self.refreshBudget.withLockedValue { $0.finish() }
-            self.fills.finish(flight, with: result)
         }
     }
+
+    /// Runs `job` in the slot it was given, on its loop; false (nothing started, the slot
+    /// still held) when another fill of the key is running, which refreshes it anyway.
+    private func startRefresh(_ job: RefreshJob) -> Bool {
+        guard case .leader(let flight) = fills.join(key: job.key, tags: job.tags, on: job.loop) else { return false }
+        fill(job.request, route: job.route, key: job.key, tags: job.tags, on: job.loop).whenComplete { result in
+            self.fills.finish(flight, with: result)
+            self.runWaitingRefreshes()
+        }
+        return true
+    }
+
+    /// A refresh's slot came free: hands it to the waiting refreshes in order until one
+    /// starts (on its own loop) or none is left.
+    private func runWaitingRefreshes() {
+        while let next = refreshes.withLockedValue({ $0.finish() }) {
+            let job = next.job
+            guard job.loop.inEventLoop else {
+                job.loop.execute { if !self.startRefresh(job) { self.runWaitingRefreshes() } }
+                return
+            }
+            if startRefresh(job) { return }
+        }
+    }
+
+    /// Forgets the refreshes waiting for a slot (shutdown).
+    func dropWaitingRefreshes() {
+        refreshes.withLockedValue { $0.removeAllWaiting() }
+    }
+}
+
+/// A background refresh: the request that found the entry stale, on the loop it came in on.
+struct RefreshJob: Sendable {
+    let request: ProxyRequest
+    let route: CompiledRoute
+    let key: String
+    let tags: [String]
+    let loop: EventLoop
 }
