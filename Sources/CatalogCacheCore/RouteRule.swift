@@ -18,79 +18,41 @@
 /// A key template without `{hash}` deliberately ignores the query string (e.g. a fixed key
 /// such as `hero_banners:active`): every query of the route shares one entry.
 ///
-/// A value type whose fields live in one immutable, shared box: a rule is copied into every
-/// routed request and route match, and a copy is then one reference count, not one per field.
-public struct RouteRule: Sendable, Equatable {
+/// Immutable, and a class: a rule is handed to every routed request and route match, and a
+/// copy is then one reference count, not one per field.
+public final class RouteRule: Sendable, Equatable {
     /// Upper bound for `ttl`, `staleWhileRevalidate` and `staleIfError` (ten years).
     public static let maximumSeconds = 315_360_000
 
-    /// The rule's fields; never mutated after `init`.
-    private final class Storage: Sendable {
-        let name: String
-        let pattern: PathPattern
-        let keyTemplate: KeyTemplate
-        let ttl: Int
-        let staleWhileRevalidate: Int
-        let staleIfError: Int
-        let varyHeaders: [String]
-        let tags: [String]
-        let cacheableStatuses: Set<Int>
-        let isPublic: Bool
-        let cacheControl: String?
-        let mode: RouteMode
-        let tagTemplates: [KeyTemplate]
-
-        init(
-            name: String, pattern: PathPattern, keyTemplate: KeyTemplate, ttl: Int, staleWhileRevalidate: Int,
-            staleIfError: Int, varyHeaders: [String], tags: [String], cacheableStatuses: Set<Int>, isPublic: Bool,
-            cacheControl: String?, mode: RouteMode, tagTemplates: [KeyTemplate]
-        ) {
-            self.name = name
-            self.pattern = pattern
-            self.keyTemplate = keyTemplate
-            self.ttl = ttl
-            self.staleWhileRevalidate = staleWhileRevalidate
-            self.staleIfError = staleIfError
-            self.varyHeaders = varyHeaders
-            self.tags = tags
-            self.cacheableStatuses = cacheableStatuses
-            self.isPublic = isPublic
-            self.cacheControl = cacheControl
-            self.mode = mode
-            self.tagTemplates = tagTemplates
-        }
-    }
-
-    private let storage: Storage
-
-    public var name: String { storage.name }
-    public var pattern: PathPattern { storage.pattern }
-    public var keyTemplate: KeyTemplate { storage.keyTemplate }
+    public let name: String
+    public let pattern: PathPattern
+    public let keyTemplate: KeyTemplate
     /// Seconds an entry is fresh.
-    public var ttl: Int { storage.ttl }
+    public let ttl: Int
     /// Seconds after `ttl` during which a stale entry is served while it is refreshed.
-    public var staleWhileRevalidate: Int { storage.staleWhileRevalidate }
+    public let staleWhileRevalidate: Int
     /// Seconds after `ttl` during which a stale entry may be served if the upstream fails.
-    public var staleIfError: Int { storage.staleIfError }
+    public let staleIfError: Int
     /// Key namespaces the stores use beside the entries (tag sets, generations, fill locks,
     /// origin-controlled entries; `identity:` held identity copies in earlier versions): a
     /// route key may not start with one, so no entry can share a key with them.
     public static let reservedKeyNamespaces = ["tag:", "gen:", "lock:", "identity:", "rfc:"]
     /// Lowercased request header names whose values are part of the key digest.
-    public var varyHeaders: [String] { storage.varyHeaders }
+    public let varyHeaders: [String]
     /// Tag templates as written, e.g. `product:{id}`.
-    public var tags: [String] { storage.tags }
-    public var cacheableStatuses: Set<Int> { storage.cacheableStatuses }
+    public let tags: [String]
+    public let cacheableStatuses: Set<Int>
     /// Whether requests carrying `Authorization` or `Cookie` may still be served from cache.
-    public var isPublic: Bool { storage.isPublic }
+    public let isPublic: Bool
     /// A `Cache-Control` value to send instead of the computed one.
-    public var cacheControl: String? { storage.cacheControl }
+    public let cacheControl: String?
     /// Whether this route follows its configuration or the origin's headers (RFC 9111).
-    public var mode: RouteMode { storage.mode }
+    public let mode: RouteMode
+
+    private let tagTemplates: [KeyTemplate]
 
     /// Equal when every field is (two rules built from the same values are equal).
-    public static func == (lhs: RouteRule, rhs: RouteRule) -> Bool {
-        let a = lhs.storage, b = rhs.storage
+    public static func == (a: RouteRule, b: RouteRule) -> Bool {
         if a === b { return true }
         return a.name == b.name && a.pattern == b.pattern && a.keyTemplate == b.keyTemplate && a.ttl == b.ttl
             && a.staleWhileRevalidate == b.staleWhileRevalidate && a.staleIfError == b.staleIfError
@@ -164,15 +126,23 @@ public struct RouteRule: Sendable, Equatable {
         if let cacheControl, cacheControl.utf8.contains(where: { $0 < 0x20 || $0 == 0x7f }) {
             throw RouteError("\(context): cache-control override holds a control character")
         }
-        storage = Storage(
-            name: name, pattern: pattern, keyTemplate: keyTemplate, ttl: ttl, staleWhileRevalidate: staleWhileRevalidate,
-            staleIfError: staleIfError, varyHeaders: lowercasedVary, tags: tags, cacheableStatuses: cacheableStatuses,
-            isPublic: isPublic, cacheControl: cacheControl, mode: mode, tagTemplates: tagTemplates
-        )
+        self.name = name
+        self.pattern = pattern
+        self.keyTemplate = keyTemplate
+        self.ttl = ttl
+        self.staleWhileRevalidate = staleWhileRevalidate
+        self.staleIfError = staleIfError
+        self.varyHeaders = lowercasedVary
+        self.tags = tags
+        self.tagTemplates = tagTemplates
+        self.cacheableStatuses = cacheableStatuses
+        self.isPublic = isPublic
+        self.cacheControl = cacheControl
+        self.mode = mode
     }
 
     /// Convenience: parses `path` and `key` and builds the rule.
-    public init(
+    public convenience init(
         name: String,
         path: String,
         key: String,
@@ -209,7 +179,7 @@ public struct RouteRule: Sendable, Equatable {
     public func tags(for parameters: [String: String]) -> [String] {
         var seen: Set<String> = []
         var result: [String] = []
-        for template in storage.tagTemplates {
+        for template in tagTemplates {
             let tag = template.expand { parameters[$0] }
             if seen.insert(tag).inserted { result.append(tag) }
         }
