@@ -15,7 +15,7 @@
 public struct RefreshQueue<Job: Sendable>: Sendable {
     public enum Submission: Sendable {
         /// A slot was free: run the job now (and call `finish` when it ends).
-        case start(Job)
+        case start
         /// Every slot is taken: the job waits; `finish` hands it out later.
         case queued
         /// A job for this key is already waiting: nothing to do.
@@ -27,7 +27,7 @@ public struct RefreshQueue<Job: Sendable>: Sendable {
     public let limit: Int
     public let maxWaiting: Int
     public private(set) var running = 0
-    /// Waiting jobs from `head` on (the slots before it are spent and compacted away).
+    /// Waiting jobs from `head` on (the ones before it were handed out).
     private var waiting: [(key: String, job: Job)] = []
     private var head = 0
     private var waitingKeys: Set<String> = []
@@ -43,7 +43,7 @@ public struct RefreshQueue<Job: Sendable>: Sendable {
     public mutating func submit(key: String, job: Job) -> Submission {
         if running < limit {
             running += 1
-            return .start(job)
+            return .start
         }
         if waitingKeys.contains(key) { return .alreadyWaiting }
         guard waitingCount < maxWaiting else { return .full }
@@ -63,10 +63,8 @@ public struct RefreshQueue<Job: Sendable>: Sendable {
         let next = waiting[head]
         head += 1
         waitingKeys.remove(next.key)
-        if head == waiting.count {
-            waiting.removeAll(keepingCapacity: true)
-            head = 0
-        } else if head >= 64 && head * 2 >= waiting.count {
+        // Spent slots are dropped once they are half the array: amortised O(1) per job.
+        if head * 2 >= waiting.count {
             waiting.removeFirst(head)
             head = 0
         }

@@ -2,15 +2,15 @@ import CatalogCacheCore
 import Testing
 
 @Suite struct RefreshQueueTests {
-    private func started(_ submission: RefreshQueue<Int>.Submission) -> Int? {
-        if case .start(let job) = submission { return job }
-        return nil
+    private func started(_ submission: RefreshQueue<Int>.Submission) -> Bool {
+        if case .start = submission { return true }
+        return false
     }
 
     @Test func refreshesBeyondTheLimitWaitAndStartInArrivalOrderAsSlotsFree() {
         var queue = RefreshQueue<Int>(limit: 2, maxWaiting: 10)
-        #expect(started(queue.submit(key: "a", job: 1)) == 1)
-        #expect(started(queue.submit(key: "b", job: 2)) == 2)
+        #expect(started(queue.submit(key: "a", job: 1)))
+        #expect(started(queue.submit(key: "b", job: 2)))
         for (key, job) in [("c", 3), ("d", 4)] {
             guard case .queued = queue.submit(key: key, job: job) else { Issue.record("\(key) not queued"); return }
         }
@@ -22,7 +22,7 @@ import Testing
         #expect(queue.finish() == nil)
         #expect(queue.finish() == nil)
         #expect(queue.running == 0)
-        #expect(started(queue.submit(key: "e", job: 5)) == 5)
+        #expect(started(queue.submit(key: "e", job: 5)))
     }
 
     @Test func aKeyWaitsOnceAndMayWaitAgainOnceHandedOut() {
@@ -75,7 +75,7 @@ import Testing
                         let key = "k\(Int.random(in: 0..<12, using: &generator))"
                         let submission = queue.submit(key: key, job: step)
                         if running < limit {
-                            #expect(started(submission) == step)
+                            #expect(started(submission))
                             running += 1
                         } else if waiting.contains(where: { $0.0 == key }) {
                             guard case .alreadyWaiting = submission else { Issue.record("expected alreadyWaiting"); return }

@@ -432,7 +432,7 @@ public final class CacheEngine: Sendable {
         guard !fills.hasFlight(for: key) else { return }
         let job = RefreshJob(request: request, route: route, key: key, tags: tags, loop: loop)
         switch refreshes.withLockedValue({ $0.submit(key: key, job: job) }) {
-        case .start(let job):
+        case .start:
             if !startRefresh(job) { runWaitingRefreshes() }
         case .queued:
             metrics.refreshesQueued.increment()
