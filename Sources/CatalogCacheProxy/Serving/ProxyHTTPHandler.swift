@@ -127,7 +127,8 @@ final class ProxyHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
                 receive(.end(nil), context: context)
                 return
             }
-            process(head, body: nil, wholeRequest: true, context: context)
+            deadlines?.wholeRequestReceived()
+            process(head, body: nil, context: context)
         case .parserError(let error):
             answer(error, context: context)
         }
@@ -154,6 +155,7 @@ final class ProxyHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
             if body == nil { body = chunk } else { body!.writeBuffer(&chunk) }
             state = .receiving(head, body)
         case (.end, .receiving(let head, let body)):
+            deadlines?.requestEnded()
             process(head, body: body, context: context)
         case (.end, .discarding):
             state = .closing
@@ -165,11 +167,10 @@ final class ProxyHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
         }
     }
 
-    /// The request is complete: the engine answers it now or later (through `receive`).
-    /// `wholeRequest`: a plain request, whose head `deadlines` has not been told of yet.
-    private func process(_ head: HTTPRequestHead, body: ByteBuffer?, wholeRequest: Bool = false, context: ChannelHandlerContext) {
+    /// The request is complete (and `deadlines` told so): the engine answers it now or later
+    /// (through `receive`).
+    private func process(_ head: HTTPRequestHead, body: ByteBuffer?, context: ChannelHandlerContext) {
         state = .processing(head)
-        if wholeRequest { deadlines?.wholeRequestReceived() } else { deadlines?.requestEnded() }
         let request = ProxyRequest(head: head, body: body, clientAddress: clientAddress)
         if let response = engine.answer(request, router: router, on: context.eventLoop, sink: self) {
             finish(response, context: context)
