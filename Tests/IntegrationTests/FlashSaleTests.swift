@@ -95,20 +95,29 @@ struct FlashSaleTests {
         }
     }
 
+    /// Two list entries filled through a proxy allowing one refresh at once (and
+    /// `maxQueuedRefreshes` more waiting), both gone stale, and the first one's refresh held
+    /// upstream: the second one's stale answers find every slot taken.
+    func staleWithOneRefreshHeld(_ stack: Stack, maxQueuedRefreshes: Int) async throws -> (GatedUpstream, HTTPServer, RunningProxy) {
+        let (gated, upstream) = try await gatedUpstream(passing: 2)
+        let clock = ManualClock(milliseconds: SystemClock().nowMilliseconds())
+        var configuration = try stack.configuration(feed: false, upstreamPort: upstream.localPort)
+        configuration.maxBackgroundRefreshes = 1
+        configuration.maxQueuedRefreshes = maxQueuedRefreshes
+        let proxy = try await stack.startProxy(configuration, clock: clock)
+        #expect(try await proxy.get("/store/products?limit=1").xCache == "MISS")
+        #expect(try await proxy.get("/store/products?limit=2").xCache == "MISS")
+        clock.advance(bySeconds: 61)  // past max-age 60, inside stale-while-revalidate 120
+        #expect(try await proxy.get("/store/products?limit=1").xCache == "STALE")
+        #expect(await eventually { gated.received == 3 })  // its refresh, held upstream
+        return (gated, upstream, proxy)
+    }
+
     /// At most `maxBackgroundRefreshes` refreshes run at once; the refresh of a stale answer
     /// beyond that waits for a slot and runs then, without another request for its entry.
     @Test func backgroundRefreshesBeyondTheLimitWaitForASlot() async throws {
         try await withStack(triggers: false) { stack in
-            let (gated, upstream) = try await gatedUpstream(passing: 2)
-            let clock = ManualClock(milliseconds: SystemClock().nowMilliseconds())
-            var configuration = try stack.configuration(feed: false, upstreamPort: upstream.localPort)
-            configuration.maxBackgroundRefreshes = 1
-            let proxy = try await stack.startProxy(configuration, clock: clock)
-            #expect(try await proxy.get("/store/products?limit=1").xCache == "MISS")
-            #expect(try await proxy.get("/store/products?limit=2").xCache == "MISS")
-            clock.advance(bySeconds: 61)  // past max-age 60, inside stale-while-revalidate 120
-            #expect(try await proxy.get("/store/products?limit=1").xCache == "STALE")
-            #expect(await eventually { gated.received == 3 })  // its refresh, held upstream
+            let (gated, upstream, proxy) = try await staleWithOneRefreshHeld(stack, maxQueuedRefreshes: 1024)
             #expect(try await proxy.get("/store/products?limit=2").xCache == "STALE")
             #expect(try await proxy.get("/store/products?limit=2").xCache == "STALE")
             // The refresh is decided after the stale answer is written; the second stale answer
@@ -130,17 +139,7 @@ struct FlashSaleTests {
     /// (counted), and a later one does once a slot is free.
     @Test func withoutAQueueRefreshesBeyondTheLimitAreSkipped() async throws {
         try await withStack(triggers: false) { stack in
-            let (gated, upstream) = try await gatedUpstream(passing: 2)
-            let clock = ManualClock(milliseconds: SystemClock().nowMilliseconds())
-            var configuration = try stack.configuration(feed: false, upstreamPort: upstream.localPort)
-            configuration.maxBackgroundRefreshes = 1
-            configuration.maxQueuedRefreshes = 0
-            let proxy = try await stack.startProxy(configuration, clock: clock)
-            #expect(try await proxy.get("/store/products?limit=1").xCache == "MISS")
-            #expect(try await proxy.get("/store/products?limit=2").xCache == "MISS")
-            clock.advance(bySeconds: 61)
-            #expect(try await proxy.get("/store/products?limit=1").xCache == "STALE")
-            #expect(await eventually { gated.received == 3 })
+            let (gated, upstream, proxy) = try await staleWithOneRefreshHeld(stack, maxQueuedRefreshes: 0)
             #expect(try await proxy.get("/store/products?limit=2").xCache == "STALE")
             #expect(await eventually { proxy.metrics.refreshesSkipped.count == 1 })
             #expect(gated.received == 3)
