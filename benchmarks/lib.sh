@@ -87,3 +87,18 @@ machine_line() {
   cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')
   echo "$(nproc) cores ($cpu), $(free -g | awk '/Mem:/ {print $2}') GiB, kernel $(uname -r)"
 }
+
+# result_file NAME: where a script writes its latest result (benchmarks/results/NAME.md, replaced
+# by the next run of the same script; earlier runs live in git history and in the ledger).
+result_file() { echo "benchmarks/results/$1.md"; }
+
+# ledger_add FILE: appends one line for the run just written to FILE to the results ledger:
+# its date, the commit measured and the command, read from FILE's "- date:" and "- command:" lines.
+ledger_add() {
+  local file=$1 ledger=benchmarks/results/LEDGER.md date command
+  date=$(grep -m1 -o 'date: [^;]*' "$file" | cut -d' ' -f2-)
+  command=$(grep -m1 -o 'command: `[^`]*`' "$file" | cut -d'`' -f2)
+  printf '| %s | %s | %s | `%s` |\n' "${date:-$(date -u '+%Y-%m-%d %H:%M UTC')}" \
+    "$(git rev-parse --short HEAD)$(git diff --quiet HEAD 2>/dev/null || echo '+changes')" \
+    "$(basename "$file")" "$command" >>"$ledger"
+}
