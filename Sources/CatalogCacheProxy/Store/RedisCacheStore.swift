@@ -14,7 +14,8 @@ import NIOCore
 /// generations read when its fill started, sets the value and adds it to its tag sets,
 /// also in one script: so an invalidation that ran while the upstream was answering makes
 /// the store a no-op, on every instance sharing the Redis. The same script releases the
-/// fill's lock when the ticket holds one. Cost per miss: the `MGET` of the generations
+/// fill's lock when the ticket holds one. Scripts go by `EVALSHA` (their text only after a
+/// `NOSCRIPT`). Cost per miss: the `MGET` of the generations
 /// (sent in the same write as the fill lock's `SET NX`), none per hit.
 public final class RedisCacheStore: CacheStore {
     public let kind = "redis"
@@ -33,7 +34,7 @@ public final class RedisCacheStore: CacheStore {
     /// KEYS: the entry, its fill lock, the tag sets, the generations; ARGV: the value, the
     /// TTL, the fill-lock token ('' for none), the ticket's generations. Stores only when
     /// every generation is the ticket's; releases the lock when the token holds it, either way.
-    static let storeScript = """
+    static let storeScript = RedisScript("""
     local n = (#KEYS - 2) / 2
     local current = 1
     for i = 1, n do
@@ -49,9 +50,9 @@ public final class RedisCacheStore: CacheStore {
     end
     if ARGV[3] ~= '' and redis.call('GET', KEYS[2]) == ARGV[3] then redis.call('DEL', KEYS[2]) end
     return current
-    """
+    """)
 
-    static let invalidateScript = """
+    static let invalidateScript = RedisScript("""
     local n = tonumber(ARGV[1])
     local removed = 0
     for i = 1, n do
@@ -63,7 +64,7 @@ public final class RedisCacheStore: CacheStore {
     end
     for i = 2 * n + 1, #KEYS do removed = removed + redis.call('DEL', KEYS[i]) end
     return removed
-    """
+    """)
 
     func tagSetKey(_ tag: String) -> String { prefix + "tag:" + tag }
     func generationKey(_ tag: String) -> String { prefix + "gen:" + tag }
@@ -96,14 +97,14 @@ public final class RedisCacheStore: CacheStore {
         var args = [value, ByteBuffer(string: String(ttlMilliseconds)), ByteBuffer(string: ticket.fillLockToken ?? "")]
         for generation in ticket.generations { args.append(ByteBuffer(string: generation)) }
         let keys = [key, lockKey(key)] + tags.map(tagSetKey) + tags.map(generationKey)
-        return client.send(.eval(Self.storeScript, keys: keys, args: args), on: loop).map { $0.integer == 1 }
+        return client.run(Self.storeScript, keys: keys, args: args, on: loop).map { $0.integer == 1 }
     }
 
     public func invalidate(keys: [String], tags: [String], on loop: EventLoop) -> EventLoopFuture<Int> {
         guard !keys.isEmpty || !tags.isEmpty else { return loop.makeSucceededFuture(0) }
         let scriptKeys = tags.map(tagSetKey) + tags.map(generationKey) + keys
         let args = [ByteBuffer(string: String(tags.count)), ByteBuffer(string: String(Self.generationLifetimeMilliseconds))]
-        return client.send(.eval(Self.invalidateScript, keys: scriptKeys, args: args), on: loop).map { Int($0.integer ?? 0) }
+        return client.run(Self.invalidateScript, keys: scriptKeys, args: args, on: loop).map { Int($0.integer ?? 0) }
     }
 
     /// `P lock:<key>`: the cross-instance fill lock of an entry.
@@ -111,10 +112,10 @@ public final class RedisCacheStore: CacheStore {
         key.hasPrefix(prefix) ? prefix + "lock:" + key.dropFirst(prefix.count) : prefix + "lock:" + key
     }
 
-    static let releaseScript = """
+    static let releaseScript = RedisScript("""
     if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
     return 0
-    """
+    """)
 
     public func acquireFillLock(_ key: String, token: String, ttlMilliseconds: Int64, on loop: EventLoop) -> EventLoopFuture<Bool> {
         client.send(.setNX(lockKey(key), value: ByteBuffer(string: token), pxMilliseconds: ttlMilliseconds), on: loop).map { reply in
@@ -124,7 +125,7 @@ public final class RedisCacheStore: CacheStore {
     }
 
     public func releaseFillLock(_ key: String, token: String, on loop: EventLoop) -> EventLoopFuture<Void> {
-        client.send(.eval(Self.releaseScript, keys: [lockKey(key)], args: [ByteBuffer(string: token)]), on: loop).map { _ in }
+        client.run(Self.releaseScript, keys: [lockKey(key)], args: [ByteBuffer(string: token)], on: loop).map { _ in }
     }
 
     public func fillLockHolder(_ key: String, on loop: EventLoop) -> EventLoopFuture<String?> {
