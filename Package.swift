@@ -22,6 +22,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
     ],
     targets: [
         // Thin C layers: system libraries found through pkg-config, one shim header each.
@@ -36,7 +37,7 @@ let package = Package(
 
         // Adapters around the C libraries and the network.
         .target(name: "CatalogCompression", dependencies: ["CZlib"]),
-        .target(name: "CatalogRedis", dependencies: ["CHiredis"] + nio),
+        .target(name: "CatalogRedis", dependencies: ["CHiredis", .product(name: "NIOSSL", package: "swift-nio-ssl")] + nio),
         .target(name: "CatalogPostgres", dependencies: ["CLibPQ", log] + nio),
         .target(name: "CatalogHTTP", dependencies: nio),
 

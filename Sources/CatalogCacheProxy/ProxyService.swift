@@ -56,20 +56,27 @@ public final class ProxyService: Sendable {
         // applying a notification never queues behind request traffic.
         let feedGroup = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         var feedStore: any CacheStore
+        var redisClients: [RedisClient] = []
         if let url = configuration.redisURL {
-            var redisConfiguration = try RedisConfiguration.parse(url: url)
+            var redisConfiguration = try configuration.redisConfiguration(url: url)
             redisConfiguration.commandTimeout = .milliseconds(Int64(configuration.redisTimeoutMilliseconds))
             redisConfiguration.connectTimeout = .milliseconds(Int64(max(configuration.redisTimeoutMilliseconds, 500)))
+            // Loads the TLS files once, and refuses to start when they cannot be loaded.
+            let connector = try RedisConnector(configuration: redisConfiguration)
             // The request path's store fails fast while Redis keeps failing (the feed's does not:
             // an invalidation must be attempted, not skipped).
+            let requestRedis = RedisClient(connector: connector, group: group)
+            redisClients.append(requestRedis)
             store = CircuitBreakerStore(
-                wrapping: RedisCacheStore(client: RedisClient(configuration: redisConfiguration, group: group), prefix: configuration.keyPrefix),
+                wrapping: RedisCacheStore(client: requestRedis, prefix: configuration.keyPrefix),
                 policy: CircuitBreakerPolicy(failureThreshold: configuration.circuitBreakerFailures, coolDownMilliseconds: Int64(configuration.circuitBreakerCoolDownMilliseconds)),
                 clock: clock, metrics: metrics, logger: logger
             )
-            var feedRedis = redisConfiguration
-            feedRedis.commandTimeout = .seconds(5)
-            feedStore = RedisCacheStore(client: RedisClient(configuration: feedRedis, group: feedGroup), prefix: configuration.keyPrefix)
+            var feedRedisConfiguration = redisConfiguration
+            feedRedisConfiguration.commandTimeout = .seconds(5)
+            let client = RedisClient(configuration: feedRedisConfiguration, group: feedGroup)
+            redisClients.append(client)
+            feedStore = RedisCacheStore(client: client, prefix: configuration.keyPrefix)
             logger.info("store: redis \(url), key prefix \"\(configuration.keyPrefix)\"")
         } else {
             store = MemoryCacheStore(maxBytes: configuration.memoryStoreMaxBytes, clock: clock)
@@ -110,6 +117,20 @@ public final class ProxyService: Sendable {
         var invalidationFeed: InvalidationFeed?
         if let databaseURL = configuration.databaseURL {
             let applier = InvalidationApplier(configuration: configuration, store: feedStore, fills: fills, gate: gate, metrics: metrics, tokens: tokens, clock: clock, loop: feedGroup.next(), logger: logger, hotTier: hotTier)
+            // A Sentinel failover can lose drops the old primary acknowledged but had not
+            // replicated. Either client noticing the move closes the gate over everything at
+            // once (before the new primary's first answer is used), then every mapped tag is
+            // dropped there, off the event loop (the drop blocks), and the gate opens.
+            for client in redisClients {
+                client.onPrimaryChange { address in
+                    gate.begin(tags: [], keys: [], all: true)
+                    logger.warning("store: the Redis primary moved to \(address); invalidating every mapped tag")
+                    Thread.detachNewThread {
+                        applier.invalidateEverything()
+                        gate.end(tags: [], keys: [], all: true)
+                    }
+                }
+            }
             let started = InvalidationFeed(configuration: configuration, databaseURL: databaseURL, applier: applier, status: feed, metrics: metrics, logger: logger)
             started.start()
             invalidationFeed = started

@@ -27,10 +27,16 @@ final class LoopConnectionPool: Sendable {
 
     let eventLoop: EventLoop
     private let configuration: RedisConfiguration
+    private let connector: Result<RedisConnector, RedisError>
     private let state: NIOLoopBoundBox<State>
 
-    init(configuration: RedisConfiguration, eventLoop: EventLoop) {
+    /// Told of every connection made (the client watches which primary they reach).
+    private let connected: @Sendable (RedisConnection) -> Void
+
+    init(connector: Result<RedisConnector, RedisError>, configuration: RedisConfiguration, eventLoop: EventLoop, connected: @escaping @Sendable (RedisConnection) -> Void = { _ in }) {
         self.eventLoop = eventLoop
+        self.connected = connected
+        self.connector = connector
         self.configuration = configuration
         self.state = .makeBoxSendingValue(
             State(slots: Array(repeating: .idle, count: configuration.connectionsPerEventLoop)),
@@ -52,7 +58,9 @@ final class LoopConnectionPool: Sendable {
         }
         switch state.value.slots[index] {
         case .connected(let connection) where connection.isActive:
-            return connection.send(command)
+            let reply = connection.send(command)
+            if case .sentinel = configuration.topology { Self.closeOnReadOnly(reply, connection) }
+            return reply
         case .connecting(let future):
             return future.flatMap { $0.send(command) }
         case .idle, .connected:
@@ -65,7 +73,11 @@ final class LoopConnectionPool: Sendable {
     }
 
     private func connect(slot index: Int) -> EventLoopFuture<RedisConnection> {
-        let future = RedisConnection.connect(configuration: configuration, on: eventLoop)
+        let future: EventLoopFuture<RedisConnection>
+        switch connector {
+        case .success(let connector): future = connector.connect(on: eventLoop)
+        case .failure(let error): future = eventLoop.makeFailedFuture(error)
+        }
         state.value.slots[index] = .connecting(future)
         future.whenComplete { result in
             switch result {
@@ -76,6 +88,7 @@ final class LoopConnectionPool: Sendable {
                     return
                 }
                 self.state.value.slots[index] = .connected(connection)
+                self.connected(connection)
                 connection.closeFuture.whenComplete { _ in
                     if case .connected(let current) = self.state.value.slots[index], current === connection {
                         self.state.value.slots[index] = .idle
@@ -88,6 +101,26 @@ final class LoopConnectionPool: Sendable {
             }
         }
         return future
+    }
+
+    /// A primary demoted by a failover answers writes with `-READONLY`: close the connection,
+    /// so the next command connects again and asks the sentinels for the new primary.
+    private static func closeOnReadOnly(_ reply: EventLoopFuture<RESPValue>, _ connection: RedisConnection) {
+        reply.whenFailure { error in
+            if case .server(let message) = error as? RedisError, message.hasPrefix("READONLY") {
+                connection.channel.close(promise: nil)
+            }
+        }
+    }
+
+    /// Closes the open connections (commands on them fail with
+    /// ``RedisError/connectionClosed``); the next command connects again.
+    func closeConnections() {
+        eventLoop.execute {
+            for slot in self.state.value.slots {
+                if case .connected(let connection) = slot { connection.channel.close(promise: nil) }
+            }
+        }
     }
 
     /// Marks the pool shut down and closes its connections.

@@ -1,3 +1,4 @@
+import NIOConcurrencyHelpers
 import NIOCore
 
 /// The proxy's Redis client: connections kept per event loop.
@@ -11,24 +12,87 @@ import NIOCore
 /// - Connections are made lazily (with `AUTH`/`SELECT`), remade lazily after they close,
 ///   and all closed by ``shutdown()-(EventLoopFuture<Void>)``; afterwards every command
 ///   fails with ``RedisError/clientShutdown``.
+/// - Behind Sentinel, every connection is closed when the sentinels announce a new primary
+///   (`+switch-master`), so the next command reconnects to it.
 public final class RedisClient: Sendable {
     public let configuration: RedisConfiguration
     public let group: EventLoopGroup
     private let pools: [ObjectIdentifier: LoopConnectionPool]
     private let orderedPools: [LoopConnectionPool]
+    /// Behind Sentinel: drops every connection when the sentinels announce a new primary.
+    private let switchWatcher: SentinelSwitchWatcher?
+    private let switches = NIOLockedValueBox(0)
+    private let primary = NIOLockedValueBox(PrimaryWatch())
 
-    public init(configuration: RedisConfiguration, group: EventLoopGroup) {
+    private struct PrimaryWatch {
+        var current: RedisAddress?
+        var handler: (@Sendable (RedisAddress) -> Void)?
+    }
+
+    /// How many `+switch-master` announcements for this client's master it has acted on.
+    public var primarySwitchesObserved: Int { switches.withLockedValue { $0 } }
+
+    /// A client whose connections fail (``RedisError/connectFailed(_:)``) when the
+    /// configuration's TLS files cannot be loaded; build a ``RedisConnector`` first to
+    /// refuse such a configuration at start-up instead.
+    public convenience init(configuration: RedisConfiguration, group: EventLoopGroup) {
+        let connector: Result<RedisConnector, RedisError> = Result {
+            try RedisConnector(configuration: configuration)
+        }.mapError { $0 as? RedisError ?? .connectFailed("\($0)") }
+        self.init(connector: connector, configuration: configuration, group: group)
+    }
+
+    public convenience init(connector: RedisConnector, group: EventLoopGroup) {
+        self.init(connector: .success(connector), configuration: connector.configuration, group: group)
+    }
+
+    private init(connector: Result<RedisConnector, RedisError>, configuration: RedisConfiguration, group: EventLoopGroup) {
         self.configuration = configuration
         self.group = group
         var pools: [ObjectIdentifier: LoopConnectionPool] = [:]
         var ordered: [LoopConnectionPool] = []
+        let primary = self.primary
+        let isSentinel = if case .sentinel = configuration.topology { true } else { false }
         for loop in group.makeIterator() {
-            let pool = LoopConnectionPool(configuration: configuration, eventLoop: loop)
+            let pool = LoopConnectionPool(connector: connector, configuration: configuration, eventLoop: loop) { connection in
+                if isSentinel, let address = connection.address { Self.observe(primary: address, in: primary) }
+            }
             pools[ObjectIdentifier(loop)] = pool
             ordered.append(pool)
         }
         self.pools = pools
         self.orderedPools = ordered
+        if case .success(let connector) = connector, case .sentinel(let sentinels, let masterName) = configuration.topology,
+           let loop = ordered.first?.eventLoop {
+            let switches = self.switches
+            let pools = ordered
+            let watcher = SentinelSwitchWatcher(connector: connector, sentinels: sentinels, masterName: masterName, eventLoop: loop) { address in
+                switches.withLockedValue { $0 += 1 }
+                for pool in pools { pool.closeConnections() }
+                Self.observe(primary: address, in: primary)
+            }
+            self.switchWatcher = watcher
+            watcher.start()
+        } else {
+            self.switchWatcher = nil
+        }
+    }
+
+    /// Calls `handler` whenever the client finds the primary has moved (Sentinel only): a
+    /// connection reached another primary than the last one, or the sentinels announced one.
+    /// Writes the old primary acknowledged may not have reached the new one, so a cache
+    /// must treat this like a lost invalidation feed. Not called for the first primary.
+    public func onPrimaryChange(_ handler: @escaping @Sendable (RedisAddress) -> Void) {
+        primary.withLockedValue { $0.handler = handler }
+    }
+
+    private static func observe(primary address: RedisAddress, in box: NIOLockedValueBox<PrimaryWatch>) {
+        let handler = box.withLockedValue { watch -> (@Sendable (RedisAddress) -> Void)? in
+            defer { watch.current = address }
+            guard let current = watch.current, current != address else { return nil }
+            return watch.handler
+        }
+        handler?(address)
     }
 
     /// Sends `command` on `eventLoop`'s connection; the future completes on `eventLoop`.
@@ -47,6 +111,7 @@ public final class RedisClient: Sendable {
 
     /// Closes every connection; later commands fail with ``RedisError/clientShutdown``.
     public func shutdown() -> EventLoopFuture<Void> {
+        switchWatcher?.stop()
         let loop = group.any()
         return EventLoopFuture.andAllComplete(orderedPools.map { $0.shutdown() }, on: loop)
     }

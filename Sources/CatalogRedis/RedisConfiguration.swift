@@ -3,10 +3,18 @@ import NIOCore
 /// Where and how to reach Redis.
 ///
 /// Invariant: a value built by ``parse(url:)`` has a non-empty host, a port in 1...65535
-/// and a non-negative database; the memberwise initialiser trusts its caller.
+/// and a non-negative database (and, for Sentinel, at least one sentinel and a master name);
+/// the memberwise initialiser trusts its caller.
 public struct RedisConfiguration: Sendable, Hashable {
+    /// The server for ``RedisTopology/single``; for Sentinel, replaced on each connection by
+    /// the primary the sentinels name.
     public var host: String
     public var port: Int
+    public var topology: RedisTopology
+    /// Non-nil for `rediss://`: every connection (to Sentinel too) is TLS.
+    public var tls: RedisTLSConfiguration?
+    /// Sent with `AUTH` to sentinels (which usually have a password of their own, or none).
+    public var sentinelPassword: String?
     /// ACL user for `AUTH user password` (Redis 6+); nil sends `AUTH password`.
     public var username: String?
     /// Sent with `AUTH` on every new connection when non-nil.
@@ -25,6 +33,9 @@ public struct RedisConfiguration: Sendable, Hashable {
     public init(
         host: String = "127.0.0.1",
         port: Int = 6379,
+        topology: RedisTopology = .single,
+        tls: RedisTLSConfiguration? = nil,
+        sentinelPassword: String? = nil,
         username: String? = nil,
         password: String? = nil,
         database: Int = 0,
@@ -35,6 +46,9 @@ public struct RedisConfiguration: Sendable, Hashable {
     ) {
         self.host = host
         self.port = port
+        self.topology = topology
+        self.tls = tls
+        self.sentinelPassword = sentinelPassword
         self.username = username
         self.password = password
         self.database = database

@@ -7,18 +7,20 @@ public enum RedisConfigurationError: Error, Sendable, Hashable, CustomStringConv
     case invalidDatabase(String)
     case invalidCredentials(String)
     case unsupported(String)
+    case missingMasterName
 
     public var description: String {
         switch self {
         case .invalidScheme(let scheme):
             scheme.isEmpty
                 ? "invalid Redis URL: missing scheme (expected redis://[:password@]host[:port][/db])"
-                : "invalid Redis URL: unsupported scheme '\(scheme)' (expected redis://)"
+                : "invalid Redis URL: unsupported scheme '\(scheme)' (expected redis://, rediss://, redis-sentinel://)"
         case .missingHost: "invalid Redis URL: missing host"
         case .invalidPort(let port): "invalid Redis URL: port '\(port)' is not a number in 1-65535"
         case .invalidDatabase(let db): "invalid Redis URL: database '\(db)' is not a non-negative integer"
         case .invalidCredentials(let reason): "invalid Redis URL: credentials: \(reason)"
         case .unsupported(let what): "invalid Redis URL: \(what) is not supported"
+        case .missingMasterName: "invalid Redis URL: a Sentinel URL names the master after the sentinels (redis-sentinel://h1:p1,h2:p2/MASTER)"
         }
     }
 }

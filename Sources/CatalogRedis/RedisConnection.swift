@@ -1,5 +1,4 @@
 import NIOCore
-import NIOPosix
 
 /// One TCP connection to Redis on one event loop, with pipelining.
 ///
@@ -21,51 +20,24 @@ public final class RedisConnection: Sendable {
     /// Completes when the connection has closed, for whatever reason.
     public var closeFuture: EventLoopFuture<Void> { channel.closeFuture }
 
-    init(channel: Channel) {
+    /// The server this connection reached (the primary Sentinel named, for that topology).
+    public let address: RedisAddress?
+
+    init(channel: Channel, address: RedisAddress? = nil) {
         self.channel = channel
+        self.address = address
     }
 
-    /// Connects, then authenticates (`AUTH`) and selects the database (`SELECT`) when the
-    /// configuration asks for it. Any failure closes the channel and fails with
-    /// ``RedisError/connectFailed(_:)``.
+    /// Connects as ``RedisConnector`` does (TLS, Sentinel, `AUTH`, `SELECT`). Any failure
+    /// closes the channel and fails with ``RedisError/connectFailed(_:)``.
     public static func connect(
         configuration: RedisConfiguration,
         on eventLoop: EventLoop
     ) -> EventLoopFuture<RedisConnection> {
-        let timeout = configuration.commandTimeout
-        let bootstrap = ClientBootstrap(group: eventLoop)
-            .connectTimeout(configuration.connectTimeout)
-            .channelOption(.socketOption(.tcp_nodelay), value: 1)
-            .channelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandlers(
-                        RESPReplyDecoder(),
-                        RedisCommandHandler(commandTimeout: timeout)
-                    )
-                }
-            }
-        let target = "\(configuration.host):\(configuration.port)"
-        let connected: EventLoopFuture<Channel>
-        if let address = try? SocketAddress(ipAddress: configuration.host, port: configuration.port) {
-            connected = bootstrap.connect(to: address)
-        } else {
-            connected = bootstrap.connect(host: configuration.host, port: configuration.port)
-        }
-        return connected.flatMapError { error in
-            eventLoop.makeFailedFuture(RedisError.connectFailed("\(target): \(error)"))
-        }.flatMap { channel in
-            let connection = RedisConnection(channel: channel)
-            var handshake: [RedisCommand] = []
-            if let password = configuration.password {
-                handshake.append(.auth(username: configuration.username, password: password))
-            }
-            if configuration.database != 0 { handshake.append(.select(configuration.database)) }
-            guard !handshake.isEmpty else { return eventLoop.makeSucceededFuture(connection) }
-            let replies = handshake.map { connection.send($0) }
-            return EventLoopFuture.whenAllSucceed(replies, on: eventLoop).map { _ in connection }.flatMapError { error in
-                channel.close(promise: nil)
-                return eventLoop.makeFailedFuture(RedisError.connectFailed("\(target): handshake: \(error)"))
-            }
+        do {
+            return try RedisConnector(configuration: configuration).connect(on: eventLoop)
+        } catch {
+            return eventLoop.makeFailedFuture(error)
         }
     }
 

@@ -32,7 +32,14 @@ import Testing
     static let rejected: [(String, RedisConfigurationError)] = [
         ("127.0.0.1:6379", .invalidScheme("")),
         ("http://127.0.0.1:6379", .invalidScheme("http")),
-        ("rediss://127.0.0.1:6379", .unsupported("TLS (rediss://)")),
+        ("redis-cluster://h1:7000,h2:7001", .unsupported("Redis Cluster (redis-cluster://)")),
+        ("redis-sentinel://h1:26379,h2:26379", .missingMasterName),
+        ("redis-sentinel://h1:26379/", .missingMasterName),
+        ("redis-sentinel://h1:26379,:26380/mymaster", .missingHost),
+        ("redis-sentinel://h1:26379,h2:x/mymaster", .invalidPort("x")),
+        ("redis-sentinel://h1/mymaster?db=x", .invalidDatabase("x")),
+        ("redis-sentinel://h1/mymaster?timeout=1", .unsupported("the query parameter 'timeout=1'")),
+        ("rediss://h:6379?x=1", .unsupported("a query string")),
         ("redis://", .missingHost),
         ("redis://:6379", .missingHost),
         ("redis://h:abc", .invalidPort("abc")),
@@ -51,6 +58,27 @@ import Testing
     @Test(arguments: rejected)
     func rejects(_ url: String, _ expected: RedisConfigurationError) {
         #expect(throws: expected) { try RedisConfiguration.parse(url: url) }
+    }
+
+    @Test func rediss_turnsOnVerifiedTLS() throws {
+        let configuration = try RedisConfiguration.parse(url: "rediss://:pw@cache.example.com:6380/2")
+        #expect(configuration.tls == RedisTLSConfiguration())
+        #expect(configuration.tls?.verifyCertificate == true)
+        #expect(configuration.host == "cache.example.com" && configuration.port == 6380 && configuration.database == 2)
+        #expect(configuration.topology == .single)
+        #expect(try RedisConfiguration.parse(url: "redis://h").tls == nil)
+    }
+
+    @Test func sentinel_namesTheSentinelsAndTheMaster() throws {
+        let configuration = try RedisConfiguration.parse(url: "redis-sentinel://app:pw@10.0.0.1:26379,[::1],s3:26380/my%20master?db=4")
+        #expect(configuration.topology == .sentinel([
+            RedisAddress(host: "10.0.0.1", port: 26379), RedisAddress(host: "::1", port: 26379), RedisAddress(host: "s3", port: 26380),
+        ], masterName: "my master"))
+        #expect(configuration.username == "app" && configuration.password == "pw")
+        #expect(configuration.database == 4)
+        #expect(configuration.tls == nil)
+        #expect(try RedisConfiguration.parse(url: "redis-sentinels://s1/m").tls == RedisTLSConfiguration())
+        #expect(try RedisConfiguration.parse(url: "redis-sentinel://s1/m").database == 0)
     }
 
     @Test func messagesNameTheProblem() {

@@ -64,7 +64,7 @@ struct CommandLineTests {
             (["check-config", "--config", dir.appendingPathComponent("missing.yaml").path], [:], "cannot read the file"),
             (["serve", "--upstream", "https://origin.test"], [:], "--upstream: "),
             (["serve", "--listen", "nowhere"], [:], "--listen: must be HOST:PORT"),
-            (["serve", "--redis", "http://x"], [:], "--redis: must start with redis://"),
+            (["serve", "--redis", "http://x"], [:], "--redis: invalid Redis URL: unsupported scheme 'http'"),
             (["serve"], ["DATABASE_URL": "mysql://x"], "DATABASE_URL: must start with postgres://"),
         ]
         for (arguments, environment, expected) in cases {

@@ -17,6 +17,15 @@ enum TestServices {
     static let env = ProcessInfo.processInfo.environment
     static var databaseURL: String? { env["CATALOG_TEST_DATABASE_URL"] }
     static var redisURL: String? { env["CATALOG_TEST_REDIS_URL"] }
+    /// The CA of the TLS Redis `scripts/services` starts, used when ``redisURL`` is `rediss://`.
+    static var redisCAFile: String? { env["CATALOG_TEST_REDIS_TLS_CA"] }
+
+    /// The test Redis as a client configuration (trusting the test CA over TLS).
+    static func redisConfiguration(_ url: String) throws -> RedisConfiguration {
+        var configuration = try RedisConfiguration.parse(url: url)
+        configuration.tls?.caFile = redisCAFile
+        return configuration
+    }
     /// Run when the services are there, or when they are required (then a missing one fails).
     static var enabled: Bool { (databaseURL != nil && redisURL != nil) || env["CATALOG_REQUIRE_SERVICES"] == "1" }
     static let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
@@ -58,7 +67,7 @@ final class Stack: Sendable {
         }
         let origin = try await OriginService.start(databaseURL: url, host: "127.0.0.1", port: 0, poolSize: 4, group: TestServices.group)
         let originClient = UpstreamPool(endpoint: try UpstreamEndpoint.parse("http://127.0.0.1:\(origin.localPort)"), configuration: UpstreamPoolConfiguration(), group: TestServices.group)
-        let redis = RedisClient(configuration: try RedisConfiguration.parse(url: redisURL), group: TestServices.group)
+        let redis = RedisClient(configuration: try TestServices.redisConfiguration(redisURL), group: TestServices.group)
         return Stack(databaseName: name, databaseURL: url, adminURL: adminURL, redisURL: redisURL, origin: origin, originClient: originClient, redis: redis, keyPrefix: "\(name):")
     }
 
@@ -80,6 +89,7 @@ final class Stack: Sendable {
         c.adminListen = ListenAddress(host: "127.0.0.1", port: 0)
         c.upstreamURL = "http://127.0.0.1:\(upstreamPort ?? origin.localPort)"
         c.redisURL = redis ? redisURL : nil
+        c.redisTLSCAFile = TestServices.redisCAFile
         c.databaseURL = feed ? databaseURL : nil
         c.keyPrefix = keyPrefix
         c.redisTimeoutMilliseconds = 5000  // a loaded CI machine must not turn hits into fail-open misses

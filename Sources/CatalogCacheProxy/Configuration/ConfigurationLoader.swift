@@ -161,13 +161,15 @@ private struct NodeReader {
     }
 
     func store(_ node: Node, into config: inout ProxyConfiguration) throws(ConfigurationError) {
-        for (key, value) in try mapping(node, "store", allowed: ["redis_url", "key_prefix", "memory_max_bytes", "redis_timeout_ms", "hot_tier_bytes", "identity_cache_bytes", "fill_lock_ms", "circuit_breaker_failures", "circuit_breaker_cooldown_ms"]) {
+        for (key, value) in try mapping(node, "store", allowed: ["redis_url", "redis_tls", "redis_sentinel_password", "key_prefix", "memory_max_bytes", "redis_timeout_ms", "hot_tier_bytes", "identity_cache_bytes", "fill_lock_ms", "circuit_breaker_failures", "circuit_breaker_cooldown_ms"]) {
             let field = "store.\(key)"
             switch key {
             case "redis_url":
                 let url = try optionalString(value, field)
                 if let url, let problem = ConfigurationValidation.redisURLProblem(url) { throw fail(value, field, problem) }
                 config.redisURL = url
+            case "redis_tls": try redisTLS(value, into: &config)
+            case "redis_sentinel_password": config.redisSentinelPassword = try optionalString(value, field)
             case "key_prefix":
                 let prefix = try string(value, field)
                 guard prefix.utf8.count <= 64, !prefix.contains(where: { $0.isWhitespace }) else {
@@ -183,6 +185,23 @@ private struct NodeReader {
             case "circuit_breaker_cooldown_ms": config.circuitBreakerCoolDownMilliseconds = try int(value, field, 1...3_600_000)
             default: break
             }
+        }
+    }
+
+    func redisTLS(_ node: Node, into config: inout ProxyConfiguration) throws(ConfigurationError) {
+        for (key, value) in try mapping(node, "store.redis_tls", allowed: ["ca_file", "cert_file", "key_file", "server_name", "verify"]) {
+            let field = "store.redis_tls.\(key)"
+            switch key {
+            case "ca_file": config.redisTLSCAFile = try optionalString(value, field)
+            case "cert_file": config.redisTLSCertificateFile = try optionalString(value, field)
+            case "key_file": config.redisTLSKeyFile = try optionalString(value, field)
+            case "server_name": config.redisTLSServerName = try optionalString(value, field)
+            case "verify": config.redisTLSVerify = try bool(value, field)
+            default: break
+            }
+        }
+        if (config.redisTLSCertificateFile == nil) != (config.redisTLSKeyFile == nil) {
+            throw fail(node, "store.redis_tls", "cert_file and key_file go together")
         }
     }
 

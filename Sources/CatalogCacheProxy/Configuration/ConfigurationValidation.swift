@@ -1,4 +1,5 @@
 import CatalogHTTP
+import CatalogRedis
 
 /// Checks shared by the file loader and the flag/environment overrides, so that a bad
 /// value is rejected with the same words wherever it came from.
@@ -13,9 +14,14 @@ public enum ConfigurationValidation {
         }
     }
 
+    /// `nil` when `url` is one of the Redis URL forms ``RedisConfiguration/parse(url:)`` takes.
     public static func redisURLProblem(_ url: String) -> String? {
-        guard url.hasPrefix("redis://") else { return "must start with redis:// (got \"\(url)\")" }
-        return nil
+        do {
+            _ = try RedisConfiguration.parse(url: url)
+            return nil
+        } catch {
+            return "\(error)"
+        }
     }
 
     public static func databaseURLProblem(_ url: String) -> String? {

@@ -61,6 +61,17 @@ public struct ProxyConfiguration: Sendable {
 
     /// `nil`: the bounded in-process store is used.
     public var redisURL: String?
+    /// TLS options for `rediss://` and `redis-sentinels://` (`store.redis_tls`): a CA file
+    /// (nil: the system's trust store), a client certificate and key, the name to verify.
+    public var redisTLSCAFile: String?
+    public var redisTLSCertificateFile: String?
+    public var redisTLSKeyFile: String?
+    public var redisTLSServerName: String?
+    /// False only when the file says `verify: false`; the server's certificate is then not checked.
+    public var redisTLSVerify = true
+    /// `AUTH` password for the sentinels of a `redis-sentinel://` URL (the URL's own
+    /// credentials are the data nodes').
+    public var redisSentinelPassword: String?
     public var keyPrefix = "catalog:"
     public var memoryStoreMaxBytes = 256 << 20
     public var redisTimeoutMilliseconds = 250

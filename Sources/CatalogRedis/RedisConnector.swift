@@ -1,0 +1,164 @@
+import NIOCore
+import NIOPosix
+import NIOSSL
+
+/// Makes connections as a ``RedisConfiguration`` says: TCP or TLS, to the one node or to the
+/// primary Sentinel names, then `AUTH` and `SELECT`.
+///
+/// Invariants:
+/// - The TLS context is built once, when the connector is made (loading the trust store
+///   and any client certificate is expensive), and shared by every connection.
+/// - With ``RedisTopology/sentinel(_:masterName:)`` a connection is handed out only after
+///   the node it reached answered `ROLE` with `master`: commands never go to a replica,
+///   even when a sentinel's answer was stale. Each connect asks the sentinels again, in the
+///   configured order, so a reconnect after a failover finds the new primary.
+public struct RedisConnector: Sendable {
+    public let configuration: RedisConfiguration
+    private let sslContext: NIOSSLContext?
+
+    /// Fails with ``RedisError/connectFailed(_:)`` when the TLS files cannot be loaded.
+    public init(configuration: RedisConfiguration) throws {
+        self.configuration = configuration
+        self.sslContext = try configuration.tls.map(Self.makeContext)
+    }
+
+    /// A connection to the server commands must go to; fails with ``RedisError/connectFailed(_:)``.
+    public func connect(on eventLoop: EventLoop) -> EventLoopFuture<RedisConnection> {
+        switch configuration.topology {
+        case .single:
+            return connect(to: RedisAddress(host: configuration.host, port: configuration.port), dataNode: true, on: eventLoop)
+        case .sentinel(let sentinels, let masterName):
+            return primary(asking: sentinels[...], masterName: masterName, failures: [], on: eventLoop).flatMap { address in
+                self.connect(to: address, dataNode: true, on: eventLoop).flatMap { connection in
+                    self.confirmPrimary(connection, address: address)
+                }
+            }
+        }
+    }
+
+    /// A connection to `address` (over TLS when configured) whose replies go to `handler`
+    /// instead of a command pipeline: for subscriptions.
+    func subscriptionChannel(to address: RedisAddress, handler: SwitchMessageHandler, on eventLoop: EventLoop) -> EventLoopFuture<Channel> {
+        let sslContext = self.sslContext
+        let serverName = configuration.tls?.serverName ?? (address.host.isIPAddress ? nil : address.host)
+        let bootstrap = ClientBootstrap(group: eventLoop)
+            .connectTimeout(configuration.connectTimeout)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    if let sslContext {
+                        try channel.pipeline.syncOperations.addHandler(NIOSSLClientHandler(context: sslContext, serverHostname: serverName))
+                    }
+                    try channel.pipeline.syncOperations.addHandlers(RESPReplyDecoder(), handler)
+                }
+            }
+        if let socketAddress = try? SocketAddress(ipAddress: address.host, port: address.port) {
+            return bootstrap.connect(to: socketAddress)
+        }
+        return bootstrap.connect(host: address.host, port: address.port)
+    }
+
+    /// Asks each sentinel in turn for the primary's address; the first answer wins.
+    private func primary(asking sentinels: ArraySlice<RedisAddress>, masterName: String, failures: [String], on eventLoop: EventLoop) -> EventLoopFuture<RedisAddress> {
+        guard let sentinel = sentinels.first else {
+            return eventLoop.makeFailedFuture(RedisError.connectFailed("no sentinel named a primary for '\(masterName)': \(failures.joined(separator: "; "))"))
+        }
+        return connect(to: sentinel, dataNode: false, on: eventLoop).flatMap { connection in
+            connection.send(RedisCommand("SENTINEL", "get-master-addr-by-name", masterName)).flatMapThrowing { reply -> RedisAddress in
+                guard let pair = reply.array, pair.count == 2, let host = pair[0].string,
+                      let portText = pair[1].string, let port = Int(portText)
+                else { throw RedisError.unexpectedReply("sentinel \(sentinel) knows no master '\(masterName)' (\(reply))") }
+                return RedisAddress(host: host, port: port)
+            }.always { _ in connection.channel.close(promise: nil) }
+        }.flatMapError { error in
+            self.primary(asking: sentinels.dropFirst(), masterName: masterName, failures: failures + ["\(sentinel): \(error)"], on: eventLoop)
+        }
+    }
+
+    /// Keeps `connection` only when the node says it is a primary.
+    private func confirmPrimary(_ connection: RedisConnection, address: RedisAddress) -> EventLoopFuture<RedisConnection> {
+        connection.send(RedisCommand("ROLE")).flatMapThrowing { reply -> RedisConnection in
+            guard reply.array?.first?.string == "master" else {
+                throw RedisError.connectFailed("\(address) is not a primary (ROLE: \(reply.array?.first?.string ?? "?"))")
+            }
+            return connection
+        }.flatMapErrorThrowing { error in
+            connection.channel.close(promise: nil)
+            throw error as? RedisError ?? .connectFailed("\(address): \(error)")
+        }
+    }
+
+    /// TCP (and TLS when configured), then the handshake: the data node's `AUTH` and
+    /// `SELECT`, or a sentinel's own password.
+    private func connect(to address: RedisAddress, dataNode: Bool, on eventLoop: EventLoop) -> EventLoopFuture<RedisConnection> {
+        let timeout = configuration.commandTimeout
+        let sslContext = self.sslContext
+        let serverName = configuration.tls?.serverName ?? (address.host.isIPAddress ? nil : address.host)
+        let bootstrap = ClientBootstrap(group: eventLoop)
+            .connectTimeout(configuration.connectTimeout)
+            .channelOption(.socketOption(.tcp_nodelay), value: 1)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    if let sslContext {
+                        try channel.pipeline.syncOperations.addHandler(NIOSSLClientHandler(context: sslContext, serverHostname: serverName))
+                    }
+                    try channel.pipeline.syncOperations.addHandlers(
+                        RESPReplyDecoder(),
+                        RedisCommandHandler(commandTimeout: timeout)
+                    )
+                }
+            }
+        let connected: EventLoopFuture<Channel>
+        if let socketAddress = try? SocketAddress(ipAddress: address.host, port: address.port) {
+            connected = bootstrap.connect(to: socketAddress)
+        } else {
+            connected = bootstrap.connect(host: address.host, port: address.port)
+        }
+        return connected.flatMapError { error in
+            eventLoop.makeFailedFuture(RedisError.connectFailed("\(address): \(error)"))
+        }.flatMap { channel in
+            let connection = RedisConnection(channel: channel, address: address)
+            var handshake: [RedisCommand] = []
+            if dataNode {
+                if let password = configuration.password {
+                    handshake.append(.auth(username: configuration.username, password: password))
+                }
+                if configuration.database != 0 { handshake.append(.select(configuration.database)) }
+            } else if let password = configuration.sentinelPassword {
+                handshake.append(.auth(username: nil, password: password))
+            }
+            // A TLS handshake failure surfaces here, on the first command.
+            if handshake.isEmpty && sslContext != nil { handshake.append(.ping) }
+            guard !handshake.isEmpty else { return eventLoop.makeSucceededFuture(connection) }
+            let replies = handshake.map { connection.send($0) }
+            return EventLoopFuture.whenAllSucceed(replies, on: eventLoop).map { _ in connection }.flatMapError { error in
+                channel.close(promise: nil)
+                return eventLoop.makeFailedFuture(RedisError.connectFailed("\(address): handshake: \(error)"))
+            }
+        }
+    }
+
+    private static func makeContext(_ tls: RedisTLSConfiguration) throws -> NIOSSLContext {
+        var configuration = TLSConfiguration.makeClientConfiguration()
+        do {
+            if let caFile = tls.caFile {
+                configuration.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(caFile))
+            }
+            if let certificateFile = tls.certificateFile {
+                configuration.certificateChain = try NIOSSLCertificate.fromPEMFile(certificateFile).map { .certificate($0) }
+                guard let keyFile = tls.privateKeyFile else { throw RedisError.connectFailed("TLS: a client certificate needs its private key file") }
+                configuration.privateKey = .privateKey(try NIOSSLPrivateKey(file: keyFile, format: .pem))
+            }
+            if !tls.verifyCertificate { configuration.certificateVerification = .none }
+            return try NIOSSLContext(configuration: configuration)
+        } catch let error as RedisError {
+            throw error
+        } catch {
+            throw RedisError.connectFailed("TLS: \(error)")
+        }
+    }
+}
+
+extension String {
+    /// True for an IPv4 or IPv6 literal (which is not sent as SNI).
+    fileprivate var isIPAddress: Bool { (try? SocketAddress(ipAddress: self, port: 0)) != nil }
+}
