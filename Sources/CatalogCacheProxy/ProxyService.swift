@@ -141,9 +141,16 @@ public final class ProxyService: Sendable {
         let stats = StatsReport(metrics: metrics, feed: feed, store: store, configuration: configuration)
         let adminServer: HTTPServer
         do {
+            if let problem = configuration.adminExposureProblem { throw ConfigurationError(field: "admin.token", message: problem) }
+            let adminLimits = HTTPServerLimits(
+                maxConnections: configuration.adminMaxConnections,
+                idleTimeout: .milliseconds(Int64(configuration.idleTimeoutMilliseconds)),
+                requestTimeout: .milliseconds(Int64(configuration.headerTimeoutMilliseconds)),
+                maxHeaderFieldBytes: configuration.maxHeaderFieldBytes, maxHeadBytes: configuration.maxRequestHeadBytes
+            )
             adminServer = try await HTTPServer.start(
-                host: configuration.adminListen.host, port: configuration.adminListen.port, group: group,
-                responder: AdminResponder(metrics: metrics, readiness: readiness, stats: stats)
+                host: configuration.adminListen.host, port: configuration.adminListen.port, group: group, maxBodySize: 64 * 1024, limits: adminLimits,
+                responder: AdminAccessGuard(policy: configuration.adminAccessPolicy, metrics: metrics, wrapped: AdminResponder(metrics: metrics, readiness: readiness, stats: stats))
             )
         } catch {
             try? await proxyChannel.close()
