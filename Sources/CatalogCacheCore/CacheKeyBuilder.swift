@@ -10,7 +10,8 @@
 ///     "catalog-cache key v1"              (domain separation, raw)
 ///     field(route name)
 ///     field(normalized path)
-///     field(canonical query)              (QueryNormalizer.canonical(query:))
+///     field(canonical query)              (QueryNormalizer.canonical(query:filter:), the
+///                                          parameters the route's `queryFilter` keeps)
 ///     8-byte big-endian count of vary headers
 ///     per vary header, in the rule's order:
 ///       field(lowercased name)
@@ -50,7 +51,7 @@ public struct CacheKeyBuilder: Sendable {
             if name == KeyTemplate.hashPlaceholder {
                 if digest == nil {
                     digest = CacheKeyBuilder.digest(
-                        routeName: match.rule.name, path: path, canonicalQuery: QueryNormalizer.canonical(query: query),
+                        routeName: match.rule.name, path: path, canonicalQuery: QueryNormalizer.canonical(query: query, filter: match.rule.queryFilter),
                         varyHeaders: match.rule.varyHeaders.map { ($0, headerValue($0)) }
                     )
                 }

@@ -16,4 +16,7 @@ public enum NotifyPayloadError: Error, Sendable, Equatable {
     case invalidTableName(String)
     /// The object mixes the fields of different message kinds (`table`, `keys`/`tags`, `token`).
     case ambiguousKind
+    /// An explicit key or tag starts with one of the store's own namespaces
+    /// (`NotifyPayloadParser.reservedNamespaces`, e.g. `tag:`), which only the store may touch.
+    case reservedName(String)
 }

@@ -6,7 +6,7 @@
 ///   numbers (turned into their decimal text), never empty strings; `op` is case-insensitive;
 ///   optional `"ts"`: a non-negative integer, the commit time in microseconds since the epoch;
 /// - explicit: `{"keys":[...],"tags":[...]}`, either may be missing but not both; elements are
-///   non-empty strings;
+///   non-empty strings that do not start with one of `reservedNamespaces`;
 /// - token: `{"token":"..."}` with a non-empty string.
 ///
 /// Everything else is refused with a `NotifyPayloadError`: payloads over 8000 bytes
@@ -14,6 +14,10 @@
 /// operations, table names not matching `[A-Za-z_][A-Za-z0-9_]*`, and objects mixing kinds.
 public enum NotifyPayloadParser {
     public static let maximumBytes = 8000
+    /// The store's bookkeeping namespaces (tag sets, generations, fill locks, identity copies),
+    /// which explicit keys and tags may not name: `{"keys":["tag:products"]}` would delete the
+    /// tag index and later invalidations would miss its entries. (`rfc:` keys are entries.)
+    public static let reservedNamespaces = ["tag:", "gen:", "lock:", "identity:"]
 
     public static func parse(_ payload: String) throws(NotifyPayloadError) -> InvalidationEvent {
         let size = payload.utf8.count
@@ -76,7 +80,12 @@ public enum NotifyPayloadParser {
     }
 
     private static func parseExplicit(_ fields: [String: JSONValue]) throws(NotifyPayloadError) -> InvalidationEvent {
-        .explicit(keys: try stringList(fields["keys"], field: "keys"), tags: try stringList(fields["tags"], field: "tags"))
+        let keys = try stringList(fields["keys"], field: "keys")
+        let tags = try stringList(fields["tags"], field: "tags")
+        for name in keys + tags where reservedNamespaces.contains(where: { name.hasPrefix($0) }) {
+            throw .reservedName(name)
+        }
+        return .explicit(keys: keys, tags: tags)
     }
 
     private static func stringList(_ value: JSONValue?, field: String) throws(NotifyPayloadError) -> [String] {

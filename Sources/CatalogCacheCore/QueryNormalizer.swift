@@ -44,6 +44,16 @@ public enum QueryNormalizer {
         return join(encoded)
     }
 
+    /// `canonical(query:)` of the parameters `filter` keeps (judged by their decoded names).
+    public static func canonical(query: Substring?, filter: QueryParameterFilter) -> String {
+        guard filter != .all else { return canonical(query: query) }
+        guard let query, !query.isEmpty else { return "" }
+        let encoded = pieces(of: query).filter { filter.keeps(decodeToString($0.name)) }.map { piece in
+            (name: canonicalComponent(piece.name), value: canonicalComponent(piece.value))
+        }
+        return join(encoded)
+    }
+
     // MARK: - Internals
 
     private static func pieces(of query: Substring) -> [(name: Substring.UTF8View, value: Substring.UTF8View)] {

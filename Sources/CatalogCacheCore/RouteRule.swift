@@ -48,6 +48,8 @@ public final class RouteRule: Sendable, Equatable {
     public let cacheControl: String?
     /// Whether this route follows its configuration or the origin's headers (RFC 9111).
     public let mode: RouteMode
+    /// The query parameters that count for the key and the fill (`query.allow` / `query.ignore`).
+    public let queryFilter: QueryParameterFilter
 
     private let tagTemplates: [KeyTemplate]
 
@@ -58,7 +60,7 @@ public final class RouteRule: Sendable, Equatable {
             && a.staleWhileRevalidate == b.staleWhileRevalidate && a.staleIfError == b.staleIfError
             && a.varyHeaders == b.varyHeaders && a.tags == b.tags && a.cacheableStatuses == b.cacheableStatuses
             && a.isPublic == b.isPublic && a.cacheControl == b.cacheControl && a.mode == b.mode
-            && a.tagTemplates == b.tagTemplates
+            && a.queryFilter == b.queryFilter && a.tagTemplates == b.tagTemplates
     }
 
     public init(
@@ -73,7 +75,8 @@ public final class RouteRule: Sendable, Equatable {
         cacheableStatuses: Set<Int> = [200],
         isPublic: Bool = false,
         cacheControl: String? = nil,
-        mode: RouteMode = .configured
+        mode: RouteMode = .configured,
+        queryFilter: QueryParameterFilter = .all
     ) throws(RouteError) {
         guard !name.isEmpty else { throw RouteError("route name is empty") }
         let context = "route \"\(name)\""
@@ -139,6 +142,7 @@ public final class RouteRule: Sendable, Equatable {
         self.isPublic = isPublic
         self.cacheControl = cacheControl
         self.mode = mode
+        self.queryFilter = queryFilter
     }
 
     /// Convenience: parses `path` and `key` and builds the rule.
@@ -154,13 +158,14 @@ public final class RouteRule: Sendable, Equatable {
         cacheableStatuses: Set<Int> = [200],
         isPublic: Bool = false,
         cacheControl: String? = nil,
-        mode: RouteMode = .configured
+        mode: RouteMode = .configured,
+        queryFilter: QueryParameterFilter = .all
     ) throws(RouteError) {
         try self.init(
             name: name, pattern: try PathPattern(path), keyTemplate: try KeyTemplate(key), ttl: ttl,
             staleWhileRevalidate: staleWhileRevalidate, staleIfError: staleIfError, varyHeaders: varyHeaders,
             tags: tags, cacheableStatuses: cacheableStatuses, isPublic: isPublic, cacheControl: cacheControl,
-            mode: mode
+            mode: mode, queryFilter: queryFilter
         )
     }
 

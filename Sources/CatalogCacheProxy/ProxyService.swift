@@ -50,6 +50,8 @@ public final class ProxyService: Sendable {
     /// Starts everything the configuration asks for. Warns loudly when there is no Redis
     /// (bounded in-process store) or no database (no invalidation feed, TTLs only).
     public static func start(configuration: ProxyConfiguration, group: EventLoopGroup, clock: any CacheClock = SystemClock(), logger: Logger) async throws -> ProxyService {
+        // Before anything is started: an admin port reachable from other hosts needs a token.
+        if let problem = configuration.adminExposureProblem { throw ConfigurationError(field: "admin.token", message: problem) }
         let metrics = ProxyMetrics(routeNames: configuration.routes.map(\.name))
         let store: any CacheStore
         // The invalidation feed gets an event loop (and Redis connection) of its own, so
@@ -162,9 +164,15 @@ public final class ProxyService: Sendable {
         let stats = StatsReport(metrics: metrics, feed: feed, store: store, configuration: configuration)
         let adminServer: HTTPServer
         do {
+            let adminLimits = HTTPServerLimits(
+                maxConnections: configuration.adminMaxConnections,
+                idleTimeout: .milliseconds(Int64(configuration.idleTimeoutMilliseconds)),
+                requestTimeout: .milliseconds(Int64(configuration.headerTimeoutMilliseconds)),
+                maxHeaderFieldBytes: configuration.maxHeaderFieldBytes, maxHeadBytes: configuration.maxRequestHeadBytes
+            )
             adminServer = try await HTTPServer.start(
-                host: configuration.adminListen.host, port: configuration.adminListen.port, group: group,
-                responder: AdminResponder(metrics: metrics, readiness: readiness, stats: stats)
+                host: configuration.adminListen.host, port: configuration.adminListen.port, group: group, maxBodySize: 64 * 1024, limits: adminLimits,
+                responder: AdminAccessGuard(policy: configuration.adminAccessPolicy, metrics: metrics, wrapped: AdminResponder(metrics: metrics, readiness: readiness, stats: stats))
             )
         } catch {
             try? await proxyChannel.close()

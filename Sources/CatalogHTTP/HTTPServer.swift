@@ -23,10 +23,10 @@ public final class HTTPServer: Sendable {
     /// Binds `host:port` and starts serving with `responder`.
     public static func start(
         host: String, port: Int, group: any EventLoopGroup,
-        maxBodySize: Int = 1 << 20, responder: some HTTPResponder
+        maxBodySize: Int = 1 << 20, limits: HTTPServerLimits = .unlimited, responder: some HTTPResponder
     ) async throws -> HTTPServer {
         let erased: any HTTPResponder = responder
-        let connections = HTTPServerConnections()
+        let connections = HTTPServerConnections(maxConnections: limits.maxConnections)
         let channel = try await ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -34,9 +34,18 @@ public final class HTTPServer: Sendable {
             .childChannelOption(.maxMessagesPerRead, value: 16)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    connections.add(channel)
+                    guard connections.add(channel) else { return }
                     let sync = channel.pipeline.syncOperations
-                    try sync.configureHTTPServerPipeline(withPipeliningAssistance: true, withErrorHandling: false)
+                    if limits.idleTimeout != nil || limits.requestTimeout != nil {
+                        try sync.addHandler(HTTPServerDeadlineHandler(idleTimeout: limits.idleTimeout, requestTimeout: limits.requestTimeout))
+                    }
+                    var decoderLimits = NIOHTTPDecoderLimitConfiguration()
+                    decoderLimits.maxHeaderFieldSize = limits.maxHeaderFieldBytes
+                    decoderLimits.maxHeaderListSize = limits.maxHeadBytes
+                    try sync.addHandler(HTTPResponseEncoder())
+                    let decoder = HTTPRequestDecoder(leftOverBytesStrategy: .dropBytes, informationalResponseStrategy: .drop, limitConfiguration: decoderLimits)
+                    try sync.addHandler(ByteToMessageHandler(decoder, maximumBufferSize: limits.maxDecoderBufferBytes))
+                    try sync.addHandler(HTTPServerPipelineHandler())
                     try sync.addHandler(HTTPServerHandler(responder: erased, maxBodySize: maxBodySize))
                 }
             }

@@ -32,6 +32,14 @@ final class HTTPServerHandler: ChannelInboundHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch (unwrapInboundIn(data), state) {
         case (.head(let head), _):
+            // NIO's decoder stops parsing after an upgrade request (or CONNECT) and would keep
+            // what follows; neither is served here, so the connection is answered and closed.
+            if head.method == .CONNECT || head.headers.contains(name: "upgrade") {
+                state = .discarding
+                let response = HTTPServerResponse.error(.badRequest, code: "upgrade_refused", message: "protocol upgrades and CONNECT are not served")
+                write(context: context, response: response, version: head.version, isHead: false, keepAlive: false)
+                return
+            }
             state = .receiving(head, nil)
         case (.body(var chunk), .receiving(let head, var body)):
             if (body?.readableBytes ?? 0) + chunk.readableBytes > maxBodySize {

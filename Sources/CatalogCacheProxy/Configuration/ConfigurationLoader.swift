@@ -110,12 +110,13 @@ private struct NodeReader {
 
     mutating func configuration(_ root: Node) throws(ConfigurationError) -> ProxyConfiguration {
         var config = ProxyConfiguration()
-        let top: Set = ["listen", "admin_listen", "threads", "upstream", "store", "compression", "limits", "invalidation", "routes"]
+        let top: Set = ["listen", "admin_listen", "admin", "threads", "upstream", "store", "compression", "limits", "invalidation", "routes"]
         var sawRoutes = false
         for (name, value) in try mapping(root, "", allowed: top) {
             switch name {
             case "listen": config.listen = try listen(value, name)
             case "admin_listen": config.adminListen = try listen(value, name)
+            case "admin": try admin(value, into: &config)
             case "threads": config.threads = try int(value, name, 0...256)
             case "upstream": try upstream(value, into: &config)
             case "store": try store(value, into: &config)
@@ -134,10 +135,35 @@ private struct NodeReader {
             }
         }
         if !sawRoutes { throw fail(root, "routes", "is required: at least one route") }
+        if config.maxHeaderFieldBytes > config.maxRequestHeadBytes {
+            throw fail(root, "limits.max_header_field_bytes", "must be at most limits.max_request_head_bytes (\(config.maxRequestHeadBytes))")
+        }
         if config.listen == config.adminListen, config.listen.port != 0 {
             throw fail(root, "admin_listen", "must differ from listen (\(config.listen))")
         }
         return config
+    }
+
+    func admin(_ node: Node, into config: inout ProxyConfiguration) throws(ConfigurationError) {
+        for (key, value) in try mapping(node, "admin", allowed: ["allowed_hosts", "token", "max_connections"]) {
+            let field = "admin.\(key)"
+            switch key {
+            case "allowed_hosts":
+                let hosts = try strings(value, field)
+                guard !hosts.isEmpty, hosts.allSatisfy({ !$0.isEmpty && !$0.contains(where: { $0.isWhitespace || $0 == "/" }) }) else {
+                    throw fail(value, field, "must be a non-empty list of host names")
+                }
+                config.adminAllowedHosts = hosts
+            case "token":
+                let token = try optionalString(value, field)
+                if let token, token.utf8.count < 16 || token.contains(where: { $0.isWhitespace }) {
+                    throw fail(value, field, "must be at least 16 characters without spaces")
+                }
+                config.adminToken = token
+            case "max_connections": config.adminMaxConnections = try int(value, field, 1...100_000)
+            default: break
+            }
+        }
     }
 
     func upstream(_ node: Node, into config: inout ProxyConfiguration) throws(ConfigurationError) {
@@ -207,13 +233,15 @@ private struct NodeReader {
 
     func limits(_ node: Node, into config: inout ProxyConfiguration) throws(ConfigurationError) {
         let allowed: Set = [
-            "max_request_body_bytes", "max_cached_object_bytes", "max_connections", "idle_timeout_ms",
+            "max_request_body_bytes", "max_request_head_bytes", "max_header_field_bytes", "max_cached_object_bytes", "max_connections", "idle_timeout_ms",
             "header_timeout_ms", "body_timeout_ms", "shutdown_grace_ms",
         ]
         for (key, value) in try mapping(node, "limits", allowed: allowed) {
             let field = "limits.\(key)"
             switch key {
             case "max_request_body_bytes": config.maxRequestBodyBytes = try int(value, field, 1...(1 << 31))
+            case "max_request_head_bytes": config.maxRequestHeadBytes = try int(value, field, 1024...(1 << 20))
+            case "max_header_field_bytes": config.maxHeaderFieldBytes = try int(value, field, 1024...(1 << 20))
             case "max_cached_object_bytes": config.maxCachedObjectBytes = try int(value, field, 1...(1 << 31))
             case "max_connections": config.maxConnections = try int(value, field, 1...1_000_000)
             case "idle_timeout_ms": config.idleTimeoutMilliseconds = try int(value, field, 1...86_400_000)
@@ -271,15 +299,28 @@ private struct NodeReader {
         node.mapping?.compactMap { $0.key.string } ?? []
     }
 
+    /// `query: {allow: [...]}` or `query: {ignore: [...]}` (one of them).
+    func queryFilter(_ node: Node, _ field: String) throws(ConfigurationError) -> QueryParameterFilter {
+        let pairs = try mapping(node, field, allowed: ["allow", "ignore"])
+        guard pairs.count == 1, let (kind, list) = pairs.first else { throw fail(node, field, "needs exactly one of allow or ignore") }
+        let patterns = try strings(list, "\(field).\(kind)")
+        for pattern in patterns where !QueryParameterFilter.isValidPattern(pattern) {
+            throw fail(list, "\(field).\(kind)", "\"\(pattern)\" is not a parameter name or a prefix ending in *")
+        }
+        if kind == "allow" { return .allow(patterns) }
+        if patterns.isEmpty { throw fail(list, "\(field).ignore", "must name at least one parameter") }
+        return .ignore(patterns)
+    }
+
     func routes(_ node: Node) throws(ConfigurationError) -> [RouteRule] {
         guard let sequence = node.sequence else { throw fail(node, "routes", "must be a list of routes") }
         if sequence.count == 0 { throw fail(node, "routes", "needs at least one route") }
         let allowed: Set = [
             "name", "path", "key", "ttl", "stale_while_revalidate", "stale_if_error", "vary", "tags",
-            "cacheable_statuses", "public", "cache_control", "mode",
+            "cacheable_statuses", "public", "cache_control", "mode", "query",
         ]
         /// Fields that only mean something when the route decides caching itself.
-        let configuredOnly = ["key", "stale_while_revalidate", "stale_if_error", "vary", "cacheable_statuses", "public", "cache_control"]
+        let configuredOnly = ["key", "stale_while_revalidate", "stale_if_error", "vary", "cacheable_statuses", "public", "cache_control", "query"]
         var rules: [RouteRule] = []
         var names = Set<String>()
         for (index, item) in sequence.enumerated() {
@@ -290,6 +331,7 @@ private struct NodeReader {
             var isPublic = false
             var cacheControl: String?
             var mode = RouteMode.configured
+            var queryFilter = QueryParameterFilter.all
             let fields = try mapping(item, field, allowed: allowed)
             for (k, v) in fields {
                 let f = "\(field).\(k)"
@@ -308,6 +350,7 @@ private struct NodeReader {
                     for (i, s) in seq.enumerated() { statuses.insert(try int(s, "\(f)[\(i)]", 200...599)) }
                 case "public": isPublic = try bool(v, f)
                 case "cache_control": cacheControl = try string(v, f)
+                case "query": queryFilter = try self.queryFilter(v, f)
                 case "mode":
                     let text = try string(v, f)
                     guard let parsed = RouteMode(rawValue: text) else {
@@ -340,7 +383,8 @@ private struct NodeReader {
                 rules.append(try RouteRule(
                     name: name, pattern: pattern, keyTemplate: template, ttl: ttl,
                     staleWhileRevalidate: swr, staleIfError: sie, varyHeaders: vary, tags: tags,
-                    cacheableStatuses: statuses, isPublic: isPublic, cacheControl: cacheControl, mode: mode
+                    cacheableStatuses: statuses, isPublic: isPublic, cacheControl: cacheControl, mode: mode,
+                    queryFilter: queryFilter
                 ))
             } catch {
                 throw fail(item, field, "\(error)")

@@ -6,6 +6,9 @@ public struct ConfigurationOverrides: Sendable {
     public var upstream: String?
     public var redis: String?
     public var databaseURL: String?
+    /// The admin port's bearer token (`CACHE_ADMIN_TOKEN`; environment only, never a flag,
+    /// so it does not show in the process list).
+    public var adminToken: String?
 
     public init(listen: String? = nil, adminListen: String? = nil, upstream: String? = nil, redis: String? = nil, databaseURL: String? = nil) {
         self.listen = listen
@@ -18,7 +21,9 @@ public struct ConfigurationOverrides: Sendable {
     /// Environment variables the proxy reads: `UPSTREAM_URL`, `CACHE_REDIS_URL`, `DATABASE_URL`.
     public static func environment(_ env: [String: String]) -> ConfigurationOverrides {
         func value(_ name: String) -> String? { env[name].flatMap { $0.isEmpty ? nil : $0 } }
-        return ConfigurationOverrides(upstream: value("UPSTREAM_URL"), redis: value("CACHE_REDIS_URL"), databaseURL: value("DATABASE_URL"))
+        var overrides = ConfigurationOverrides(upstream: value("UPSTREAM_URL"), redis: value("CACHE_REDIS_URL"), databaseURL: value("DATABASE_URL"))
+        overrides.adminToken = value("CACHE_ADMIN_TOKEN")
+        return overrides
     }
 
     /// Applies these overrides; `source` names them in errors ("--upstream", "UPSTREAM_URL").
@@ -54,6 +59,7 @@ public struct ConfigurationOverrides: Sendable {
             }
             configuration.databaseURL = databaseURL
         }
+        if let adminToken { configuration.adminToken = adminToken }
     }
 
     /// The effective configuration: file (or defaults when `path` is nil and the default
@@ -64,6 +70,9 @@ public struct ConfigurationOverrides: Sendable {
         try flags.apply(to: &configuration, flags: true)
         if configuration.listen == configuration.adminListen && configuration.listen.port != 0 {
             throw ConfigurationError(field: "--admin-listen", message: "must differ from the proxy address \(configuration.listen)")
+        }
+        if let problem = configuration.adminExposureProblem {
+            throw ConfigurationError(field: "admin.token", message: problem)
         }
         return configuration
     }

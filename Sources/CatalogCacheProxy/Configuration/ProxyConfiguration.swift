@@ -52,6 +52,14 @@ public struct InvalidatedTable: Sendable, Equatable {
 public struct ProxyConfiguration: Sendable {
     public var listen = ListenAddress(host: "127.0.0.1", port: 8080)
     public var adminListen = ListenAddress(host: "127.0.0.1", port: 8081)
+    /// Host names the admin port answers to (`admin.allowed_hosts`); nil: the loopback
+    /// names, plus the admin address's host when it is a specific one (not a wildcard).
+    public var adminAllowedHosts: [String]?
+    /// Bearer token the admin port requires (`admin.token`, `CACHE_ADMIN_TOKEN`); required
+    /// when the admin address is not loopback.
+    public var adminToken: String?
+    /// Open connections on the admin port beyond which new ones are closed (`admin.max_connections`).
+    public var adminMaxConnections = 128
 
     public var upstreamURL = "http://127.0.0.1:9000"
     public var upstreamConnectTimeoutMilliseconds = 2000
@@ -104,6 +112,11 @@ public struct ProxyConfiguration: Sendable {
     public var compressionLevel: Int32 = 6
 
     public var maxRequestBodyBytes = 10 << 20
+    /// A request head (request line and fields) larger than this is refused with 431
+    /// (`limits.max_request_head_bytes`).
+    public var maxRequestHeadBytes = RequestHeadLimits.standard.maxHeadBytes
+    /// One header field line larger than this is refused with 431 (`limits.max_header_field_bytes`).
+    public var maxHeaderFieldBytes = RequestHeadLimits.standard.maxFieldLineBytes
     public var maxCachedObjectBytes = 8 << 20
     /// Open connections on the proxy port beyond which new ones are accepted and closed at once.
     public var maxConnections = 10_000
@@ -131,6 +144,27 @@ public struct ProxyConfiguration: Sendable {
     public var feedApplyDelayMillisecondsForTesting = 0
 
     public init() {}
+
+    /// Who may use the admin port (`AdminAccessPolicy`).
+    public var adminAccessPolicy: AdminAccessPolicy {
+        var hosts = adminAllowedHosts ?? AdminAccessPolicy.loopbackHosts
+        if adminAllowedHosts == nil, !["0.0.0.0", "::", "[::]", ""].contains(adminListen.host), !AdminAccessPolicy.isLoopback(adminListen.host) {
+            hosts.append(adminListen.host.contains(":") ? "[\(adminListen.host)]" : adminListen.host)
+        }
+        return AdminAccessPolicy(allowedHosts: hosts, token: adminToken)
+    }
+
+    /// Why this configuration may not start its admin port, or nil: a non-loopback admin
+    /// address needs a token.
+    public var adminExposureProblem: String? {
+        guard !AdminAccessPolicy.isLoopback(adminListen.host), adminToken == nil else { return nil }
+        return "admin_listen \(adminListen) is not a loopback address: set admin.token (or CACHE_ADMIN_TOKEN) so /metrics and /stats.json need a bearer token"
+    }
+
+    /// The request head limits of the proxy port.
+    public var requestHeadLimits: RequestHeadLimits {
+        RequestHeadLimits(maxHeadBytes: maxRequestHeadBytes, maxFieldLineBytes: maxHeaderFieldBytes)
+    }
 
     /// The table-to-tags map the invalidation feed resolves notifications with.
     public var invalidationMap: InvalidationMap {

@@ -9,7 +9,9 @@ import NIOCore
 /// For each notification: the gate closes over its tags and keys, in-flight fills for them
 /// stop taking new waiters, the store drops the entries and advances the tags' generations
 /// (so fills already running cannot store their older result), then the gate opens. Only
-/// then is the notification counted as applied and the next one handled.
+/// then is the notification counted as applied and the next one handled. A drop the store
+/// refuses five times is owed (`InvalidationDebts`): the gate stays closed over it until a
+/// retry succeeds. Row notifications for unmapped tables are ignored and counted.
 public final class InvalidationApplier: Sendable {
     let map: InvalidationMap
     let keyPrefix: String
@@ -24,6 +26,8 @@ public final class InvalidationApplier: Sendable {
     /// Every tag without placeholders, of routes and tables: what "everything" means after a reconnect.
     let everyFixedTag: [String]
     let hotTier: HotTier?
+    /// Drops the store could not make, retried until it does (their gate stays closed).
+    let debts: InvalidationDebts
 
     public init(configuration: ProxyConfiguration, store: any CacheStore, fills: FillCoordinator, gate: InvalidationGate, metrics: ProxyMetrics, tokens: WriteTokens, clock: any CacheClock, loop: EventLoop, logger: Logger, hotTier: HotTier? = nil) {
         self.map = configuration.invalidationMap
@@ -37,6 +41,7 @@ public final class InvalidationApplier: Sendable {
         self.loop = loop
         self.logger = logger
         self.hotTier = hotTier
+        self.debts = InvalidationDebts(store: store, gate: gate, metrics: metrics, loop: loop, logger: logger)
         let routeTags = configuration.routes.flatMap(\.tags)
         let tableTags = configuration.tables.flatMap(\.mapping.tags)
         self.everyFixedTag = Array(Set((routeTags + tableTags).filter { !$0.contains("{") })).sorted()
@@ -57,6 +62,12 @@ public final class InvalidationApplier: Sendable {
         case .token(let token):
             tokens.received(token)
         case .row(let table, _, let ids, let commitTime):
+            guard map.tables[table] != nil else {
+                // Not a table the configuration maps: nothing cached depends on it.
+                metrics.notificationsUnmapped.increment()
+                logger.debug("invalidation feed: ignored a notification for unmapped table \(table)")
+                return
+            }
             if ids.isEmpty {
                 // A table-wide change (TRUNCATE, or one statement over very many rows):
                 // the changed ids are unknown, so every entry goes.
@@ -84,7 +95,6 @@ public final class InvalidationApplier: Sendable {
     private func drop(tags: [String], keys: [String], all: Bool) {
         guard !tags.isEmpty || !keys.isEmpty || all else { return }
         gate.begin(tags: tags, keys: keys, all: all)
-        defer { gate.end(tags: tags, keys: keys, all: all) }
         fills.detach(tags: Set(tags), keys: Set(keys), all: all)
         hotTier?.invalidate(tags: tags, keys: keys, all: all)
         var attempt = 0
@@ -94,12 +104,15 @@ public final class InvalidationApplier: Sendable {
                 metrics.entriesInvalidated.increment(by: removed)
                 metrics.tagsInvalidated.increment(by: tags.count)
                 metrics.keysInvalidated.increment(by: keys.count)
+                gate.end(tags: tags, keys: keys, all: all)
                 return
             } catch {
                 metrics.redisErrors.increment()
                 attempt += 1
                 if attempt >= 5 {
-                    logger.error("invalidation feed: could not drop tags \(tags) keys \(keys) from the store: \(error)")
+                    // The gate stays closed over it until a retry succeeds.
+                    logger.error("invalidation feed: could not drop tags \(tags) keys \(keys) from the store, owed until it can: \(error)")
+                    debts.owe(.init(tags: tags, keys: keys, all: all))
                     return
                 }
                 Thread.sleep(forTimeInterval: 0.02 * Double(attempt))

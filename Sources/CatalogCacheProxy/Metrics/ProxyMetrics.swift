@@ -56,6 +56,11 @@ public final class ProxyMetrics: Sendable {
     // Invalidation feed
     public let notificationsReceived = Counter()
     public let notificationsMalformed = Counter()
+    /// Row notifications for tables the configuration does not map: ignored.
+    public let notificationsUnmapped = Counter()
+    /// Invalidations the store could not apply yet (`InvalidationDebts`): their entries are
+    /// not served until it does.
+    public let invalidationsOwed = Gauge()
     public let tagsInvalidated = Counter()
     public let keysInvalidated = Counter()
     public let entriesInvalidated = Counter()
@@ -163,6 +168,9 @@ public final class ProxyMetrics: Sendable {
         counter(&out, "catalog_cache_fill_locks_left_behind_total", "Fill locks found held under this instance's own name (release lost to a Redis failure), not waited for.", fillLocksLeftBehind)
         counter(&out, "catalog_cache_notifications_total", "Invalidation notifications received.", notificationsReceived)
         counter(&out, "catalog_cache_notifications_malformed_total", "Notifications that could not be parsed.", notificationsMalformed)
+        counter(&out, "catalog_cache_notifications_unmapped_total", "Row notifications for tables the configuration does not map (ignored).", notificationsUnmapped)
+        out += "# HELP catalog_cache_invalidations_owed Invalidations the store could not apply yet; what they cover is not served.\n# TYPE catalog_cache_invalidations_owed gauge\n"
+        out += "catalog_cache_invalidations_owed \(invalidationsOwed.current)\n"
         counter(&out, "catalog_cache_tags_invalidated_total", "Tags invalidated.", tagsInvalidated)
         counter(&out, "catalog_cache_keys_invalidated_total", "Keys invalidated by name.", keysInvalidated)
         counter(&out, "catalog_cache_entries_invalidated_total", "Entries removed by invalidation.", entriesInvalidated)

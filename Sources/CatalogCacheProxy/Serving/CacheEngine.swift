@@ -350,7 +350,7 @@ public final class CacheEngine: Sendable {
     private func fetch(_ request: ProxyRequest, route: CompiledRoute, key: String, tags: [String], ticket: StoreTicket?, hotEpoch: UInt64?, on loop: EventLoop) -> EventLoopFuture<Fetched> {
         var head = request.head
         head.method = .GET
-        head.headers = ForwardingHeaders.fillRequestHeaders(head.headers, clientAddress: request.clientAddress)
+        head.headers = ForwardingHeaders.fillRequestHeaders(head.headers, clientAddress: request.clientAddress, keyed: route.rule.varyHeaders)
         let started = clock.nowMilliseconds()
         let answered = upstream.execute(UpstreamRequest(head: head, body: nil), on: loop)
         answered.whenFailure { [head] in self.upstreamFailures.record($0, request: head, fill: true) }
@@ -362,7 +362,12 @@ public final class CacheEngine: Sendable {
 
     private func makeEntry(from response: UpstreamResponse, route: CompiledRoute, key: String, tags: [String], ticket: StoreTicket?, hotEpoch: UInt64?, on loop: EventLoop) -> EventLoopFuture<Fetched> {
         let headers = response.head.headers
-        let storable = ResponseStorability.isStorable(status: Int(response.head.status.code), headerValue: { headers.first(name: $0) }, rule: route.rule)
+        // Repeated lines of a list field (`Cache-Control: public` then `Cache-Control: private`)
+        // count as one comma-joined value (RFC 9110 §5.3).
+        let storable = ResponseStorability.isStorable(status: Int(response.head.status.code), headerValue: { name in
+            let values = headers[name]
+            return values.isEmpty ? nil : values.joined(separator: ", ")
+        }, rule: route.rule)
         guard storable, response.body.readableBytes <= configuration.maxCachedObjectBytes else {
             return loop.makeSucceededFuture(Fetched(result: .unshareable(response)))
         }

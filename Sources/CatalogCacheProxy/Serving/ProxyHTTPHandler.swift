@@ -8,6 +8,10 @@ import NIOHTTP1
 /// and writing the responses (`ResponseSerializer`), protocol errors, graceful close.
 ///
 /// Invariants:
+/// - output is bounded: while the channel is not writable (more than its high water mark,
+///   64 KiB, waits to be sent) no held request is answered and the socket is not read, so a
+///   client that pipelines and never reads costs at most the water mark plus one response,
+///   plus the requests of one read;
 /// - responses go out in request order: requests (and parser errors) arriving while one is
 ///   being answered are held, in order, then delivered one by one; while any is held the
 ///   socket is not read (so a pipelining client cannot make it buffer more than one read
@@ -31,9 +35,21 @@ final class ProxyHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// Plain requests (`PlainRequestHandler`) skip NIO's decoder; the rest go through it.
     static func install(on pipeline: ChannelPipeline.SynchronousOperations, engine: CacheEngine, maxBodyBytes: Int, deadlines: ConnectionDeadlineHandler?, router: RequestRouter? = nil) throws {
         let proxy = ProxyHTTPHandler(engine: engine, maxBodyBytes: maxBodyBytes, deadlines: deadlines, router: router)
+        let limits = engine.configuration.requestHeadLimits
+        var decoderLimits = NIOHTTPDecoderLimitConfiguration()
+        decoderLimits.maxHeaderFieldSize = limits.maxFieldLineBytes
+        decoderLimits.maxHeaderListSize = limits.maxHeadBytes
         try pipeline.addHandler(PlainRequestHandler(proxy: proxy))
-        try pipeline.addHandler(ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .dropBytes)))
+        let decoder = HTTPRequestDecoder(leftOverBytesStrategy: .dropBytes, informationalResponseStrategy: .drop, limitConfiguration: decoderLimits)
+        try pipeline.addHandler(ByteToMessageHandler(decoder, maximumBufferSize: maxDecoderBufferBytes(limits)))
         try pipeline.addHandler(proxy)
+    }
+
+    /// Bytes NIO's decoder may hold unparsed: a whole head and one more read. The decoder keeps
+    /// what follows a request it stops parsing after (an upgrade) until removed; past this
+    /// bound the connection is answered 431 and closed instead of buffering.
+    static func maxDecoderBufferBytes(_ limits: RequestHeadLimits) -> Int {
+        limits.maxHeadBytes + 64 * 1024
     }
 
     private enum State {
@@ -106,9 +122,10 @@ final class ProxyHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
         arrived(.plainRequest(head), context: context)
     }
 
-    /// Held while a request is being answered (or others are held), else handled now.
+    /// Held while a request is being answered (or others are held, or the socket cannot take
+    /// more output), else handled now.
     private func arrived(_ arrival: Arrival, context: ChannelHandlerContext) {
-        if isProcessing || !held.isEmpty {
+        if isProcessing || !held.isEmpty || !context.channel.isWritable {
             held.append(arrival)
         } else {
             handle(arrival, context: context)
@@ -128,6 +145,7 @@ final class ProxyHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
                 return
             }
             deadlines?.wholeRequestReceived()
+            guard !refused(head, context: context) else { return }
             process(head, body: nil, context: context)
         case .parserError(let error):
             answer(error, context: context)
@@ -138,6 +156,7 @@ final class ProxyHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
         switch (part, state) {
         case (.head(let head), .idle):
             deadlines?.headReceived()
+            guard !refused(head, context: context) else { return }
             if let length = head.headers.first(name: "content-length").flatMap(Int.init), length > maxBodyBytes {
                 refuseTooLarge(context: context, head: head)
                 return
@@ -177,6 +196,18 @@ final class ProxyHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
         }
     }
 
+    /// Answers and closes when `RequestHeadScreen` refuses the head (400 or 431); true then.
+    private func refused(_ head: HTTPRequestHead, context: ChannelHandlerContext) -> Bool {
+        let refusal = RequestHeadScreen.screen(
+            method: head.method.rawValue, target: head.uri, requiresHost: head.version.major == 1 && head.version.minor >= 1,
+            fields: head.headers.lazy.map { (name: $0.name, value: $0.value) }, varyNames: router.varyNames, limits: engine.configuration.requestHeadLimits
+        )
+        guard let refusal else { return false }
+        deadlines?.requestEnded()
+        writeProtocolError(context: context, status: HTTPResponseStatus(statusCode: refusal.status), code: refusal.code, message: refusal.message)
+        return true
+    }
+
     private func refuseTooLarge(context: ChannelHandlerContext, head: HTTPRequestHead) {
         engine.metrics.clientErrors.increment("body_too_large")
         state = .discarding
@@ -212,9 +243,12 @@ final class ProxyHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
             case .idle, .receiving, .discarding: break
             case .processing, .closing: return
             }
+            // A client that does not read its answers gets no more until it does
+            // (`channelWritabilityChanged` resumes).
+            guard context.channel.isWritable else { return }
             handle(held.removeFirst(), context: context)
         }
-        if readHeld {
+        if readHeld, context.channel.isWritable {
             readHeld = false
             context.read()
         }
@@ -272,6 +306,10 @@ final class ProxyHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
     func errorCaught(context: ChannelHandlerContext, error: Error) {
         // A connection already closed (e.g. by a deadline) gets no answer: the decoder's
         // complaint about the partial request it held is not a request of its own.
+        if error is ByteToMessageDecoderError.PayloadTooLargeError, context.channel.isActive {
+            arrived(.parserError(.headerOverflow), context: context)
+            return
+        }
         guard let parserError = error as? HTTPParserError, context.channel.isActive else {
             context.close(promise: nil)
             return
@@ -291,8 +329,14 @@ final class ProxyHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
         }
     }
 
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if context.channel.isWritable { deliverHeld(context: context) }
+        context.fireChannelWritabilityChanged()
+    }
+
     func read(context: ChannelHandlerContext) {
-        if !held.isEmpty {
+        if case .closing = state { return }
+        if !held.isEmpty || !context.channel.isWritable {
             readHeld = true
         } else {
             context.read()

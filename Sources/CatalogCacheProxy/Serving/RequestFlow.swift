@@ -139,11 +139,11 @@ final class RequestFlow: @unchecked Sendable {
     }
 
     /// The request a fill sends upstream: for exactly what the key stands for, the normalised
-    /// path and the canonical query, never the client's raw target (`//store/x/../products`
+    /// path and the canonical query of the parameters the route keeps, never the client's raw target (`//store/x/../products`
     /// must not fill the `/store/products` entry with the origin's answer to another URL).
     private var fillRequest: ProxyRequest {
         var fill = request
-        let query = QueryNormalizer.canonical(query: request.target.query)
+        let query = QueryNormalizer.canonical(query: request.target.query, filter: route?.rule.queryFilter ?? .all)
         fill.head.uri = query.isEmpty ? normalizedPath : normalizedPath + "?" + query
         return fill
     }

@@ -48,12 +48,24 @@ final class RequestRouter {
     private let keys: CacheKeyBuilder
     private let routesByName: [String: CompiledRoute]
     /// Every header name some route varies on, lowercased, without duplicates.
-    private let varyNames: [String]
+    let varyNames: [String]
     private var memo: BoundedMemo<Target, Cacheable>
     /// `Accept-Encoding` value to whether it prefers gzip: clients send few distinct values.
     private var encodings = BoundedMemo<String, Bool>(capacity: 64)
 
-    init(engine: CacheEngine, capacity: Int = 4096) {
+    /// Bytes of targets, keys and paths one router remembers at most (`memo`'s cost bound):
+    /// with the head limit a target can be 32 KiB, so the count alone does not bound memory.
+    static let maxRememberedBytes = 2 << 20
+
+    /// What remembering `target` costs: its strings' bytes and a fixed overhead per entry.
+    private static func cost(_ target: Target, _ cacheable: Cacheable) -> Int {
+        var bytes = 160 + target.uri.utf8.count + cacheable.normalizedPath.utf8.count + cacheable.key.utf8.count
+        bytes += target.firstVary?.utf8.count ?? 0
+        for value in target.otherVary { bytes += 16 + (value?.utf8.count ?? 0) }
+        return bytes
+    }
+
+    init(engine: CacheEngine, capacity: Int = 4096, maxBytes: Int = RequestRouter.maxRememberedBytes) {
         var names: [String] = []
         for route in engine.routes {
             for name in route.rule.varyHeaders where !names.contains(name) { names.append(name) }
@@ -62,10 +74,12 @@ final class RequestRouter {
         self.keys = engine.keys
         self.routesByName = engine.routesByName
         self.varyNames = names
-        self.memo = BoundedMemo(capacity: capacity)
+        self.memo = BoundedMemo(capacity: capacity, maxCost: maxBytes)
     }
 
     var rememberedTargets: Int { memo.count }
+    /// The remembered targets' cost in bytes (`cost(_:_:)`), at most `maxRememberedBytes`.
+    var rememberedBytes: Int { memo.cost }
 
     func route(_ request: ProxyRequest) -> RoutedRequest {
         var routed = routeWithoutEncoding(request)
@@ -99,7 +113,8 @@ final class RequestRouter {
         }
         let routed = classifyWithoutEncoding(request)
         if case .cacheable(let match, let normalizedPath) = routed.classification, let key = routed.key, let route = routed.route {
-            memo.remember(Cacheable(match: match, normalizedPath: normalizedPath, key: key, route: route), for: target)
+            let cacheable = Cacheable(match: match, normalizedPath: normalizedPath, key: key, route: route)
+            memo.remember(cacheable, for: target, cost: Self.cost(target, cacheable))
         }
         return routed
     }

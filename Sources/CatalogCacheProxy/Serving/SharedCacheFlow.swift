@@ -23,6 +23,9 @@ final class SharedCacheFlow: @unchecked Sendable {
     private let urlKey: String
     private let tags: [String]
     private let requestDirectives: RequestCacheControl
+    /// The request's headers as every fetch sends them (`upstreamHeaders(of:)`); secondary
+    /// keys are computed from these, so a variant is keyed on what the origin saw.
+    private let forwardedHeaders: HTTPHeaders
 
     /// The flow for `request` if its path falls on an origin-controlled route, else nil.
     static func make(engine: CacheEngine, request: ProxyRequest, loop: EventLoop) -> SharedCacheFlow? {
@@ -45,7 +48,20 @@ final class SharedCacheFlow: @unchecked Sendable {
         self.urlKey = engine.configuration.keyPrefix + "rfc:" + digest
         self.tags = match.rule.tags(for: match.parameters) + ["rfc-uri:" + digest]
         let headers = request.head.headers
+        self.forwardedHeaders = Self.upstreamHeaders(of: request)
         self.requestDirectives = RequestCacheControl(cacheControl: headers[canonicalForm: "cache-control"].map(String.init), pragma: headers[canonicalForm: "pragma"].map(String.init))
+    }
+
+    /// What a fetch forwards: hop-by-hop fields, unkeyed overrides in every spelling and the
+    /// client's `Host` removed (the upstream's goes instead), as on configured routes; and
+    /// no validators, ranges or encodings of the client's (the fetch sets its own).
+    static func upstreamHeaders(of request: ProxyRequest) -> HTTPHeaders {
+        var headers = ForwardingHeaders.forwardedRequestHeaders(request.head.headers, clientAddress: request.clientAddress)
+        ForwardingHeaders.removeUnkeyedOverrides(&headers, keeping: [])
+        for name in ["host", "if-none-match", "if-modified-since", "if-match", "if-unmodified-since", "if-range", "range", "accept-encoding", "content-length", "expect"] {
+            headers.remove(name: name)
+        }
+        return headers
     }
 
     static func digest(_ target: String) -> String {
@@ -177,7 +193,7 @@ final class SharedCacheFlow: @unchecked Sendable {
     }
 
     private func secondaryKey(_ names: [String]) -> String {
-        VaryKey.secondaryKey(names: names) { name in self.request.head.headers[canonicalForm: name].map(String.init) }
+        VaryKey.secondaryKey(names: names) { name in self.forwardedHeaders[canonicalForm: name].map(String.init) }
     }
 
     private static func freshness(_ meta: EntryMetadata) -> (directives: ResponseCacheControl, lifetime: FreshnessLifetime) {
@@ -231,10 +247,9 @@ final class SharedCacheFlow: @unchecked Sendable {
     private func fetch(revalidating entry: Found?, conditional: Bool = true) -> EventLoopFuture<Fetched> {
         var head = request.head
         head.method = .GET
-        var headers = ForwardingHeaders.forwardedRequestHeaders(head.headers, clientAddress: request.clientAddress)
-        for name in ["if-none-match", "if-modified-since", "if-match", "if-unmodified-since", "if-range", "range", "accept-encoding", "content-length", "expect"] {
-            headers.remove(name: name)
-        }
+        // The keyed target (normalised path and query), never the client's raw one.
+        head.uri = target
+        var headers = forwardedHeaders
         if conditional, let entry {
             if let etag = entry.meta.extraHeaders.first("etag") { headers.add(name: "If-None-Match", value: etag) }
             if let modified = entry.meta.extraHeaders.first("last-modified") { headers.add(name: "If-Modified-Since", value: modified) }

@@ -17,6 +17,17 @@ public enum ForwardingHeaders {
         "x-http-method", "x-method-override", "x-forwarded-scheme", "x-host", "forwarded",
     ]
 
+    /// Whether a request header (lowercased name) can change what an origin answers without
+    /// being keyed, in any spelling: `unkeyedOverrides`, every `x-forwarded-*` but
+    /// `x-forwarded-for` and `x-forwarded-proto` (which the proxy sets itself), every
+    /// `x-original-*`, and any name with an underscore (CGI-style origins read
+    /// `X_Forwarded_Host` as `X-Forwarded-Host`; nginx drops such names by default).
+    public static func isUnkeyedOverride(_ name: String) -> Bool {
+        if name.utf8.contains(UInt8(ascii: "_")) { return true }
+        if unkeyedOverrides.contains(name) || name.hasPrefix("x-original-") { return true }
+        return name.hasPrefix("x-forwarded-") && name != "x-forwarded-for" && name != "x-forwarded-proto"
+    }
+
     /// Removes hop-by-hop fields and those named by `Connection`.
     public static func removeHopByHop(_ headers: inout HTTPHeaders) {
         var named: [String] = []
@@ -41,15 +52,27 @@ public enum ForwardingHeaders {
     }
 
     /// The headers of a fill request for a cacheable route: only what the entry may depend
-    /// on. Credentials, cookies and unkeyed overrides are dropped; the body is asked for
-    /// in identity encoding (the proxy compresses it itself).
-    public static func fillRequestHeaders(_ original: HTTPHeaders, clientAddress: String?) -> HTTPHeaders {
+    /// on. Credentials, cookies, the client's `Host` (the upstream's goes instead) and unkeyed
+    /// overrides in every spelling (`isUnkeyedOverride`) are dropped, except the `keyed`
+    /// names (the route's vary headers, lowercased); the body is asked for in identity
+    /// encoding (the proxy compresses it itself).
+    public static func fillRequestHeaders(_ original: HTTPHeaders, clientAddress: String?, keyed: [String] = []) -> HTTPHeaders {
         var headers = forwardedRequestHeaders(original, clientAddress: clientAddress)
-        for name in unkeyedOverrides { headers.remove(name: name) }
-        for name in ["authorization", "cookie", "accept-encoding", "if-none-match", "if-modified-since", "range", "if-range", "content-length", "expect"] {
+        removeUnkeyedOverrides(&headers, keeping: keyed)
+        for name in ["host", "authorization", "cookie", "accept-encoding", "if-none-match", "if-modified-since", "range", "if-range", "content-length", "expect"] {
             headers.remove(name: name)
         }
         return headers
+    }
+
+    /// Removes every field `isUnkeyedOverride` names, except the `keeping` names (lowercased).
+    public static func removeUnkeyedOverrides(_ headers: inout HTTPHeaders, keeping: [String]) {
+        var doomed: [String] = []
+        for field in headers {
+            let name = field.name.lowercased()
+            if isUnkeyedOverride(name), !keeping.contains(name), !doomed.contains(name) { doomed.append(name) }
+        }
+        for name in doomed { headers.remove(name: name) }
     }
 
     /// Keeps one acceptable `X-Request-Id`, or replaces what was there with a new id.
