@@ -63,13 +63,13 @@ public final class ProxyService: Sendable {
             // The request path's store fails fast while Redis keeps failing (the feed's does not:
             // an invalidation must be attempted, not skipped).
             store = CircuitBreakerStore(
-                wrapping: RedisCacheStore(client: RedisClient(configuration: redisConfiguration, group: group), prefix: configuration.keyPrefix),
+                wrapping: RedisCacheStore(client: RedisClient(configuration: redisConfiguration, group: group), prefix: configuration.keyPrefix, tagSetLifetimeMilliseconds: configuration.longestEntryLifetimeMilliseconds),
                 policy: CircuitBreakerPolicy(failureThreshold: configuration.circuitBreakerFailures, coolDownMilliseconds: Int64(configuration.circuitBreakerCoolDownMilliseconds)),
                 clock: clock, metrics: metrics, logger: logger
             )
             var feedRedis = redisConfiguration
             feedRedis.commandTimeout = .seconds(5)
-            feedStore = RedisCacheStore(client: RedisClient(configuration: feedRedis, group: feedGroup), prefix: configuration.keyPrefix)
+            feedStore = RedisCacheStore(client: RedisClient(configuration: feedRedis, group: feedGroup), prefix: configuration.keyPrefix, tagSetLifetimeMilliseconds: configuration.longestEntryLifetimeMilliseconds)
             logger.info("store: redis \(url), key prefix \"\(configuration.keyPrefix)\"")
         } else {
             store = MemoryCacheStore(maxBytes: configuration.memoryStoreMaxBytes, clock: clock)

@@ -114,6 +114,15 @@ public struct ProxyConfiguration: Sendable {
     public var tables: [InvalidatedTable] = []
 
     public var routes: [RouteRule] = []
+    /// Route name to what its entries are tagged with beyond the route's tags (`entry_tags`).
+    public var entryTagging: [String: EntryTagging] = [:]
+
+    /// The longest any entry is kept (TTL plus its stale windows; a route in origin mode
+    /// keeps entries at most its `ttl`): tag sets are kept this long after their last store.
+    public var longestEntryLifetimeMilliseconds: Int64 {
+        let seconds = routes.map { $0.ttl + max($0.staleWhileRevalidate, $0.staleIfError) }.max() ?? 0
+        return max(1000, Int64(seconds) * 1000)
+    }
 
     /// Tests only (not read from the file): delay applying each notification by this much,
     /// to force a slow feed and prove read-your-writes does not depend on its speed.

@@ -8,8 +8,12 @@ import NIOCore
 ///
 /// For each notification: the gate closes over its tags and keys, in-flight fills for them
 /// stop taking new waiters, the store drops the entries and advances the tags' generations
-/// (so fills already running cannot store their older result), then the gate opens. Only
-/// then is the notification counted as applied and the next one handled.
+/// (so fills already running cannot store their older result), the hot tier drops them and
+/// advances its epoch, then the gate opens. Only then is the notification counted as applied
+/// and the next one handled. The tier goes after the store: a lookup that read the tier's
+/// epoch before the tier's step may have been answered by the store before its drop, and
+/// the epoch refuses its insert; one that read the epoch after it asked the store after the
+/// drop (docs/coherence.md).
 public final class InvalidationApplier: Sendable {
     let map: InvalidationMap
     let keyPrefix: String
@@ -56,7 +60,7 @@ public final class InvalidationApplier: Sendable {
         switch event {
         case .token(let token):
             tokens.received(token)
-        case .row(let table, _, let ids, let commitTime):
+        case .row(let table, _, let ids, let commitTime, _):
             if ids.isEmpty {
                 // A table-wide change (TRUNCATE, or one statement over very many rows):
                 // the changed ids are unknown, so every entry goes.
@@ -84,9 +88,11 @@ public final class InvalidationApplier: Sendable {
     private func drop(tags: [String], keys: [String], all: Bool) {
         guard !tags.isEmpty || !keys.isEmpty || all else { return }
         gate.begin(tags: tags, keys: keys, all: all)
-        defer { gate.end(tags: tags, keys: keys, all: all) }
+        defer {
+            hotTier?.invalidate(tags: tags, keys: keys, all: all)
+            gate.end(tags: tags, keys: keys, all: all)
+        }
         fills.detach(tags: Set(tags), keys: Set(keys), all: all)
-        hotTier?.invalidate(tags: tags, keys: keys, all: all)
         var attempt = 0
         while true {
             do {
