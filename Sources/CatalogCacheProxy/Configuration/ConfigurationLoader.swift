@@ -232,18 +232,22 @@ struct NodeReader {
                     var keys: [String] = []
                     var idColumn = "id"
                     var changes: [ChangeRule] = []
-                    for (k, v) in try mapping(spec, tfield, allowed: ["tags", "keys", "id_column", "changes"]) {
+                    var idQuery: String?
+                    for (k, v) in try mapping(spec, tfield, allowed: ["tags", "keys", "id_column", "changes", "id_query"]) {
                         switch k {
                         case "tags": tags = try strings(v, "\(tfield).tags")
                         case "keys": keys = try strings(v, "\(tfield).keys")
                         case "changes": changes = try changeRules(v, "\(tfield).changes")
+                        case "id_query":
+                            idQuery = try string(v, "\(tfield).id_query")
+                            guard idQuery!.contains("$1") else { throw fail(v, "\(tfield).id_query", "must use $1, the changed rows' id_column values (text[])") }
                         default:
                             idColumn = try string(v, "\(tfield).id_column")
                             guard ConfigurationValidation.isIdentifier(idColumn) else { throw fail(v, "\(tfield).id_column", "must be an SQL identifier") }
                         }
                     }
                     if tags.isEmpty && keys.isEmpty { throw fail(spec, tfield, "needs at least one tag or key") }
-                    config.tables.append(InvalidatedTable(name: table, idColumn: idColumn, mapping: TableMapping(tags: tags, keys: keys, changes: changes)))
+                    config.tables.append(InvalidatedTable(name: table, idColumn: idColumn, mapping: TableMapping(tags: tags, keys: keys, changes: changes), idQuery: idQuery))
                 }
             default: break
             }

@@ -13,11 +13,12 @@ public enum EffectiveConfigurationReport {
         lines.append("invalidation  \(c.databaseURL.map { "LISTEN \(c.notifyChannel) on \($0)" } ?? "none (no database URL): TTLs only")")
         for table in c.tables {
             let targets = (table.mapping.tags.map { "tag \($0)" } + table.mapping.keys.map { "key \($0)" }).joined(separator: ", ")
+            let ids = "id column \(table.idColumn)" + (table.idQuery != nil ? ", resolved by id_query" : "")
             if table.mapping.changes.isEmpty {
-                lines.append("  table \(table.name) (id column \(table.idColumn)) -> \(targets)")
+                lines.append("  table \(table.name) (\(ids)) -> \(targets)")
                 continue
             }
-            lines.append("  table \(table.name) (id column \(table.idColumn)):")
+            lines.append("  table \(table.name) (\(ids)):")
             for rule in table.mapping.changes {
                 let what = (rule.operations.map(\.rawValue) + rule.columns).joined(separator: ", ")
                 let drops = (rule.tags.map { "tag \($0)" } + rule.keys.map { "key \($0)" }).joined(separator: ", ")

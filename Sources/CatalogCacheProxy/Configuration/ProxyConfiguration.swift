@@ -37,11 +37,16 @@ public struct InvalidatedTable: Sendable, Equatable {
     /// Column whose value the trigger sends as `id`; `{id}` in the mapping's templates is replaced by it.
     public var idColumn: String
     public var mapping: TableMapping
+    /// For a link or child table: SQL turning the changed rows' `idColumn` values (`$1`, a
+    /// text array) into the ids `{id}` stands for (one text array), e.g. an inventory level's
+    /// item into the products holding it. Run by the trigger, in the writer's transaction.
+    public var idQuery: String?
 
-    public init(name: String, idColumn: String = "id", mapping: TableMapping) {
+    public init(name: String, idColumn: String = "id", mapping: TableMapping, idQuery: String? = nil) {
         self.name = name
         self.idColumn = idColumn
         self.mapping = mapping
+        self.idQuery = idQuery
     }
 }
 

@@ -10,6 +10,9 @@
 /// Payloads carry `ts`, the statement's clock in microseconds since the epoch, for the
 /// commit-to-invalidated latency metric.
 ///
+/// A link or child table may name an `id_query`: the trigger runs it on the changed rows'
+/// `id_column` values to get the ids it sends (a product's, for an inventory level).
+///
 /// For a table with precise rules (`TableMapping.changes`) payloads also say what changed:
 /// an UPDATE's `columns`, the columns whose text differs between the old and the new row of
 /// any row of the statement (rows paired by primary key; without one, or when a key itself
@@ -58,6 +61,9 @@ public enum TriggerSQL {
             EXECUTE format('SELECT array_agg(DISTINCT %I::text) FROM old_rows', id_column) INTO ids;
           ELSE
             EXECUTE format('SELECT array_agg(DISTINCT v) FROM (SELECT %I::text AS v FROM old_rows UNION SELECT %I::text FROM new_rows) changed', id_column, id_column) INTO ids;
+          END IF;
+          IF ids IS NOT NULL AND TG_NARGS > 4 AND TG_ARGV[4] <> '' THEN
+            EXECUTE TG_ARGV[4] INTO ids USING ids;
           END IF;
           IF ids IS NULL THEN
             RETURN NULL;
@@ -126,8 +132,15 @@ public enum TriggerSQL {
     /// The triggers of one table. `table`, `idColumn` and `valueColumns` are validated SQL
     /// identifiers. `describe`: payloads say which columns changed and carry the old and new
     /// values of `valueColumns`.
-    public static func triggers(table: String, idColumn: String, channel: String, valueColumns: [String] = [], describe: Bool = false) -> String {
-        let args = describe ? "('\(idColumn)', '\(channel)', '\(valueColumns.joined(separator: ","))', 'describe')" : "('\(idColumn)', '\(channel)')"
+    /// `idQuery`: SQL resolving the `idColumn` values (`$1`) to the ids sent.
+    public static func triggers(table: String, idColumn: String, channel: String, valueColumns: [String] = [], describe: Bool = false, idQuery: String? = nil) -> String {
+        let args: String
+        if describe || idQuery != nil {
+            let query = String((idQuery ?? "").flatMap { $0 == "'" ? ["'", "'"] : [$0] })
+            args = "('\(idColumn)', '\(channel)', '\(valueColumns.joined(separator: ","))', '\(describe ? "describe" : "")', '\(query)')"
+        } else {
+            args = "('\(idColumn)', '\(channel)')"
+        }
         return """
         CREATE OR REPLACE TRIGGER catalog_cache_insert AFTER INSERT ON "\(table)"
           REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION \(functionName)\(args);
@@ -143,7 +156,7 @@ public enum TriggerSQL {
     /// Everything, for `--print`.
     public static func script(tables: [InvalidatedTable], channel: String) -> String {
         var out = "-- catalog-cache invalidation triggers (channel \(channel))\nBEGIN;\n" + function(channel: channel) + "\n"
-        for table in tables { out += "\n-- \(table.name): id column \(table.idColumn)\n" + triggers(table: table.name, idColumn: table.idColumn, channel: channel, valueColumns: table.mapping.valueColumns, describe: !table.mapping.changes.isEmpty) + "\n" }
+        for table in tables { out += "\n-- \(table.name): id column \(table.idColumn)\n" + triggers(table: table.name, idColumn: table.idColumn, channel: channel, valueColumns: table.mapping.valueColumns, describe: !table.mapping.changes.isEmpty, idQuery: table.idQuery) + "\n" }
         return out + "COMMIT;\n"
     }
 }
