@@ -6,6 +6,8 @@
 /// resolves the fixed templates, so each table should map to at least one fixed tag (such as
 /// `products`) that every entry built from it carries. Unknown tables resolve to nothing;
 /// explicit events resolve to exactly their keys and tags; tokens resolve to nothing.
+/// A table with precise rules (`TableMapping.changes`) resolves a row event by the rules its
+/// operation and changed columns select, and by the coarse rule when they cannot decide.
 public struct InvalidationMap: Sendable, Equatable {
     private static let idPlaceholder = "{id}"
 
@@ -17,8 +19,12 @@ public struct InvalidationMap: Sendable, Equatable {
 
     public func resolve(_ event: InvalidationEvent) -> InvalidationSet {
         switch event {
-        case .row(let table, _, let ids, _):
+        case .row(let table, let op, let ids, _, let change):
             guard let mapping = tables[table] else { return InvalidationSet() }
+            if !ids.isEmpty, let rules = mapping.rules(for: op, change: change),
+               let precise = InvalidationMap.precise(rules, ids: ids, values: change?.values ?? [:]) {
+                return precise
+            }
             return InvalidationSet(
                 tags: InvalidationMap.expand(mapping.tags, ids: ids),
                 keys: InvalidationMap.expand(mapping.keys, ids: ids)
@@ -40,6 +46,22 @@ public struct InvalidationMap: Sendable, Equatable {
             }
         }
         return result
+    }
+
+    /// The union of the rules' templates, or nil when a value a template needs is unknown.
+    static func precise(_ rules: [ChangeRule], ids: [String], values: [String: [String]]) -> InvalidationSet? {
+        var set = InvalidationSet()
+        for rule in rules {
+            for template in rule.tags {
+                guard let tags = ChangeRule.expand(template, ids: ids, values: values) else { return nil }
+                set.tags.formUnion(tags)
+            }
+            for template in rule.keys {
+                guard let keys = ChangeRule.expand(template, ids: ids, values: values) else { return nil }
+                set.keys.formUnion(keys)
+            }
+        }
+        return set
     }
 
     private static func expand(_ templates: [String], ids: [String]) -> Set<String> {

@@ -5,6 +5,8 @@
 ///   batch (`id` and `ids` may both be present: `id` comes first); ids are strings or integer
 ///   numbers (turned into their decimal text), never empty strings; `op` is case-insensitive;
 ///   optional `"ts"`: a non-negative integer, the commit time in microseconds since the epoch;
+///   optional `"columns"`: the changed column names (identifiers), and `"values"`: an object
+///   from column names to arrays of their old and new values (strings or integer numbers);
 /// - explicit: `{"keys":[...],"tags":[...]}`, either may be missing but not both; elements are
 ///   non-empty strings that do not start with one of `reservedNamespaces`;
 /// - token: `{"token":"..."}` with a non-empty string.
@@ -65,7 +67,37 @@ public enum NotifyPayloadParser {
             guard case .number(let text) = ts, let micros = Int64(text), micros >= 0 else { throw .invalidField("ts") }
             commitTime = micros
         }
-        return .row(table: table, op: op, ids: ids, commitTimeMicros: commitTime)
+        return .row(table: table, op: op, ids: ids, commitTimeMicros: commitTime, change: try parseChange(fields))
+    }
+
+    private static func parseChange(_ fields: [String: JSONValue]) throws(NotifyPayloadError) -> RowChange? {
+        guard fields["columns"] != nil || fields["values"] != nil else { return nil }
+        var change = RowChange()
+        if let columns = fields["columns"] {
+            guard case .array(let elements) = columns else { throw .invalidField("columns") }
+            var names: [String] = []
+            for element in elements {
+                guard case .string(let name) = element, Identifier.isValid(name) else { throw .invalidField("columns") }
+                names.append(name)
+            }
+            change.columns = names
+        }
+        if let values = fields["values"] {
+            guard case .object(let members) = values else { throw .invalidField("values") }
+            for member in members {
+                guard Identifier.isValid(member.key), case .array(let elements) = member.value else { throw .invalidField("values") }
+                var list: [String] = []
+                for element in elements {
+                    switch element {
+                    case .string(let text): list.append(text)
+                    case .number(let text) where Int64(text) != nil: list.append(text)
+                    default: throw .invalidField("values")
+                    }
+                }
+                change.values[member.key] = list
+            }
+        }
+        return change
     }
 
     private static func identifier(_ value: JSONValue, field: String) throws(NotifyPayloadError) -> String {

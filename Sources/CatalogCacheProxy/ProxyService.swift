@@ -70,7 +70,7 @@ public final class ProxyService: Sendable {
             let requestRedis = RedisClient(connector: connector, group: group)
             redisClients.append(requestRedis)
             store = CircuitBreakerStore(
-                wrapping: RedisCacheStore(client: requestRedis, prefix: configuration.keyPrefix),
+                wrapping: RedisCacheStore(client: requestRedis, prefix: configuration.keyPrefix, tagSetLifetimeMilliseconds: configuration.longestEntryLifetimeMilliseconds),
                 policy: CircuitBreakerPolicy(failureThreshold: configuration.circuitBreakerFailures, coolDownMilliseconds: Int64(configuration.circuitBreakerCoolDownMilliseconds)),
                 clock: clock, metrics: metrics, logger: logger
             )
@@ -78,7 +78,7 @@ public final class ProxyService: Sendable {
             feedRedisConfiguration.commandTimeout = .seconds(5)
             let client = RedisClient(configuration: feedRedisConfiguration, group: feedGroup)
             redisClients.append(client)
-            feedStore = RedisCacheStore(client: client, prefix: configuration.keyPrefix)
+            feedStore = RedisCacheStore(client: client, prefix: configuration.keyPrefix, tagSetLifetimeMilliseconds: configuration.longestEntryLifetimeMilliseconds)
             logger.info("store: redis \(url), key prefix \"\(configuration.keyPrefix)\"")
         } else {
             store = MemoryCacheStore(maxBytes: configuration.memoryStoreMaxBytes, clock: clock)

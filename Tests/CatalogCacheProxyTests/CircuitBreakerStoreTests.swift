@@ -54,7 +54,7 @@ final class ScriptedStore: CacheStore {
         promise.completeWith(outcome(nil, on: loop))
         return promise.futureResult
     }
-    func ticket(tags: [String], on loop: EventLoop) -> EventLoopFuture<StoreTicket> { outcome(StoreTicket(generations: tags.map { _ in "0" }), on: loop) }
+    func ticket(tags: [String], on loop: EventLoop) -> EventLoopFuture<StoreTicket> { outcome(StoreTicket(sequence: 0), on: loop) }
     func store(_ key: String, value: ByteBuffer, ttlMilliseconds: Int64, tags: [String], ticket: StoreTicket, on loop: EventLoop) -> EventLoopFuture<Bool> { outcome(true, on: loop) }
     func invalidate(keys: [String], tags: [String], on loop: EventLoop) -> EventLoopFuture<Int> { outcome(0, on: loop) }
     func ping(on loop: EventLoop) -> EventLoopFuture<Bool> { outcome(true, on: loop) }
@@ -95,7 +95,7 @@ final class ScriptedStore: CacheStore {
         for _ in 0..<100 {
             #expect(error(b.get("k", on: loop)) is CircuitOpenError)
             #expect(error(b.ticket(tags: ["t"], on: loop)) is CircuitOpenError)
-            #expect(error(b.store("k", value: ByteBuffer(), ttlMilliseconds: 1, tags: [], ticket: StoreTicket(generations: []), on: loop)) is CircuitOpenError)
+            #expect(error(b.store("k", value: ByteBuffer(), ttlMilliseconds: 1, tags: [], ticket: StoreTicket(sequence: 0), on: loop)) is CircuitOpenError)
             #expect(error(b.invalidate(keys: ["k"], tags: [], on: loop)) is CircuitOpenError)
         }
         #expect(inner.calls == 3)

@@ -26,7 +26,7 @@ import Testing
     @Test func evictsLeastRecentlyUsedWithinTheByteBound() throws {
         let clock = ManualClock(milliseconds: 0)
         let store = MemoryCacheStore(maxBytes: 300, clock: clock)
-        let ticket = StoreTicket(generations: [])
+        let ticket = StoreTicket(sequence: 0)
         for key in ["a", "b", "c"] {
             _ = try store.store(key, value: value(99), ttlMilliseconds: 10_000, tags: [], ticket: ticket, on: loop).wait()
         }

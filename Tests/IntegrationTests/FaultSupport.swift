@@ -84,7 +84,7 @@ final class EchoOrigin: HTTPResponder {
         for name in Self.echoed {
             if let value = request.headers.first(name: name) { fields.append("\(HTTPServerJSON.quote(name)):\(HTTPServerJSON.quote(value))") }
         }
-        return .json(.ok, "{\"hero_banners\":[],\"echo\":{\(fields.joined(separator: ","))}}")
+        return .json(.ok, "{\"hero_banners\":[],\"products\":[],\"echo\":{\(fields.joined(separator: ","))}}")
     }
 }
 

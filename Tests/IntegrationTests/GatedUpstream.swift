@@ -4,7 +4,8 @@ import Synchronization
 
 /// An upstream that holds requests until `open()` is called (all of them, or those after the
 /// first `passing`): it forces a fill to be in flight while the test does something else.
-/// Answers `{"hero_banners":[{"title":"version N"}]}` for its N-th request.
+/// Answers `{"hero_banners":[{"title":"version N"}],"products":[]}` for its N-th request (a
+/// body every configured route can store).
 final class GatedUpstream: HTTPResponder {
     private let state = Mutex<(open: Bool, waiters: [CheckedContinuation<Void, Never>], received: Int)>((false, [], 0))
     private let passing: Int
@@ -37,6 +38,6 @@ final class GatedUpstream: HTTPResponder {
             }
             if resumeNow { continuation.resume() }
         }
-        return .json(.ok, "{\"hero_banners\":[{\"title\":\"version \(n)\"}]}")
+        return .json(.ok, "{\"hero_banners\":[{\"title\":\"version \(n)\"}],\"products\":[]}")
     }
 }

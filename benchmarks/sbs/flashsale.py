@@ -1,13 +1,14 @@
 #!/usr/bin/env python3
 """Flash-sale writer and staleness checker, sent THROUGH the system under test.
 
-  flashsale.py HOST PORT SECONDS RATE IDS_FILE TAG
+  flashsale.py HOST PORT SECONDS RATE IDS_FILE TAG [MODE]
 
 For SECONDS, RATE times a second, a cycle starts on the next product of IDS_FILE (hot
 products, in turn), each cycle on a thread and connection of its own (at most 64 at once, so
 a slow system does not lower the write rate): GET the product page (so a cache holds it),
 write it (alternately POST /admin/products/{id}/inventory {"delta":-1,"reason":"sale"} and
-PATCH /admin/products/{id} {"title": ...}), and after the write's 200 GET the page again:
+PATCH /admin/products/{id} {"title": ...}; MODE "stock": inventory writes only, shaped like
+checkouts), and after the write's 200 GET the page again:
 the read is stale when its stock (inventory_quantity), title or updated_at differs from
 what the write answered.
 Prints "FLASH writes ok stale checks conflicts errors write_p50_ms write_p99_ms skipped".
@@ -29,6 +30,7 @@ def product(body):
 
 def main():
     host, port, seconds, rate, ids_file, tag = sys.argv[1], int(sys.argv[2]), float(sys.argv[3]), float(sys.argv[4]), sys.argv[5], sys.argv[6]
+    stock_only = len(sys.argv) > 7 and sys.argv[7] == "stock"
     ids = [l.strip() for l in open(ids_file) if l.strip()]
     lock = threading.Lock()
     c = {"writes": 0, "ok": 0, "stale": 0, "checks": 0, "conflicts": 0, "errors": 0}
@@ -53,7 +55,7 @@ def main():
             page = f"/store/products/{pid}"
             call("GET", page)                                    # prime: the page is cached now
             t0 = time.monotonic()
-            if i % 2 == 0:
+            if stock_only or i % 2 == 0:
                 st, body = call("POST", f"/admin/products/{pid}/inventory", {"delta": -1, "reason": "sale"})
             else:
                 st, body = call("PATCH", f"/admin/products/{pid}", {"title": f"Flash sale {tag} {i}"})

@@ -51,7 +51,7 @@ public enum ConfigurationLoader {
 }
 
 /// Walks the YAML tree with type checks that report the field and line.
-private struct NodeReader {
+struct NodeReader {
     let file: String?
 
     func fail(_ node: Node?, _ field: String, _ message: String) -> ConfigurationError {
@@ -130,7 +130,7 @@ private struct NodeReader {
             case "invalidation": try invalidation(value, into: &config)
             case "routes":
                 sawRoutes = true
-                config.routes = try routes(value)
+                (config.routes, config.entryTagging) = try routesAndTagging(value)
             default: break
             }
         }
@@ -278,17 +278,23 @@ private struct NodeReader {
                     var tags: [String] = []
                     var keys: [String] = []
                     var idColumn = "id"
-                    for (k, v) in try mapping(spec, tfield, allowed: ["tags", "keys", "id_column"]) {
+                    var changes: [ChangeRule] = []
+                    var idQuery: String?
+                    for (k, v) in try mapping(spec, tfield, allowed: ["tags", "keys", "id_column", "changes", "id_query"]) {
                         switch k {
                         case "tags": tags = try strings(v, "\(tfield).tags")
                         case "keys": keys = try strings(v, "\(tfield).keys")
+                        case "changes": changes = try changeRules(v, "\(tfield).changes")
+                        case "id_query":
+                            idQuery = try string(v, "\(tfield).id_query")
+                            guard idQuery!.contains("$1") else { throw fail(v, "\(tfield).id_query", "must use $1, the changed rows' id_column values (text[])") }
                         default:
                             idColumn = try string(v, "\(tfield).id_column")
                             guard ConfigurationValidation.isIdentifier(idColumn) else { throw fail(v, "\(tfield).id_column", "must be an SQL identifier") }
                         }
                     }
                     if tags.isEmpty && keys.isEmpty { throw fail(spec, tfield, "needs at least one tag or key") }
-                    config.tables.append(InvalidatedTable(name: table, idColumn: idColumn, mapping: TableMapping(tags: tags, keys: keys)))
+                    config.tables.append(InvalidatedTable(name: table, idColumn: idColumn, mapping: TableMapping(tags: tags, keys: keys, changes: changes), idQuery: idQuery))
                 }
             default: break
             }
@@ -313,15 +319,20 @@ private struct NodeReader {
     }
 
     func routes(_ node: Node) throws(ConfigurationError) -> [RouteRule] {
+        try routesAndTagging(node).rules
+    }
+
+    func routesAndTagging(_ node: Node) throws(ConfigurationError) -> (rules: [RouteRule], tagging: [String: EntryTagging]) {
         guard let sequence = node.sequence else { throw fail(node, "routes", "must be a list of routes") }
         if sequence.count == 0 { throw fail(node, "routes", "needs at least one route") }
         let allowed: Set = [
             "name", "path", "key", "ttl", "stale_while_revalidate", "stale_if_error", "vary", "tags",
-            "cacheable_statuses", "public", "cache_control", "mode", "query",
+            "cacheable_statuses", "public", "cache_control", "mode", "query", "entry_tags",
         ]
         /// Fields that only mean something when the route decides caching itself.
         let configuredOnly = ["key", "stale_while_revalidate", "stale_if_error", "vary", "cacheable_statuses", "public", "cache_control", "query"]
         var rules: [RouteRule] = []
+        var tagging: [String: EntryTagging] = [:]
         var names = Set<String>()
         for (index, item) in sequence.enumerated() {
             let field = "routes[\(index)]"
@@ -332,6 +343,7 @@ private struct NodeReader {
             var cacheControl: String?
             var mode = RouteMode.configured
             var queryFilter = QueryParameterFilter.all
+            var entryTags: Node?
             let fields = try mapping(item, field, allowed: allowed)
             for (k, v) in fields {
                 let f = "\(field).\(k)"
@@ -357,6 +369,7 @@ private struct NodeReader {
                         throw fail(v, f, "must be one of \(RouteMode.allCases.map(\.rawValue).joined(separator: ", ")), got \"\(text)\"")
                     }
                     mode = parsed
+                case "entry_tags": entryTags = v
                 default: break
                 }
             }
@@ -377,6 +390,9 @@ private struct NodeReader {
             for header in vary where !ConfigurationValidation.isHeaderName(header) {
                 throw fail(item, "\(field).vary", "\"\(header)\" is not a header name")
             }
+            if let entryTags {
+                tagging[name] = try self.entryTagging(entryTags, "\(field).entry_tags", prefix: name + ":")
+            }
             do {
                 let pattern = try PathPattern(path)
                 let template = try KeyTemplate(key)
@@ -390,6 +406,6 @@ private struct NodeReader {
                 throw fail(item, field, "\(error)")
             }
         }
-        return rules
+        return (rules, tagging)
     }
 }

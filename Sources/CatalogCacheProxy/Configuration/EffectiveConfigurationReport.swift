@@ -13,7 +13,18 @@ public enum EffectiveConfigurationReport {
         lines.append("invalidation  \(c.databaseURL.map { "LISTEN \(c.notifyChannel) on \($0)" } ?? "none (no database URL): TTLs only")")
         for table in c.tables {
             let targets = (table.mapping.tags.map { "tag \($0)" } + table.mapping.keys.map { "key \($0)" }).joined(separator: ", ")
-            lines.append("  table \(table.name) (id column \(table.idColumn)) -> \(targets)")
+            let ids = "id column \(table.idColumn)" + (table.idQuery != nil ? ", resolved by id_query" : "")
+            if table.mapping.changes.isEmpty {
+                lines.append("  table \(table.name) (\(ids)) -> \(targets)")
+                continue
+            }
+            lines.append("  table \(table.name) (\(ids)):")
+            for rule in table.mapping.changes {
+                let what = (rule.operations.map(\.rawValue) + rule.columns).joined(separator: ", ")
+                let drops = (rule.tags.map { "tag \($0)" } + rule.keys.map { "key \($0)" }).joined(separator: ", ")
+                lines.append("      \(what) -> \(drops)")
+            }
+            lines.append("      any other change -> \(targets)")
         }
         lines.append("routes:")
         for rule in c.routes {
@@ -30,6 +41,14 @@ public enum EffectiveConfigurationReport {
             if rule.cacheableStatuses != [200] { line += "  statuses \(rule.cacheableStatuses.sorted().map(String.init).joined(separator: ","))" }
             if rule.isPublic { line += "  public" }
             lines.append(line)
+            if let tagging = c.entryTagging[rule.name] {
+                var held: [String] = tagging.bodyIDs.map { "\($0.tag) for each \($0.member)[].\($0.field)" }
+                if !tagging.filters.isEmpty { held.append("\(tagging.prefix)where:<filter>=<value> (\(tagging.filters.joined(separator: ", "))) or \(tagging.unfilteredTag)") }
+                if !tagging.sortKeys.isEmpty { held.append("\(tagging.prefix)sort:<\(tagging.sortKeys.joined(separator: "|"))>") }
+                if !tagging.search.isEmpty { held.append("\(tagging.searchTag) (\(tagging.search.joined(separator: ", ")))") }
+                if tagging.countField != nil { held.append(tagging.countTag) }
+                lines.append("      entries also tagged: \(held.joined(separator: "; "))")
+            }
             lines.append("      Cache-Control: \(rule.cacheControlHeader)")
         }
         return lines.joined(separator: "\n")

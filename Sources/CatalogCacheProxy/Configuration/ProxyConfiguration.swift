@@ -37,11 +37,16 @@ public struct InvalidatedTable: Sendable, Equatable {
     /// Column whose value the trigger sends as `id`; `{id}` in the mapping's templates is replaced by it.
     public var idColumn: String
     public var mapping: TableMapping
+    /// For a link or child table: SQL turning the changed rows' `idColumn` values (`$1`, a
+    /// text array) into the ids `{id}` stands for (one text array), e.g. an inventory level's
+    /// item into the products holding it. Run by the trigger, in the writer's transaction.
+    public var idQuery: String?
 
-    public init(name: String, idColumn: String = "id", mapping: TableMapping) {
+    public init(name: String, idColumn: String = "id", mapping: TableMapping, idQuery: String? = nil) {
         self.name = name
         self.idColumn = idColumn
         self.mapping = mapping
+        self.idQuery = idQuery
     }
 }
 
@@ -138,6 +143,15 @@ public struct ProxyConfiguration: Sendable {
     public var tables: [InvalidatedTable] = []
 
     public var routes: [RouteRule] = []
+    /// Route name to what its entries are tagged with beyond the route's tags (`entry_tags`).
+    public var entryTagging: [String: EntryTagging] = [:]
+
+    /// The longest any entry is kept (TTL plus its stale windows; a route in origin mode
+    /// keeps entries at most its `ttl`): tag sets are kept this long after their last store.
+    public var longestEntryLifetimeMilliseconds: Int64 {
+        let seconds = routes.map { $0.ttl + max($0.staleWhileRevalidate, $0.staleIfError) }.max() ?? 0
+        return max(1000, Int64(seconds) * 1000)
+    }
 
     /// Tests only (not read from the file): delay applying each notification by this much,
     /// to force a slow feed and prove read-your-writes does not depend on its speed.

@@ -8,10 +8,14 @@ import NIOCore
 ///
 /// For each notification: the gate closes over its tags and keys, in-flight fills for them
 /// stop taking new waiters, the store drops the entries and advances the tags' generations
-/// (so fills already running cannot store their older result), then the gate opens. Only
-/// then is the notification counted as applied and the next one handled. A drop the store
-/// refuses five times is owed (`InvalidationDebts`): the gate stays closed over it until a
-/// retry succeeds. Row notifications for unmapped tables are ignored and counted.
+/// (so fills already running cannot store their older result), the hot tier drops them and
+/// advances its epoch, then the gate opens. Only then is the notification counted as applied
+/// and the next one handled. The tier goes after the store: a lookup that read the tier's
+/// epoch before the tier's step may have been answered by the store before its drop, and
+/// the epoch refuses its insert; one that read the epoch after it asked the store after the
+/// drop (docs/coherence.md). A drop the store refuses five times is owed
+/// (`InvalidationDebts`): the gate stays closed over it until a retry succeeds. Row
+/// notifications for unmapped tables are ignored and counted.
 public final class InvalidationApplier: Sendable {
     let map: InvalidationMap
     let keyPrefix: String
@@ -61,7 +65,7 @@ public final class InvalidationApplier: Sendable {
         switch event {
         case .token(let token):
             tokens.received(token)
-        case .row(let table, _, let ids, let commitTime):
+        case .row(let table, _, let ids, let commitTime, _):
             guard map.tables[table] != nil else {
                 // Not a table the configuration maps: nothing cached depends on it.
                 metrics.notificationsUnmapped.increment()
@@ -96,7 +100,6 @@ public final class InvalidationApplier: Sendable {
         guard !tags.isEmpty || !keys.isEmpty || all else { return }
         gate.begin(tags: tags, keys: keys, all: all)
         fills.detach(tags: Set(tags), keys: Set(keys), all: all)
-        hotTier?.invalidate(tags: tags, keys: keys, all: all)
         var attempt = 0
         while true {
             do {
@@ -104,6 +107,7 @@ public final class InvalidationApplier: Sendable {
                 metrics.entriesInvalidated.increment(by: removed)
                 metrics.tagsInvalidated.increment(by: tags.count)
                 metrics.keysInvalidated.increment(by: keys.count)
+                hotTier?.invalidate(tags: tags, keys: keys, all: all)
                 gate.end(tags: tags, keys: keys, all: all)
                 return
             } catch {
@@ -112,6 +116,7 @@ public final class InvalidationApplier: Sendable {
                 if attempt >= 5 {
                     // The gate stays closed over it until a retry succeeds.
                     logger.error("invalidation feed: could not drop tags \(tags) keys \(keys) from the store, owed until it can: \(error)")
+                    hotTier?.invalidate(tags: tags, keys: keys, all: all)
                     debts.owe(.init(tags: tags, keys: keys, all: all))
                     return
                 }

@@ -47,7 +47,7 @@ public enum TriggerInstaller {
             _ = try connection.transaction { conn in
                 _ = try conn.execute(TriggerSQL.function(channel: channel))
                 for table in present {
-                    _ = try conn.execute(TriggerSQL.triggers(table: table.name, idColumn: table.idColumn, channel: channel))
+                    _ = try conn.execute(TriggerSQL.triggers(table: table.name, idColumn: table.idColumn, channel: channel, valueColumns: table.mapping.valueColumns, describe: !table.mapping.changes.isEmpty, idQuery: table.idQuery))
                 }
             }
         } catch let error as PostgresError {

@@ -10,6 +10,18 @@
 /// Payloads carry `ts`, the statement's clock in microseconds since the epoch, for the
 /// commit-to-invalidated latency metric.
 ///
+/// A link or child table may name an `id_query`: the trigger runs it on the changed rows'
+/// `id_column` values to get the ids it sends (a product's, for an inventory level).
+///
+/// For a table with precise rules (`TableMapping.changes`) payloads also say what changed:
+/// an UPDATE's `columns`, the columns whose text differs between the old and the new row of
+/// any row of the statement (rows paired by primary key; without one, or when a key itself
+/// changed, no `columns` are sent and the proxy uses the coarse rule), and `values`, for each
+/// column the rules' templates name, its distinct non-null old and new values. A description
+/// over 1500 bytes is left out (coarse rule again), so a payload stays under 8000 bytes; a
+/// value column missing from the table is left out of `values` (coarse rule), never an error
+/// in the writer's transaction.
+///
 /// The role running it needs: CREATE on the schema (for the function), and ownership of
 /// (or the TRIGGER privilege on) each mapped table.
 public enum TriggerSQL {
@@ -28,6 +40,17 @@ public enum TriggerSQL {
           batch text[] := '{}';
           batch_bytes int := 0;
           one text;
+          value_columns text[] := CASE WHEN TG_NARGS > 2 AND TG_ARGV[2] <> '' THEN string_to_array(TG_ARGV[2], ',') ELSE '{}'::text[] END;
+          describe boolean := TG_NARGS > 3 AND TG_ARGV[3] = 'describe';
+          detail jsonb := '{}'::jsonb;
+          value_map jsonb := '{}'::jsonb;
+          changed text[];
+          key_columns text[];
+          paired bigint;
+          total bigint;
+          probe text;
+          column_name text;
+          vals text[];
         BEGIN
           IF TG_OP = 'TRUNCATE' THEN
             PERFORM pg_notify(channel, json_build_object('table', TG_TABLE_NAME, 'op', TG_OP, 'ts', ts)::text);
@@ -39,12 +62,49 @@ public enum TriggerSQL {
           ELSE
             EXECUTE format('SELECT array_agg(DISTINCT v) FROM (SELECT %I::text AS v FROM old_rows UNION SELECT %I::text FROM new_rows) changed', id_column, id_column) INTO ids;
           END IF;
+          IF ids IS NOT NULL AND TG_NARGS > 4 AND TG_ARGV[4] <> '' THEN
+            EXECUTE TG_ARGV[4] INTO ids USING ids;
+          END IF;
           IF ids IS NULL THEN
             RETURN NULL;
           END IF;
           IF array_length(ids, 1) > \(maxIdsPerStatement) THEN
             PERFORM pg_notify(channel, json_build_object('table', TG_TABLE_NAME, 'op', TG_OP, 'ts', ts)::text);
             RETURN NULL;
+          END IF;
+          IF describe THEN
+            IF TG_OP = 'UPDATE' THEN
+              SELECT array_agg(a.attname::text ORDER BY a.attnum) INTO key_columns
+                FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey)
+                WHERE i.indrelid = TG_RELID AND i.indisprimary;
+              IF key_columns IS NOT NULL THEN
+                SELECT string_agg(format('CASE WHEN bool_or(o.%1$I::text IS DISTINCT FROM n.%1$I::text) THEN %1$L END', attname), ', ' ORDER BY attnum)
+                  INTO probe FROM pg_attribute WHERE attrelid = TG_RELID AND attnum > 0 AND NOT attisdropped;
+                EXECUTE format('SELECT array_remove(ARRAY[%s]::text[], NULL), count(*) FROM old_rows o JOIN new_rows n ON %s', probe,
+                  (SELECT string_agg(format('o.%1$I = n.%1$I', k), ' AND ') FROM unnest(key_columns) k)) INTO changed, paired;
+                EXECUTE 'SELECT count(*) FROM new_rows' INTO total;
+                IF paired = total THEN
+                  detail := jsonb_build_object('columns', to_jsonb(changed));
+                END IF;
+              END IF;
+            END IF;
+            FOREACH column_name IN ARRAY value_columns LOOP
+              CONTINUE WHEN NOT EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = TG_RELID AND attname = column_name AND attnum > 0 AND NOT attisdropped);
+              IF TG_OP = 'INSERT' THEN
+                EXECUTE format('SELECT array_agg(DISTINCT %1$I::text) FROM new_rows WHERE %1$I IS NOT NULL', column_name) INTO vals;
+              ELSIF TG_OP = 'DELETE' THEN
+                EXECUTE format('SELECT array_agg(DISTINCT %1$I::text) FROM old_rows WHERE %1$I IS NOT NULL', column_name) INTO vals;
+              ELSE
+                EXECUTE format('SELECT array_agg(DISTINCT v) FROM (SELECT %1$I::text AS v FROM old_rows UNION SELECT %1$I::text FROM new_rows) c WHERE v IS NOT NULL', column_name) INTO vals;
+              END IF;
+              value_map := value_map || jsonb_build_object(column_name, COALESCE(to_jsonb(vals), '[]'::jsonb));
+            END LOOP;
+            IF value_map <> '{}'::jsonb THEN
+              detail := detail || jsonb_build_object('values', value_map);
+            END IF;
+            IF octet_length(detail::text) > 1500 THEN
+              detail := '{}'::jsonb;
+            END IF;
           END IF;
           FOREACH one IN ARRAY ids LOOP
             CONTINUE WHEN one IS NULL;
@@ -53,7 +113,7 @@ public enum TriggerSQL {
               RETURN NULL;
             END IF;
             IF batch_bytes + octet_length(one) + 8 > 6000 THEN
-              PERFORM pg_notify(channel, json_build_object('table', TG_TABLE_NAME, 'op', TG_OP, 'ids', batch, 'ts', ts)::text);
+              PERFORM pg_notify(channel, (jsonb_build_object('table', TG_TABLE_NAME, 'op', TG_OP, 'ids', batch, 'ts', ts) || detail)::text);
               batch := '{}';
               batch_bytes := 0;
             END IF;
@@ -61,7 +121,7 @@ public enum TriggerSQL {
             batch_bytes := batch_bytes + octet_length(one) + 8;
           END LOOP;
           IF array_length(batch, 1) > 0 THEN
-            PERFORM pg_notify(channel, json_build_object('table', TG_TABLE_NAME, 'op', TG_OP, 'ids', batch, 'ts', ts)::text);
+            PERFORM pg_notify(channel, (jsonb_build_object('table', TG_TABLE_NAME, 'op', TG_OP, 'ids', batch, 'ts', ts) || detail)::text);
           END IF;
           RETURN NULL;
         END
@@ -69,9 +129,18 @@ public enum TriggerSQL {
         """
     }
 
-    /// The triggers of one table. `table` and `idColumn` are validated SQL identifiers.
-    public static func triggers(table: String, idColumn: String, channel: String) -> String {
-        let args = "('\(idColumn)', '\(channel)')"
+    /// The triggers of one table. `table`, `idColumn` and `valueColumns` are validated SQL
+    /// identifiers. `describe`: payloads say which columns changed and carry the old and new
+    /// values of `valueColumns`.
+    /// `idQuery`: SQL resolving the `idColumn` values (`$1`) to the ids sent.
+    public static func triggers(table: String, idColumn: String, channel: String, valueColumns: [String] = [], describe: Bool = false, idQuery: String? = nil) -> String {
+        let args: String
+        if describe || idQuery != nil {
+            let query = String((idQuery ?? "").flatMap { $0 == "'" ? ["'", "'"] : [$0] })
+            args = "('\(idColumn)', '\(channel)', '\(valueColumns.joined(separator: ","))', '\(describe ? "describe" : "")', '\(query)')"
+        } else {
+            args = "('\(idColumn)', '\(channel)')"
+        }
         return """
         CREATE OR REPLACE TRIGGER catalog_cache_insert AFTER INSERT ON "\(table)"
           REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION \(functionName)\(args);
@@ -87,7 +156,7 @@ public enum TriggerSQL {
     /// Everything, for `--print`.
     public static func script(tables: [InvalidatedTable], channel: String) -> String {
         var out = "-- catalog-cache invalidation triggers (channel \(channel))\nBEGIN;\n" + function(channel: channel) + "\n"
-        for table in tables { out += "\n-- \(table.name): id column \(table.idColumn)\n" + triggers(table: table.name, idColumn: table.idColumn, channel: channel) + "\n" }
+        for table in tables { out += "\n-- \(table.name): id column \(table.idColumn)\n" + triggers(table: table.name, idColumn: table.idColumn, channel: channel, valueColumns: table.mapping.valueColumns, describe: !table.mapping.changes.isEmpty, idQuery: table.idQuery) + "\n" }
         return out + "COMMIT;\n"
     }
 }

@@ -36,6 +36,8 @@ public final class ProxyMetrics: Sendable {
     /// Connections open on the proxy port.
     public let openConnections = Gauge()
     public let storeRefusedStale = Counter()
+    /// Fills not stored because the body did not hold what the route's `entry_tags` read.
+    public let entriesUntaggable = Counter()
     public let bytesStored = Counter()
     public let bytesSavedByCompression = Counter()
     public let entriesStored = Counter()
@@ -158,6 +160,7 @@ public final class ProxyMetrics: Sendable {
         counter(&out, "catalog_cache_bytes_stored_total", "Bytes of entries written to the store.", bytesStored)
         counter(&out, "catalog_cache_bytes_saved_by_compression_total", "Identity bytes minus stored gzip bytes, over stored entries.", bytesSavedByCompression)
         counter(&out, "catalog_cache_fills_refused_stale_total", "Fills not stored because an invalidation arrived during the fetch.", storeRefusedStale)
+        counter(&out, "catalog_cache_fills_untaggable_total", "Fills not stored because their body did not hold the ids the route's entry_tags read.", entriesUntaggable)
         counter(&out, "catalog_cache_not_modified_total", "304 answers to If-None-Match.", notModified)
         counter(&out, "catalog_cache_revalidations_total", "Origin-controlled entries revalidated by a 304 from the upstream.", revalidations)
         counter(&out, "catalog_cache_inflates_total", "Gzip-stored bodies inflated for identity clients.", inflatesPerRequest)

@@ -56,7 +56,7 @@ public final class CacheEngine: Sendable {
     public init(configuration: ProxyConfiguration, store: any CacheStore, upstream: UpstreamPool, metrics: ProxyMetrics, clock: any CacheClock, fills: FillCoordinator = FillCoordinator(), gate: InvalidationGate = InvalidationGate(), writeBarrier: WriteBarrier? = nil, hotTier: HotTier? = nil, feedStatus: InvalidationFeedStatus? = nil, logger: Logger = Logger(label: "catalog-cache")) {
         self.identityBodies = configuration.identityCacheBytes > 0 ? IdentityBodyCache(maxBytes: configuration.identityCacheBytes) : nil
         self.configuration = configuration
-        self.routes = configuration.routes.enumerated().map { CompiledRoute(index: $0, rule: $1) }
+        self.routes = configuration.routes.enumerated().map { CompiledRoute(index: $0, rule: $1, tagging: configuration.entryTagging[$1.name]) }
         self.routesByName = Dictionary(routes.map { ($0.rule.name, $0) }, uniquingKeysWith: { first, _ in first })
         self.routeTable = RouteTable(configuration.routes)
         self.classifier = RequestClassifier(routes: routeTable)
@@ -379,6 +379,15 @@ public final class CacheEngine: Sendable {
             }
             identity = inflated
         }
+        var tags = tags
+        if let tagging = route.tagging, tagging.readsBody {
+            // An entry that cannot say which rows it holds could not be dropped when they change.
+            guard let bodyTags = tagging.bodyTags(identity) else {
+                metrics.entriesUntaggable.increment()
+                return loop.makeSucceededFuture(Fetched(result: .unshareable(response)))
+            }
+            tags += bodyTags.filter { !tags.contains($0) }
+        }
         var stored = identity
         var encoding = ContentEncoding.identity
         if identity.count >= configuration.compressionThresholdBytes,
@@ -451,7 +460,7 @@ public final class CacheEngine: Sendable {
     /// Runs `job` in the slot it was given, on its loop; false (nothing started, the slot
     /// still held) when another fill of the key is running, which refreshes it anyway.
     private func startRefresh(_ job: RefreshJob) -> Bool {
-        guard case .leader(let flight) = fills.join(key: job.key, tags: job.tags, on: job.loop) else { return false }
+        guard case .leader(let flight) = fills.join(key: job.key, tags: job.tags, bodyTagPrefixes: job.route.bodyTagPrefixes, on: job.loop) else { return false }
         fill(job.request, route: job.route, key: job.key, tags: job.tags, on: job.loop).whenComplete { result in
             self.fills.finish(flight, with: result)
             self.runWaitingRefreshes()

@@ -11,10 +11,17 @@ final class CompiledRoute: Sendable {
     let cacheControl: String
     /// `Vary`: Accept-Encoding plus the route's vary headers.
     let vary: String
+    /// What its entries hold beyond the route's tags (`entry_tags`), nil for none.
+    let tagging: EntryTagging?
+    /// The text before `{id}` of each tag the body's ids become (`product:`): an invalidated
+    /// tag starting with one may belong to a fill of this route whose body is not read yet.
+    let bodyTagPrefixes: [String]
 
-    init(index: Int, rule: RouteRule) {
+    init(index: Int, rule: RouteRule, tagging: EntryTagging? = nil) {
         self.index = index
         self.rule = rule
+        self.tagging = tagging
+        self.bodyTagPrefixes = tagging?.bodyIDs.map { spec in String(spec.tag[..<spec.tag.firstRange(of: "{id}")!.lowerBound]) } ?? []
         self.cacheControl = rule.cacheControlHeader
         self.vary = (["Accept-Encoding"] + rule.varyHeaders.map(Self.canonicalHeaderName)).joined(separator: ", ")
     }

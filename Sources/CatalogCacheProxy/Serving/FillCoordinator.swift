@@ -6,7 +6,8 @@ import NIOCore
 ///
 /// Bookkeeping is the core's `MissCoalescer`; this class adds the lock and the promises.
 /// Invariant: after `detach(tags:)` returns, no new request joins a fill that started before
-/// it for an entry carrying one of those tags; such requests start a new fill instead.
+/// it for an entry carrying one of those tags, or that may carry one once its body is read
+/// (a tag with one of the flight's body tag prefixes); such requests start a new fill instead.
 /// Requests that joined earlier still get the earlier fill's answer (they arrived before the
 /// invalidation).
 public final class FillCoordinator: Sendable {
@@ -14,7 +15,7 @@ public final class FillCoordinator: Sendable {
         var coalescer = MissCoalescer<EventLoopPromise<FillResult>>()
         /// Key to the flight id new requests join; a detached key gets a new id.
         var currentFlight: [String: UInt64] = [:]
-        var flightTags: [String: [String]] = [:]
+        var flightTags: [String: (tags: [String], bodyTagPrefixes: [String])] = [:]
         var nextFlight: UInt64 = 0
     }
 
@@ -37,8 +38,9 @@ public final class FillCoordinator: Sendable {
         case overflow
     }
 
-    /// Joins the current flight for `key`, or becomes its leader.
-    public func join(key: String, tags: [String], on loop: EventLoop) -> Role {
+    /// Joins the current flight for `key`, or becomes its leader. `bodyTagPrefixes`: the
+    /// entry will also carry tags its body names, not known yet, starting with these.
+    public func join(key: String, tags: [String], bodyTagPrefixes: [String] = [], on loop: EventLoop) -> Role {
         let promise = loop.makePromise(of: FillResult.self)
         let (result, flightKey): (JoinResult, String) = state.withLockedValue { s in
             let id: UInt64
@@ -51,7 +53,7 @@ public final class FillCoordinator: Sendable {
             }
             let flightKey = "\(id)\u{0}\(key)"
             let joined = s.coalescer.join(key: flightKey, waiter: promise, maxWaiters: maxWaiters)
-            if case .leader = joined { s.flightTags[flightKey] = tags }
+            if case .leader = joined { s.flightTags[flightKey] = (tags, bodyTagPrefixes) }
             return (joined, flightKey)
         }
         switch result {
@@ -86,7 +88,8 @@ public final class FillCoordinator: Sendable {
             for (flightKey, flightTags) in s.flightTags {
                 guard let separator = flightKey.firstIndex(of: "\u{0}") else { continue }
                 let key = String(flightKey[flightKey.index(after: separator)...])
-                if all || keys.contains(key) || flightTags.contains(where: tags.contains) {
+                let bodyMayHold = !flightTags.bodyTagPrefixes.isEmpty && tags.contains { tag in flightTags.bodyTagPrefixes.contains { tag.hasPrefix($0) } }
+                if all || keys.contains(key) || flightTags.tags.contains(where: tags.contains) || bodyMayHold {
                     if let id = s.currentFlight[key], "\(id)\u{0}\(key)" == flightKey { s.currentFlight[key] = nil }
                 }
             }

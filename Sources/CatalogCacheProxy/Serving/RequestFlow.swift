@@ -20,8 +20,14 @@ final class RequestFlow: @unchecked Sendable {
     private var normalizedPath = ""
     private var key = ""
     private var match: RouteMatch?
-    /// The entry's tags, resolved only when a fill needs them (never on a hit).
-    private lazy var tags: [String] = match.map { $0.rule.tags(for: $0.parameters) } ?? []
+    /// The entry's tags known before its body (the route's, and its query dimensions'),
+    /// resolved only when a fill needs them (never on a hit).
+    private lazy var tags: [String] = {
+        guard let match else { return [] }
+        let routeTags = match.rule.tags(for: match.parameters)
+        guard let tagging = route?.tagging else { return routeTags }
+        return routeTags + tagging.queryTags(QueryNormalizer.parameters(request.target.query)).filter { !routeTags.contains($0) }
+    }()
     /// The entry found by the lookup (also the stale-if-error fallback); `identity` is the
     /// inflated body of a gzip entry when the hot tier keeps one.
     private var found: (meta: EntryMetadata, body: ByteBuffer, identity: ByteBuffer?)?
@@ -93,7 +99,7 @@ final class RequestFlow: @unchecked Sendable {
             if refresh { engine.refreshInBackground(fillRequest, route: route, key: key, tags: tags, on: loop) }
 
         case .joinFill(let key):
-            switch engine.fills.join(key: key, tags: tags, on: loop) {
+            switch engine.fills.join(key: key, tags: tags, bodyTagPrefixes: route?.bodyTagPrefixes ?? [], on: loop) {
             case .leader(let flight):
                 self.flight = flight
                 perform(machine.joined(as: .leader))
@@ -179,9 +185,10 @@ final class RequestFlow: @unchecked Sendable {
             if let buffer = value, let decoded = Self.decode(buffer), !engine.gate.blocks(key: key, tags: decoded.meta.tags),
                engine.usableWhileFeedDown(decoded.meta) {
                 found = (decoded.meta, decoded.body, nil)
-                if let hotEpoch, let hotTier = engine.hotTier,
-                   hotTier.insert(key, meta: decoded.meta, storedBody: decoded.body, epoch: hotEpoch, route: route) {
-                    found = hotTier.get(key).map { ($0.meta, $0.storedBody, $0.identityBody) } ?? found
+                // Enters probation: a read from the store is the entry's first touch here, and
+                // only a second (a tier hit) promotes it, so a scan cannot push out the hot set.
+                if let hotEpoch, let hotTier = engine.hotTier {
+                    hotTier.insert(key, meta: decoded.meta, storedBody: decoded.body, epoch: hotEpoch, route: route)
                 }
             }
             perform(machine.lookupFinished(found?.meta, now: engine.clock.nowMilliseconds()))

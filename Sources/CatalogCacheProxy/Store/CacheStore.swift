@@ -1,9 +1,12 @@
 import NIOCore
 
-/// Generations of an entry's tags read when a fill starts; a store is refused when any of
-/// them moved since (an invalidation happened while the upstream was answering).
+/// The store's invalidation sequence read when a fill starts. Every invalidation advances
+/// the sequence and marks each tag it drops with the new value; a store is refused when any
+/// of the entry's tags carries a mark above the ticket's sequence (an invalidation of it ran
+/// while the upstream was answering). The tags are checked at store time, so they include
+/// the ones only the fetched body names (the ids of the rows it holds).
 public struct StoreTicket: Sendable, Equatable {
-    public var generations: [String]
+    public var sequence: UInt64
     /// The entry stored under the key when the ticket was read, if asked for and present:
     /// a fill that finds a fresh one there (another fill just finished) uses it instead of
     /// going upstream.
@@ -12,8 +15,8 @@ public struct StoreTicket: Sendable, Equatable {
     /// releases the lock (if the token still holds it) in the same step, whether it stores
     /// or not, so a fill needs no round trip of its own to release it.
     public var fillLockToken: String?
-    public init(generations: [String], entry: ByteBuffer? = nil, fillLockToken: String? = nil) {
-        self.generations = generations
+    public init(sequence: UInt64, entry: ByteBuffer? = nil, fillLockToken: String? = nil) {
+        self.sequence = sequence
         self.entry = entry
         self.fillLockToken = fillLockToken
     }
@@ -22,15 +25,16 @@ public struct StoreTicket: Sendable, Equatable {
 /// Where encoded entries live (Redis, or the bounded in-process store).
 ///
 /// All futures complete on the event loop passed in, so a request never changes threads.
-/// Invariant kept by every implementation: `store` writes nothing when the ticket's tag
-/// generations are no longer current, and `invalidate` advances the generation of every tag
-/// it drops, atomically with the drop.
+/// Invariant kept by every implementation: `invalidate` advances the sequence and marks every
+/// tag it drops with it, atomically with the drop; `store` writes nothing when one of the
+/// entry's tags is marked above the ticket's sequence, atomically with the write.
 public protocol CacheStore: AnyObject, Sendable {
     /// Short name for logs and `/readyz`: "redis" or "memory".
     var kind: String { get }
     /// The encoded entry under `key`, or nil.
     func get(_ key: String, on loop: EventLoop) -> EventLoopFuture<ByteBuffer?>
-    /// Reads the current generations of `tags` before an upstream fetch.
+    /// Reads the invalidation sequence before an upstream fetch. `tags` are the entry's tags
+    /// known before the fetch (the ticket covers every tag, so stores may ignore them).
     func ticket(tags: [String], on loop: EventLoop) -> EventLoopFuture<StoreTicket>
     /// The same, plus the entry now under `key`, in one round trip where the store can.
     func ticket(key: String, tags: [String], on loop: EventLoop) -> EventLoopFuture<StoreTicket>
@@ -38,7 +42,7 @@ public protocol CacheStore: AnyObject, Sendable {
     /// is still current. Answers whether it stored. When the ticket carries a fill-lock
     /// token, a store that answers (stored or not) has released that lock.
     func store(_ key: String, value: ByteBuffer, ttlMilliseconds: Int64, tags: [String], ticket: StoreTicket, on loop: EventLoop) -> EventLoopFuture<Bool>
-    /// Drops `keys` and every entry of `tags`, and advances those tags' generations.
+    /// Drops `keys` and every entry of `tags`, advances the sequence and marks those tags.
     /// Answers how many entries were removed.
     func invalidate(keys: [String], tags: [String], on loop: EventLoop) -> EventLoopFuture<Int>
     /// Answers whether the store can be used (for `/readyz`).

@@ -23,21 +23,20 @@ public final class MemoryCacheStore: CacheStore {
     }
 
     public func ticket(tags: [String], on loop: EventLoop) -> EventLoopFuture<StoreTicket> {
-        loop.makeSucceededFuture(state.withLock { s in StoreTicket(generations: tags.map { String(s.generations[$0, default: 0]) }) })
+        loop.makeSucceededFuture(state.withLock { s in StoreTicket(sequence: s.sequence) })
     }
 
     public func ticket(key: String, tags: [String], on loop: EventLoop) -> EventLoopFuture<StoreTicket> {
         let now = clock.nowMilliseconds()
         return loop.makeSucceededFuture(state.withLock { s in
-            StoreTicket(generations: tags.map { String(s.generations[$0, default: 0]) }, entry: s.get(key, now: now))
+            StoreTicket(sequence: s.sequence, entry: s.get(key, now: now))
         })
     }
 
     public func store(_ key: String, value: ByteBuffer, ttlMilliseconds: Int64, tags: [String], ticket: StoreTicket, on loop: EventLoop) -> EventLoopFuture<Bool> {
         let now = clock.nowMilliseconds()
         let stored = state.withLock { s -> Bool in
-            let current = tags.map { String(s.generations[$0, default: 0]) }
-            guard current == ticket.generations else { return false }
+            guard !tags.contains(where: { s.marks[$0, default: 0] > ticket.sequence }) else { return false }
             s.put(key, value: value, expiresAt: now + ttlMilliseconds, tags: tags)
             return true
         }
@@ -73,7 +72,9 @@ public final class MemoryCacheStore: CacheStore {
         var free: [Int] = []
         var index: [String: Int] = [:]
         var tagMembers: [String: Set<String>] = [:]
-        var generations: [String: UInt64] = [:]
+        /// Incremented by every invalidation; a tag's mark is its value at the tag's last one.
+        var sequence: UInt64 = 0
+        var marks: [String: UInt64] = [:]
         var head = -1  // most recently used
         var tail = -1  // least recently used
         var bytes = 0
@@ -108,8 +109,9 @@ public final class MemoryCacheStore: CacheStore {
 
         mutating func invalidate(keys: [String], tags: [String]) -> Int {
             var removed = 0
+            sequence += 1
             for tag in tags {
-                generations[tag, default: 0] &+= 1
+                marks[tag] = sequence
                 for key in tagMembers.removeValue(forKey: tag) ?? [] {
                     if let i = index[key] { remove(i); removed += 1 }
                 }

@@ -1,0 +1,152 @@
+/// What a route's entries hold, as tags: the ids of the rows in the body and the query
+/// dimensions that decide the body's membership and order. A pure rule, configured per route
+/// (`entry_tags` in the config); the invalidation mapping names the same tags.
+///
+/// Tags, with `prefix` (e.g. `products:`):
+/// - per configured `BodyIDs`: its `tag` with `{id}` for every id in the body
+///   (`product:{id}` for the `id` of each element of `products`);
+/// - `<prefix>where:<param>=<value>` for every value of every filter parameter present
+///   (`category_id[]` counts as `category_id`), or `<prefix>where:all` when none is present;
+/// - `<prefix>sort:<key>`: the sort key (`-price` sorts by `price`), or `defaultSort`;
+/// - `<prefix>search` when a search parameter has a non-empty value;
+/// - `<prefix>count` when the body carries `countField` at its top level.
+///
+/// Invariant (exactness): a filter value other than plain text (letters, digits, `_-.`), or a
+/// query parameter that is neither a filter, the sort, a search,
+/// paging nor declared `ignored` could change membership or order in ways the tags do not
+/// say, so such an entry carries every dimension tag (`where:all`, every sort key, `search`):
+/// any change that drops some list drops it. Paging needs no tag of its own: a page moves
+/// only when membership or order changes, which the other tags cover.
+public struct EntryTagging: Sendable, Equatable {
+    /// Ids in the body: `member` at the top level is an array of objects (or one object),
+    /// each carrying `field` (a string or an integer).
+    public struct BodyIDs: Sendable, Equatable {
+        public var member: String
+        public var field: String
+        /// A template with `{id}`.
+        public var tag: String
+        public init(member: String, field: String = "id", tag: String) {
+            self.member = member
+            self.field = field
+            self.tag = tag
+        }
+    }
+
+    public var prefix: String
+    public var bodyIDs: [BodyIDs]
+    public var filters: [String]
+    public var sortParameter: String?
+    public var sortKeys: [String]
+    public var defaultSort: String?
+    public var search: [String]
+    public var paging: [String]
+    public var ignored: [String]
+    public var countField: String?
+
+    public init(prefix: String, bodyIDs: [BodyIDs] = [], filters: [String] = [], sortParameter: String? = nil, sortKeys: [String] = [], defaultSort: String? = nil, search: [String] = [], paging: [String] = [], ignored: [String] = [], countField: String? = nil) {
+        self.prefix = prefix
+        self.bodyIDs = bodyIDs
+        self.filters = filters
+        self.sortParameter = sortParameter
+        self.sortKeys = sortKeys
+        self.defaultSort = defaultSort
+        self.search = search
+        self.paging = paging
+        self.ignored = ignored
+        self.countField = countField
+    }
+
+    /// Whether the request alone decides the tags (no body ids to read).
+    public var readsBody: Bool { !bodyIDs.isEmpty || countField != nil }
+
+    public func whereTag(_ parameter: String, _ value: String) -> String { prefix + "where:" + parameter + "=" + value }
+    public var unfilteredTag: String { prefix + "where:all" }
+    public func sortTag(_ key: String) -> String { prefix + "sort:" + key }
+    public var searchTag: String { prefix + "search" }
+    public var countTag: String { prefix + "count" }
+
+    /// The query dimension tags of a request with these (decoded) query parameters.
+    public func queryTags(_ parameters: [(name: String, value: String)]) -> [String] {
+        var tags: [String] = []
+        var filtered = false
+        var unknown = false
+        var searched = false
+        var sort = defaultSort
+        for (rawName, value) in parameters {
+            let name = rawName.hasSuffix("[]") ? String(rawName.dropLast(2)) : rawName
+            if filters.contains(name) {
+                // A value the origin might decode otherwise than this proxy is not trusted to
+                // name the rows it selects.
+                if Self.isPlainValue(value) { tags.append(whereTag(name, value)) } else { unknown = true }
+                filtered = true
+            } else if name == sortParameter {
+                let key = value.hasPrefix("-") ? String(value.dropFirst()) : value
+                if sortKeys.contains(key) { sort = key } else { unknown = true }
+            } else if search.contains(name) {
+                if !value.isEmpty { searched = true }
+            } else if !paging.contains(name) && !ignored.contains(name) {
+                unknown = true
+            }
+        }
+        if !filtered || unknown { tags.append(unfilteredTag) }
+        if unknown {
+            tags += sortKeys.map(sortTag)
+            tags.append(searchTag)
+        } else {
+            if let sort { tags.append(sortTag(sort)) }
+            if searched { tags.append(searchTag) }
+        }
+        return Self.unique(tags)
+    }
+
+    /// The tags of what the body holds, or nil when it is not the JSON object the route
+    /// promises (such an entry cannot say what it holds and must not be stored).
+    public func bodyTags<C: Collection>(_ body: C) -> [String]? where C.Element == UInt8 {
+        guard readsBody else { return [] }
+        guard case .object(let members)? = try? StrictJSONParser.parse(body) else { return nil }
+        var tags: [String] = []
+        for spec in bodyIDs {
+            guard let value = members.first(where: { $0.key == spec.member })?.value else { return nil }
+            let elements: [JSONValue]
+            switch value {
+            case .array(let list): elements = list
+            case .object: elements = [value]
+            default: return nil
+            }
+            for element in elements {
+                guard case .object(let fields) = element, let id = fields.first(where: { $0.key == spec.field })?.value else { return nil }
+                switch id {
+                case .string(let text) where !text.isEmpty: tags.append(Self.fill(spec.tag, id: text))
+                case .number(let text) where Int64(text) != nil: tags.append(Self.fill(spec.tag, id: text))
+                default: return nil
+                }
+            }
+        }
+        if let countField, members.contains(where: { $0.key == countField }) { tags.append(countTag) }
+        return Self.unique(tags)
+    }
+
+    /// Letters, digits, `_`, `-`, `.`: decoded the same by every query parser.
+    static func isPlainValue(_ value: String) -> Bool {
+        !value.isEmpty && value.utf8.allSatisfy { byte in
+            (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte) || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte)
+                || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || byte == UInt8(ascii: "_") || byte == UInt8(ascii: "-") || byte == UInt8(ascii: ".")
+        }
+    }
+
+    static func fill(_ template: String, id: String) -> String {
+        var result = ""
+        var rest = template[...]
+        while let range = rest.firstRange(of: "{id}") {
+            result += rest[..<range.lowerBound]
+            result += id
+            rest = rest[range.upperBound...]
+        }
+        return result + rest
+    }
+
+    static func unique(_ tags: [String]) -> [String] {
+        var seen: Set<String> = []
+        return tags.filter { seen.insert($0).inserted }
+    }
+}

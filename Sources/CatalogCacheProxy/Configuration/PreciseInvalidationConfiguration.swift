@@ -1,0 +1,88 @@
+import CatalogCacheCore
+import Yams
+
+/// The configuration of precise invalidation: a route's `entry_tags` (what its entries hold)
+/// and a table's `changes` (what each kind of change to it can affect).
+extension NodeReader {
+    /// `entry_tags: {ids: [{member, field, tag}], filters, sort: {parameter, keys, default},
+    /// search, paging, ignored, count}`; the dimension tags are prefixed with the route's name.
+    func entryTagging(_ node: Node, _ field: String, prefix: String) throws(ConfigurationError) -> EntryTagging {
+        var tagging = EntryTagging(prefix: prefix)
+        let allowed: Set = ["ids", "filters", "sort", "search", "paging", "ignored", "count"]
+        for (key, value) in try mapping(node, field, allowed: allowed) {
+            let f = "\(field).\(key)"
+            switch key {
+            case "ids":
+                guard let sequence = value.sequence else { throw fail(value, f, "must be a list of {member, field, tag}") }
+                for (i, item) in sequence.enumerated() {
+                    var spec = EntryTagging.BodyIDs(member: "", tag: "")
+                    for (k, v) in try mapping(item, "\(f)[\(i)]", allowed: ["member", "field", "tag"]) {
+                        switch k {
+                        case "member": spec.member = try string(v, "\(f)[\(i)].member")
+                        case "field": spec.field = try string(v, "\(f)[\(i)].field")
+                        default: spec.tag = try string(v, "\(f)[\(i)].tag")
+                        }
+                    }
+                    guard !spec.member.isEmpty else { throw fail(item, "\(f)[\(i)].member", "is required: the top-level member holding the rows") }
+                    guard spec.tag.contains("{id}") else { throw fail(item, "\(f)[\(i)].tag", "must contain {id}") }
+                    tagging.bodyIDs.append(spec)
+                }
+            case "filters": tagging.filters = try strings(value, f)
+            case "search": tagging.search = try strings(value, f)
+            case "paging": tagging.paging = try strings(value, f)
+            case "ignored": tagging.ignored = try strings(value, f)
+            case "count": tagging.countField = try string(value, f)
+            case "sort":
+                for (k, v) in try mapping(value, f, allowed: ["parameter", "keys", "default"]) {
+                    switch k {
+                    case "parameter": tagging.sortParameter = try string(v, "\(f).parameter")
+                    case "keys": tagging.sortKeys = try strings(v, "\(f).keys")
+                    default: tagging.defaultSort = try string(v, "\(f).default")
+                    }
+                }
+                if let sort = tagging.defaultSort, !tagging.sortKeys.contains(sort) {
+                    throw fail(value, "\(f).default", "must be one of keys (\(tagging.sortKeys.joined(separator: ", ")))")
+                }
+            default: break
+            }
+        }
+        return tagging
+    }
+
+    /// `changes: [{columns: [...], on: [INSERT, DELETE], tags: [...], keys: [...]}]`.
+    func changeRules(_ node: Node, _ field: String) throws(ConfigurationError) -> [ChangeRule] {
+        guard let sequence = node.sequence else { throw fail(node, field, "must be a list of {columns, on, tags, keys}") }
+        var rules: [ChangeRule] = []
+        for (i, item) in sequence.enumerated() {
+            let f = "\(field)[\(i)]"
+            var rule = ChangeRule()
+            for (k, v) in try mapping(item, f, allowed: ["columns", "on", "tags", "keys"]) {
+                switch k {
+                case "columns":
+                    rule.columns = try strings(v, "\(f).columns")
+                    for column in rule.columns where !ConfigurationValidation.isIdentifier(column) {
+                        throw fail(v, "\(f).columns", "\"\(column)\" is not an SQL identifier")
+                    }
+                case "on":
+                    for text in try strings(v, "\(f).on") {
+                        guard let op = RowOperation(rawValue: text.uppercased()), op == .insert || op == .delete else {
+                            throw fail(v, "\(f).on", "must list INSERT and/or DELETE (an UPDATE is described by its columns), got \"\(text)\"")
+                        }
+                        rule.operations.append(op)
+                    }
+                case "tags": rule.tags = try strings(v, "\(f).tags")
+                default: rule.keys = try strings(v, "\(f).keys")
+                }
+            }
+            if rule.columns.isEmpty && rule.operations.isEmpty { throw fail(item, f, "needs columns or on") }
+            for template in rule.tags + rule.keys where template.contains("{") && (ChangeRule.placeholder(template) == nil || template.filter({ $0 == "{" }).count > 1) {
+                throw fail(item, f, "\"\(template)\": one placeholder at most, {id} or {column}")
+            }
+            for column in rule.valueColumns where !ConfigurationValidation.isIdentifier(column) {
+                throw fail(item, f, "{\(column)} must name a column (an SQL identifier)")
+            }
+            rules.append(rule)
+        }
+        return rules
+    }
+}
