@@ -10,8 +10,9 @@ write it (alternately POST /admin/products/{id}/inventory {"delta":-1,"reason":"
 PATCH /admin/products/{id} {"title": ...}; MODE "stock": inventory writes only, shaped like
 checkouts), and after the write's 200 GET the page again:
 the read is stale when its stock (inventory_quantity), title or updated_at differs from
-what the write answered and its updated_at is not later (a later write of the same product,
-from an overlapping cycle, is counted apart as newer, on stderr).
+what the write answered and it does not show a later write of the same product (less stock,
+or a later updated_at: cycles overlap when the system is slower than the write rate; counted
+apart as newer, on stderr).
 Prints "FLASH writes ok stale checks conflicts errors write_p50_ms write_p99_ms skipped".
 """
 import http.client
@@ -80,8 +81,9 @@ def main():
                 c["checks"] += 1
                 if any(p.get(f) != w.get(f) for f in FIELDS):
                     # A later write of the same product (cycles overlap when the system is
-                    # slower than the write rate) shows a newer updated_at: not stale.
-                    if str(p.get("updated_at")) > str(w.get("updated_at")):
+                    # slower than the write rate) shows less stock (writes only take stock) or
+                    # a later updated_at: not stale.
+                    if p.get("inventory_quantity", 0) < w.get("inventory_quantity", 0) or str(p.get("updated_at")) > str(w.get("updated_at")):
                         c["newer"] += 1
                     else:
                         c["stale"] += 1
