@@ -379,14 +379,9 @@ public final class CacheEngine: Sendable {
             }
             identity = inflated
         }
-        var tags = tags
-        if let tagging = route.tagging, tagging.readsBody {
-            // An entry that cannot say which rows it holds could not be dropped when they change.
-            guard let bodyTags = tagging.bodyTags(identity) else {
-                metrics.entriesUntaggable.increment()
-                return loop.makeSucceededFuture(Fetched(result: .unshareable(response)))
-            }
-            tags += bodyTags.filter { !tags.contains($0) }
+        guard let tags = route.entryTags(tags, body: identity) else {
+            metrics.entriesUntaggable.increment()
+            return loop.makeSucceededFuture(Fetched(result: .unshareable(response)))
         }
         var stored = identity
         var encoding = ContentEncoding.identity

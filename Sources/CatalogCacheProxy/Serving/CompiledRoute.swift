@@ -26,6 +26,15 @@ final class CompiledRoute: Sendable {
         self.vary = (["Accept-Encoding"] + rule.varyHeaders.map(Self.canonicalHeaderName)).joined(separator: ", ")
     }
 
+    /// An entry's tags: `known` (the route's and its query's) plus the ids its identity `body`
+    /// holds, or nil when the body does not hold what `tagging` reads (such an entry could not
+    /// be dropped when its rows change, so it must not be stored).
+    func entryTags(_ known: [String], body: [UInt8]) -> [String]? {
+        guard let tagging, tagging.readsBody else { return known }
+        guard let bodyTags = tagging.bodyTags(body) else { return nil }
+        return known + bodyTags.filter { !known.contains($0) }
+    }
+
     /// `x-publishable-api-key` → `X-Publishable-Api-Key`.
     static func canonicalHeaderName(_ name: String) -> String {
         name.split(separator: "-", omittingEmptySubsequences: false).map { $0.prefix(1).uppercased() + $0.dropFirst() }.joined(separator: "-")
