@@ -51,24 +51,62 @@ final class LoopConnectionPool: Sendable {
     }
 
     private func sendOnLoop(_ command: RedisCommand) -> EventLoopFuture<RESPValue> {
-        if state.value.isShutdown { return eventLoop.makeFailedFuture(RedisError.clientShutdown) }
+        switch nextConnection() {
+        case .ready(let connection):
+            let reply = connection.send(command)
+            if case .sentinel = configuration.topology { Self.closeOnReadOnly(reply, connection) }
+            return reply
+        case .pending(let future):
+            return future.flatMap { $0.send(command) }
+        case .failed(let error):
+            return eventLoop.makeFailedFuture(error)
+        }
+    }
+
+    /// Sends `commands` back to back on ONE connection of this loop, so no other command of
+    /// this client lands between them (what `MULTI` ... `EXEC` needs). Each reply (or error)
+    /// is reported in order; the future itself never fails.
+    func sendBatch(_ commands: [RedisCommand]) -> EventLoopFuture<[Result<RESPValue, any Error>]> {
+        guard eventLoop.inEventLoop else { return eventLoop.flatSubmit { self.sendBatch(commands) } }
+        let loop = eventLoop
+        let send = { @Sendable (connection: RedisConnection) in
+            EventLoopFuture.whenAllComplete(commands.map { connection.send($0) }, on: loop)
+        }
+        switch nextConnection() {
+        case .ready(let connection):
+            return send(connection)
+        case .pending(let future):
+            return future.flatMap(send).recover { error in commands.map { _ in .failure(error) } }
+        case .failed(let error):
+            return eventLoop.makeSucceededFuture(commands.map { _ in .failure(error) })
+        }
+    }
+
+    private enum NextConnection {
+        case ready(RedisConnection)
+        case pending(EventLoopFuture<RedisConnection>)
+        case failed(RedisError)
+    }
+
+    /// The connection of the next slot, connecting it when it has none (no allocation when
+    /// it is connected). On this loop only.
+    private func nextConnection() -> NextConnection {
+        if state.value.isShutdown { return .failed(.clientShutdown) }
         let index = state.value.nextSlot
         if state.value.slots.count > 1 {
             state.value.nextSlot = (index + 1) % state.value.slots.count
         }
         switch state.value.slots[index] {
         case .connected(let connection) where connection.isActive:
-            let reply = connection.send(command)
-            if case .sentinel = configuration.topology { Self.closeOnReadOnly(reply, connection) }
-            return reply
+            return .ready(connection)
         case .connecting(let future):
-            return future.flatMap { $0.send(command) }
+            return .pending(future)
         case .idle, .connected:
             if let backoff = state.value.backoff {
-                if NIODeadline.now() < backoff.until { return eventLoop.makeFailedFuture(backoff.error) }
+                if NIODeadline.now() < backoff.until { return .failed(backoff.error) }
                 state.value.backoff = nil
             }
-            return connect(slot: index).flatMap { $0.send(command) }
+            return .pending(connect(slot: index))
         }
     }
 

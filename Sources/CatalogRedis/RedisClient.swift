@@ -101,12 +101,19 @@ public final class RedisClient: Sendable {
         if let pool = pools[ObjectIdentifier(eventLoop)] {
             return pool.send(command)
         }
-        guard !orderedPools.isEmpty else {
+        guard let pool = pool(for: eventLoop) else {
             return eventLoop.makeFailedFuture(RedisError.connectFailed("the event loop group has no event loops"))
         }
         // A foreign loop: use a stable pool of the group and hop back.
+        return pool.send(command).hop(to: eventLoop)
+    }
+
+    /// The pool of `eventLoop`, or for a loop not in ``group`` a stable one of the group's.
+    func pool(for eventLoop: EventLoop) -> LoopConnectionPool? {
+        if let pool = pools[ObjectIdentifier(eventLoop)] { return pool }
+        guard !orderedPools.isEmpty else { return nil }
         let index = Int(UInt(bitPattern: ObjectIdentifier(eventLoop).hashValue) % UInt(orderedPools.count))
-        return orderedPools[index].send(command).hop(to: eventLoop)
+        return orderedPools[index]
     }
 
     /// Closes every connection; later commands fail with ``RedisError/clientShutdown``.

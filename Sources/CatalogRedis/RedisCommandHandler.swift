@@ -14,7 +14,9 @@ import NIOCore
 ///   and every later request with the same error; no promise is ever left uncompleted.
 /// - One timer at most: it watches the oldest pending request's deadline. Deadlines are
 ///   FIFO-ordered (same timeout for every command), so the head expires first. When it
-///   expires the connection is closed, because later replies can no longer be matched.
+///   expires, and is still unanswered after one more pass of the event loop (a reply that
+///   arrived in time behind a busy loop is read, not timed out), the connection is closed,
+///   because later replies can no longer be matched.
 final class RedisCommandHandler: ChannelDuplexHandler {
     typealias InboundIn = RESPValue
     typealias OutboundIn = RedisRequest
@@ -31,6 +33,10 @@ final class RedisCommandHandler: ChannelDuplexHandler {
     private var flushScheduled = false
     private var timer: Scheduled<Void>?
     private var failure: RedisError?
+    /// The deadline of the request given one more pass of the event loop before it times out.
+    private var graceGiven: NIODeadline?
+    /// Long enough for the loop to read the socket once more before the timer runs again.
+    static let gracePass = TimeAmount.milliseconds(1)
 
     init(commandTimeout: TimeAmount) {
         self.commandTimeout = commandTimeout
@@ -128,12 +134,24 @@ final class RedisCommandHandler: ChannelDuplexHandler {
         }
     }
 
+    /// An expired deadline first gets one more pass of the event loop: when the loop was
+    /// busy (a saturated proxy), the reply may already be waiting in the socket, and reading it
+    /// is what tells a slow Redis from a late timer. Only a request still unanswered after that
+    /// pass times out.
     private func timerFired(context: ChannelHandlerContext) {
         guard failure == nil, let head = pending.first else { return }
-        if head.deadline <= .now() {
-            fail(.timeout, context: context)
-        } else {
+        guard head.deadline <= .now() else {
             armTimer(context: context)
+            return
+        }
+        if graceGiven == head.deadline {
+            fail(.timeout, context: context)
+            return
+        }
+        graceGiven = head.deadline
+        timer = context.eventLoop.assumeIsolated().scheduleTask(in: Self.gracePass) {
+            self.timer = nil
+            self.timerFired(context: context)
         }
     }
 }
