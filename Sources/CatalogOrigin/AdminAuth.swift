@@ -33,9 +33,10 @@ struct AdminAuth: Sendable {
         let email = try body.required(body.string("email", maxLength: 320), "email")
         let password = try body.required(body.string("password", maxLength: 1000), "password")
         let row = try await pool.query("SELECT id, password_hash FROM admin_user WHERE email = lower($1)", [email]).rows.first
-        let stored = row?[1] ?? Self.dummyHash
+        let stored = row?[1]
+        // The dummy hash is computed on first use: on the blocking pool too.
         let matches = try await NIOThreadPool.singleton.runIfActive {
-            PasswordHasher.verify(password, against: stored)
+            PasswordHasher.verify(password, against: stored ?? Self.dummyHash)
         }
         guard let userID = row?[0], matches else {
             throw APIError(.unauthorized, "unauthorized", "Invalid email or password")
