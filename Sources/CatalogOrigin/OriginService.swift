@@ -34,8 +34,9 @@ public final class OriginService: Sendable {
     ) async throws -> OriginService {
         let pool = PostgresPool(configuration: .init(url: databaseURL, size: poolSize))
         do {
-            let applied = try await pool.query("SELECT coalesce(max(version), 0) FROM schema_migrations").scalar
-            if Int(applied ?? "0") ?? 0 < (Migrations.all.last?.version ?? 0) { throw NotMigrated() }
+            // Every known version, not just the highest: versions need not be contiguous.
+            let applied = Set(try await pool.query("SELECT version FROM schema_migrations").rows.compactMap { $0[0].flatMap { Int($0) } })
+            if !Set(Migrations.all.map(\.version)).isSubset(of: applied) { throw NotMigrated() }
         } catch let error as PostgresError where error.sqlState == "42P01" {
             await pool.shutdown()
             throw NotMigrated()

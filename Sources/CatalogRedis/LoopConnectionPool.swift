@@ -40,7 +40,30 @@ final class LoopConnectionPool: Sendable {
 
     /// Sends on a connection of this loop; the future completes on this loop.
     func send(_ command: RedisCommand) -> EventLoopFuture<RESPValue> {
-        onConnection { $0.send(command) }
+        if eventLoop.inEventLoop { return sendOnLoop(command) }
+        return eventLoop.flatSubmit { self.sendOnLoop(command) }
+    }
+
+    /// The single-command path: the same slot choice as `onConnectionOnLoop`, without a
+    /// closure to allocate per command (this is the proxy's hit path).
+    private func sendOnLoop(_ command: RedisCommand) -> EventLoopFuture<RESPValue> {
+        if state.value.isShutdown { return eventLoop.makeFailedFuture(RedisError.clientShutdown) }
+        let index = state.value.nextSlot
+        if state.value.slots.count > 1 {
+            state.value.nextSlot = (index + 1) % state.value.slots.count
+        }
+        switch state.value.slots[index] {
+        case .connected(let connection) where connection.isActive:
+            return connection.send(command)
+        case .connecting(let future):
+            return future.flatMap { $0.send(command) }
+        case .idle, .connected:
+            if let backoff = state.value.backoff {
+                if NIODeadline.now() < backoff.until { return eventLoop.makeFailedFuture(backoff.error) }
+                state.value.backoff = nil
+            }
+            return connect(slot: index).flatMap { $0.send(command) }
+        }
     }
 
     /// Sends `commands` back to back on ONE connection of this loop, so no other command of
@@ -55,7 +78,7 @@ final class LoopConnectionPool: Sendable {
         }
     }
 
-    /// Runs `body` on this loop with a connected connection of the next slot.
+    /// Runs `body` on this loop with a connected connection of the next slot (as `sendOnLoop`).
     private func onConnection<T: Sendable>(
         _ body: @escaping @Sendable (RedisConnection) -> EventLoopFuture<T>
     ) -> EventLoopFuture<T> {
