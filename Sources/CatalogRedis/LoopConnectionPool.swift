@@ -50,6 +50,7 @@ final class LoopConnectionPool: Sendable {
         return eventLoop.flatSubmit { self.sendOnLoop(command) }
     }
 
+    /// The single-command path, without a closure to allocate per command (the proxy's hit path).
     private func sendOnLoop(_ command: RedisCommand) -> EventLoopFuture<RESPValue> {
         switch nextConnection() {
         case .ready(let connection):

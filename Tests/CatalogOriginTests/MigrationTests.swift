@@ -1,5 +1,6 @@
 import CatalogOrigin
 import CatalogPostgres
+import NIOPosix
 import Testing
 
 @Suite("Migrations", .enabled(if: TestDatabase.enabled))
@@ -46,6 +47,17 @@ struct MigrationTests {
             } catch let error as PostgresError {
                 #expect(error.sqlState == "23514")
             }
+        }
+    }
+
+    @Test("serve refuses a database missing any known migration, not only the newest")
+    func serveNeedsEveryMigration() async throws {
+        try await TestDatabase.with(seed: nil) { env in
+            let start = { try await OriginService.start(databaseURL: env.url, host: "127.0.0.1", port: 0, poolSize: 1,
+                                                        group: MultiThreadedEventLoopGroup.singleton) }
+            try await start().shutdown()
+            try await env.pool.query("DELETE FROM schema_migrations WHERE version = $1", [String(Migrations.all[0].version)])
+            await #expect(throws: NotMigrated.self) { try await start().shutdown() }
         }
     }
 }
