@@ -26,12 +26,15 @@ public final class ProxyService: Sendable {
     private let stopping = Atomic<Bool>(false)
     /// Open connections on the proxy port (bounded; drained at shutdown).
     public let connections: ConnectionRegistry
+    /// Purges the configured edges after each invalidation; nil without `cdn.targets`.
+    public let purger: EdgePurger?
 
     /// The bound proxy port (useful with port 0).
     public var proxyPort: Int { proxyChannel.localAddress?.port ?? configuration.listen.port }
     public var adminPort: Int { adminServer.localPort }
 
-    private init(configuration: ProxyConfiguration, engine: CacheEngine, metrics: ProxyMetrics, proxyChannel: Channel, adminServer: HTTPServer, upstream: UpstreamPool, feed: InvalidationFeedStatus, invalidationFeed: InvalidationFeed?, notifier: PostgresPool?, feedGroup: EventLoopGroup, feedStore: any CacheStore, stats: StatsReport, connections: ConnectionRegistry) {
+    private init(configuration: ProxyConfiguration, engine: CacheEngine, metrics: ProxyMetrics, proxyChannel: Channel, adminServer: HTTPServer, upstream: UpstreamPool, feed: InvalidationFeedStatus, invalidationFeed: InvalidationFeed?, notifier: PostgresPool?, feedGroup: EventLoopGroup, feedStore: any CacheStore, stats: StatsReport, connections: ConnectionRegistry, purger: EdgePurger?) {
+        self.purger = purger
         self.configuration = configuration
         self.engine = engine
         self.metrics = metrics
@@ -108,8 +111,18 @@ public final class ProxyService: Sendable {
         }
         let engine = CacheEngine(configuration: configuration, store: store, upstream: upstream, metrics: metrics, clock: clock, fills: fills, gate: gate, writeBarrier: barrier, hotTier: hotTier, feedStatus: configuration.databaseURL != nil ? feed : nil, logger: logger)
         var invalidationFeed: InvalidationFeed?
+        var observers: [any InvalidationObserver] = []
+        var purger: EdgePurger?
+        if !configuration.purge.targets.isEmpty {
+            if configuration.databaseURL == nil {
+                logger.warning("cdn: purge targets are configured but there is no invalidation feed (no database URL): nothing will be purged")
+            }
+            let edge = try EdgePurger(configuration: configuration.purge, fallbackTags: configuration.everyFixedTag, group: feedGroup, metrics: metrics.edge, logger: logger)
+            purger = edge
+            observers.append(edge)
+        }
         if let databaseURL = configuration.databaseURL {
-            let applier = InvalidationApplier(configuration: configuration, store: feedStore, fills: fills, gate: gate, metrics: metrics, tokens: tokens, clock: clock, loop: feedGroup.next(), logger: logger, hotTier: hotTier)
+            let applier = InvalidationApplier(configuration: configuration, store: feedStore, fills: fills, gate: gate, metrics: metrics, tokens: tokens, clock: clock, loop: feedGroup.next(), logger: logger, hotTier: hotTier, observers: observers)
             let started = InvalidationFeed(configuration: configuration, databaseURL: databaseURL, applier: applier, status: feed, metrics: metrics, logger: logger)
             started.start()
             invalidationFeed = started
@@ -156,7 +169,7 @@ public final class ProxyService: Sendable {
             "store": .string(store.kind), "feed": .string(feed.state), "routes": .stringConvertible(configuration.routes.count),
             "threads": .stringConvertible(configuration.threads),
         ])
-        return ProxyService(configuration: configuration, engine: engine, metrics: metrics, proxyChannel: proxyChannel, adminServer: adminServer, upstream: upstream, feed: feed, invalidationFeed: invalidationFeed, notifier: notifier, feedGroup: feedGroup, feedStore: feedStore, stats: stats, connections: connections)
+        return ProxyService(configuration: configuration, engine: engine, metrics: metrics, proxyChannel: proxyChannel, adminServer: adminServer, upstream: upstream, feed: feed, invalidationFeed: invalidationFeed, notifier: notifier, feedGroup: feedGroup, feedStore: feedStore, stats: stats, connections: connections, purger: purger)
     }
 
     /// Stops accepting (the listening socket is closed, so new connections are refused),
@@ -170,6 +183,7 @@ public final class ProxyService: Sendable {
         // Refreshes waiting for a slot would only start fetches the pool is about to refuse.
         engine.dropWaitingRefreshes()
         invalidationFeed?.stop()
+        await purger?.shutdown()
         await notifier?.shutdown()
         stats.stop()
         try? await adminServer.shutdown()

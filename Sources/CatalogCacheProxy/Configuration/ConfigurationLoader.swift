@@ -51,7 +51,7 @@ public enum ConfigurationLoader {
 }
 
 /// Walks the YAML tree with type checks that report the field and line.
-private struct NodeReader {
+struct NodeReader {
     let file: String?
 
     func fail(_ node: Node?, _ field: String, _ message: String) -> ConfigurationError {
@@ -110,7 +110,7 @@ private struct NodeReader {
 
     mutating func configuration(_ root: Node) throws(ConfigurationError) -> ProxyConfiguration {
         var config = ProxyConfiguration()
-        let top: Set = ["listen", "admin_listen", "threads", "upstream", "store", "compression", "limits", "invalidation", "routes"]
+        let top: Set = ["listen", "admin_listen", "threads", "upstream", "store", "compression", "limits", "invalidation", "routes", "cdn", "admin_events"]
         var sawRoutes = false
         for (name, value) in try mapping(root, "", allowed: top) {
             switch name {
@@ -127,6 +127,8 @@ private struct NodeReader {
             case "limits":
                 try limits(value, into: &config)
             case "invalidation": try invalidation(value, into: &config)
+            case "cdn": config.purge = try purge(value)
+            case "admin_events": config.adminEvents = try adminEvents(value)
             case "routes":
                 sawRoutes = true
                 config.routes = try routes(value)

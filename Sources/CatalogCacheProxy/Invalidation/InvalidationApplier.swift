@@ -24,8 +24,11 @@ public final class InvalidationApplier: Sendable {
     /// Every tag without placeholders, of routes and tables: what "everything" means after a reconnect.
     let everyFixedTag: [String]
     let hotTier: HotTier?
+    /// Told after each drop and each row change (edge purges, admin events); never waited for.
+    let observers: [any InvalidationObserver]
 
-    public init(configuration: ProxyConfiguration, store: any CacheStore, fills: FillCoordinator, gate: InvalidationGate, metrics: ProxyMetrics, tokens: WriteTokens, clock: any CacheClock, loop: EventLoop, logger: Logger, hotTier: HotTier? = nil) {
+    public init(configuration: ProxyConfiguration, store: any CacheStore, fills: FillCoordinator, gate: InvalidationGate, metrics: ProxyMetrics, tokens: WriteTokens, clock: any CacheClock, loop: EventLoop, logger: Logger, hotTier: HotTier? = nil, observers: [any InvalidationObserver] = []) {
+        self.observers = observers
         self.map = configuration.invalidationMap
         self.keyPrefix = configuration.keyPrefix
         self.store = store
@@ -56,7 +59,8 @@ public final class InvalidationApplier: Sendable {
         switch event {
         case .token(let token):
             tokens.received(token)
-        case .row(let table, _, let ids, let commitTime):
+        case .row(let table, let op, let ids, let commitTime):
+            defer { for observer in observers { observer.rowChanged(table: table, op: op, ids: ids) } }
             if ids.isEmpty {
                 // A table-wide change (TRUNCATE, or one statement over very many rows):
                 // the changed ids are unknown, so every entry goes.
@@ -83,6 +87,8 @@ public final class InvalidationApplier: Sendable {
 
     private func drop(tags: [String], keys: [String], all: Bool) {
         guard !tags.isEmpty || !keys.isEmpty || all else { return }
+        // Runs last, after the gate opened: consumers hear of a drop only once it is done.
+        defer { for observer in observers { observer.dropped(tags: tags, keys: keys, all: all) } }
         gate.begin(tags: tags, keys: keys, all: all)
         defer { gate.end(tags: tags, keys: keys, all: all) }
         fills.detach(tags: Set(tags), keys: Set(keys), all: all)
