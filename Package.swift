@@ -41,7 +41,7 @@ let package = Package(
         .target(name: "CatalogHTTP", dependencies: nio),
 
         // The two services.
-        .target(name: "CatalogOrigin", dependencies: ["CatalogPostgres", "CatalogHTTP", log] + nio),
+        .target(name: "CatalogOrigin", dependencies: ["CatalogCacheCore", "CatalogPostgres", "CatalogRedis", "CatalogHTTP", log] + nio),
         .target(
             name: "CatalogCacheProxy",
             dependencies: [
@@ -66,7 +66,7 @@ let package = Package(
         .testTarget(name: "CatalogCompressionTests", dependencies: ["CatalogCompression"]),
         .testTarget(name: "CatalogRedisTests", dependencies: ["CatalogRedis"] + nio),
         .testTarget(name: "CatalogHTTPTests", dependencies: ["CatalogHTTP"] + nio + [.product(name: "NIOEmbedded", package: "swift-nio")]),
-        .testTarget(name: "CatalogOriginTests", dependencies: ["CatalogOrigin", "CatalogPostgres", "CatalogHTTP", "CatalogTestSupport"] + nio),
+        .testTarget(name: "CatalogOriginTests", dependencies: ["CatalogOrigin", "CatalogCacheCore", "CatalogPostgres", "CatalogRedis", "CatalogHTTP", "CatalogTestSupport"] + nio),
         .testTarget(
             name: "CatalogCacheProxyTests",
             dependencies: ["CatalogCacheProxy", "CatalogCacheCore", "CatalogTestSupport", .product(name: "NIOEmbedded", package: "swift-nio")] + nio

@@ -46,7 +46,7 @@ bench_setup() {
   SEED_MS=$(( ($(date +%s%N) - t0) / 1000000 ))
   step "seeded $PRODUCTS products in $SEED_MS ms"
   "$BIN/catalog-cache" install-triggers --database-url "$DATABASE_URL" >/dev/null || exit 1
-  taskset -c "$SERVER_CPU" "$BIN/catalog-origin" serve --database-url "$DATABASE_URL" --listen "127.0.0.1:$ORIGIN_PORT" >"$BENCH_DIR/origin.log" 2>&1 &
+  taskset -c "$SERVER_CPU" "$BIN/catalog-origin" serve --database-url "$DATABASE_URL" --listen "127.0.0.1:$ORIGIN_PORT" --redis "$REDIS_URL" >"$BENCH_DIR/origin.log" 2>&1 &
   PIDS+=($!)
   wait_http "http://127.0.0.1:$ORIGIN_PORT/store/regions"
   step "origin up on 127.0.0.1:$ORIGIN_PORT"

@@ -7,25 +7,39 @@ enum CatalogJSONSQL {
     /// Product object. Needs `p` (product), `c` (LEFT JOIN product_category), `col` (LEFT JOIN
     /// product_collection). Extensions to Medusa's shape: `price`, `currency_code` and
     /// `inventory_quantity` at the top level (products without variant rows still show a price).
-    static let product = """
-        json_build_object(
-            'id', p.id, 'title', p.title, 'handle', p.handle, 'description', p.description,
-            'thumbnail', p.thumbnail, 'status', p.status,
-            'collection_id', p.collection_id, 'category_id', p.category_id,
-            'collection', CASE WHEN col.id IS NULL THEN NULL
-                ELSE json_build_object('id', col.id, 'title', col.title, 'handle', col.handle) END,
-            'categories', CASE WHEN c.id IS NULL THEN '[]'::json
-                ELSE json_build_array(json_build_object('id', c.id, 'name', c.name, 'handle', c.handle)) END,
-            'price', p.price, 'currency_code', p.currency_code, 'inventory_quantity', p.stock,
-            'created_at', p.created_at, 'updated_at', p.updated_at,
-            'variants', COALESCE((
-                SELECT json_agg(json_build_object(
-                    'id', v.id, 'title', v.title, 'sku', v.sku, 'inventory_quantity', p.stock,
-                    'prices', json_build_array(json_build_object('amount', v.price, 'currency_code', p.currency_code))
-                ) ORDER BY v.variant_rank, v.id)
-                FROM product_variant v WHERE v.product_id = p.id), '[]'::json)
-        )
-        """
+    static let product = productObject(currency: nil)
+
+    /// The product object; with `currency` (a validated three-letter code, inlined) each
+    /// variant, and the product itself, also carries Medusa's `calculated_price` in it.
+    static func productObject(currency: String?) -> String {
+        func calculated(_ id: String, _ amount: String) -> String {
+            guard let currency else { return "" }
+            let converted = CartPricing.convert(amount, from: "p.currency_code", to: "'\(currency)'")
+            return """
+                , 'calculated_price', json_build_object('id', \(id), 'calculated_amount', \(converted),
+                    'original_amount', \(converted), 'currency_code', '\(currency)')
+                """
+        }
+        return """
+            json_build_object(
+                'id', p.id, 'title', p.title, 'handle', p.handle, 'description', p.description,
+                'thumbnail', p.thumbnail, 'status', p.status,
+                'collection_id', p.collection_id, 'category_id', p.category_id,
+                'collection', CASE WHEN col.id IS NULL THEN NULL
+                    ELSE json_build_object('id', col.id, 'title', col.title, 'handle', col.handle) END,
+                'categories', CASE WHEN c.id IS NULL THEN '[]'::json
+                    ELSE json_build_array(json_build_object('id', c.id, 'name', c.name, 'handle', c.handle)) END,
+                'price', p.price, 'currency_code', p.currency_code, 'inventory_quantity', p.stock\(calculated("p.id", "p.price")),
+                'created_at', p.created_at, 'updated_at', p.updated_at,
+                'variants', COALESCE((
+                    SELECT json_agg(json_build_object(
+                        'id', v.id, 'title', v.title, 'sku', v.sku, 'inventory_quantity', p.stock,
+                        'prices', json_build_array(json_build_object('amount', v.price, 'currency_code', p.currency_code))\(calculated("v.id", "v.price"))
+                    ) ORDER BY v.variant_rank, v.id)
+                    FROM product_variant v WHERE v.product_id = p.id), '[]'::json)
+            )
+            """
+    }
 
     /// The joins `product` needs, after `FROM product p` (or a CTE aliased `p`).
     static let productJoins = """
@@ -67,9 +81,9 @@ enum CatalogJSONSQL {
         """
 
     /// `{"product": …}` for one id, any status; the caller adds the status filter if needed.
-    static func productByID(publishedOnly: Bool) -> String {
+    static func productByID(publishedOnly: Bool, currency: String? = nil) -> String {
         """
-        SELECT json_build_object('product', \(product))::text
+        SELECT json_build_object('product', \(productObject(currency: currency)))::text
         FROM product p \(productJoins)
         WHERE p.id = $1\(publishedOnly ? " AND p.status = 'published'" : "")
         """

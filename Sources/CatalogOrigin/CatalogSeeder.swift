@@ -33,10 +33,13 @@ public struct CatalogSeeder: Sendable {
 
     public var products: Int
     public var reset: Bool
+    /// Created (or given this password) in the same transaction as the catalog.
+    public var admin: AdminAccount
 
-    public init(products: Int, reset: Bool = false) {
+    public init(products: Int, reset: Bool = false, admin: AdminAccount = AdminAccount()) {
         self.products = products
         self.reset = reset
+        self.admin = admin
     }
 
     /// Migrates, then seeds; `progress` receives human-readable lines (e.g. every 10,000 products).
@@ -46,7 +49,7 @@ public struct CatalogSeeder: Sendable {
         let summary: Summary = try conn.transaction { c in
             if reset {
                 try c.execute("""
-                    TRUNCATE inventory_movement, product_variant, product, product_category,
+                    TRUNCATE inventory_movement, product_variant, product, product_category, order_line_item, "order", outbox,
                              product_collection, region, hero_banner
                     """)
             } else {
@@ -57,7 +60,9 @@ public struct CatalogSeeder: Sendable {
                     """)
                 if busy.scalar == "t" { throw SeedError.notEmpty }
             }
-            return try fill(c, progress: progress)
+            let summary = try fill(c, progress: progress)
+            try admin.upsert(c)
+            return summary
         }
         progress("seed: analyzing tables")
         try conn.execute("VACUUM ANALYZE product, product_variant, product_category, product_collection, region, hero_banner")

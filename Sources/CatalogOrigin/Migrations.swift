@@ -15,6 +15,7 @@ public enum Migrations {
         Migration(version: 1, name: "catalog_tables", sql: tables),
         Migration(version: 2, name: "catalog_indexes", sql: indexes),
         Migration(version: 3, name: "product_status_count", sql: statusCount),
+        Migration(version: 19, name: "storefront_orders_auth", sql: storefront),
     ]
 
     static let tables = """

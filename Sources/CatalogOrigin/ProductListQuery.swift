@@ -32,11 +32,21 @@ struct ProductListQuery: Sendable, Equatable {
     var categoryIDs: [String] = []
     var collectionIDs: [String] = []
     var ids: [String] = []
+    var handles: [String] = []
     var q: String? = nil
+    /// The region's currency (validated by the caller) for `calculated_price`, or nil.
+    var currency: String? = nil
 
-    /// Validates the query string; unknown parameters are ignored (Medusa clients send `fields`,
-    /// `region_id`, ...), known ones with bad values are a 400 naming the parameter.
+    /// Every parameter the listing accepts; `fields` and `region_id` are read by `StoreRoutes`
+    /// (`fields` is accepted and the full object is always answered).
+    static let known: Set<String> = [
+        "order", "limit", "offset", "category_id", "collection_id", "id", "handle", "q", "fields", "region_id",
+    ]
+
+    /// Validates the query string: an unknown parameter is Medusa's 400 (`Unrecognized
+    /// fields`), a known one with a bad value a 400 naming the parameter.
     init(_ params: QueryParameters) throws(APIError) {
+        try params.rejectUnknown(Self.known)
         if let raw = params.last("order") {
             guard let o = Order(rawValue: raw) else {
                 throw .invalid("query parameter 'order' must be one of \(Order.allCases.map(\.rawValue).joined(separator: ", "))")
@@ -48,6 +58,7 @@ struct ProductListQuery: Sendable, Equatable {
         categoryIDs = try Self.list(params, "category_id")
         collectionIDs = try Self.list(params, "collection_id")
         ids = try Self.list(params, "id")
+        handles = try Self.list(params, "handle")
         if let raw = params.last("q"), !raw.isEmpty {
             guard raw.count <= 200 else { throw .invalid("query parameter 'q' must be at most 200 characters") }
             q = raw
@@ -72,6 +83,7 @@ struct ProductListQuery: Sendable, Equatable {
         if !categoryIDs.isEmpty { conditions.append("p.category_id = ANY(\(bind(PostgresTextArray.literal(categoryIDs)))::text[])") }
         if !collectionIDs.isEmpty { conditions.append("p.collection_id = ANY(\(bind(PostgresTextArray.literal(collectionIDs)))::text[])") }
         if !ids.isEmpty { conditions.append("p.id = ANY(\(bind(PostgresTextArray.literal(ids)))::text[])") }
+        if !handles.isEmpty { conditions.append("p.handle = ANY(\(bind(PostgresTextArray.literal(handles)))::text[])") }
         if let q { conditions.append("p.title ILIKE \(bind("%" + Self.escapeLike(q) + "%"))") }
         let whereSQL = conditions.joined(separator: " AND ")
         // Unfiltered listings read the trigger-maintained exact count (migration 3).
@@ -85,7 +97,7 @@ struct ProductListQuery: Sendable, Equatable {
             )
             SELECT json_build_object(
                 'products', COALESCE((
-                    SELECT json_agg(\(CatalogJSONSQL.product) ORDER BY \(order.sql))
+                    SELECT json_agg(\(CatalogJSONSQL.productObject(currency: currency)) ORDER BY \(order.sql))
                     FROM page p \(CatalogJSONSQL.productJoins)), '[]'::json),
                 'count', \(countSQL),
                 'offset', \(offset), 'limit', \(limit))::text

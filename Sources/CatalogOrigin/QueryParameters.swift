@@ -29,6 +29,19 @@ struct QueryParameters: Sendable {
         pairs.filter { names.contains($0.name) }.map(\.value)
     }
 
+    /// Throws Medusa v2's 400 (`Invalid request: Unrecognized fields: 'x'`) when a parameter
+    /// is not in `known`; a trailing `[]` (array syntax) is ignored for the comparison.
+    func rejectUnknown(_ known: Set<String>) throws(APIError) {
+        var unknown: [String] = []
+        for (name, _) in pairs {
+            let base = name.hasSuffix("[]") ? String(name.dropLast(2)) : name
+            if !known.contains(base), !unknown.contains(base) { unknown.append(base) }
+        }
+        if !unknown.isEmpty {
+            throw .invalid("Invalid request: Unrecognized fields: \(unknown.map { "'\($0)'" }.joined(separator: ", "))")
+        }
+    }
+
     /// The last value given for `name`, nil when absent.
     func last(_ name: String) -> String? {
         pairs.last(where: { $0.name == name })?.value

@@ -40,11 +40,32 @@ final class LoopConnectionPool: Sendable {
 
     /// Sends on a connection of this loop; the future completes on this loop.
     func send(_ command: RedisCommand) -> EventLoopFuture<RESPValue> {
-        if eventLoop.inEventLoop { return sendOnLoop(command) }
-        return eventLoop.flatSubmit { self.sendOnLoop(command) }
+        onConnection { $0.send(command) }
     }
 
-    private func sendOnLoop(_ command: RedisCommand) -> EventLoopFuture<RESPValue> {
+    /// Sends `commands` back to back on ONE connection of this loop, so no other command of
+    /// this client lands between them (what `MULTI` ... `EXEC` needs). Each reply (or error)
+    /// is reported in order; the future itself never fails.
+    func sendBatch(_ commands: [RedisCommand]) -> EventLoopFuture<[Result<RESPValue, any Error>]> {
+        onConnection { connection in
+            let replies = commands.map { connection.send($0) }
+            return EventLoopFuture.whenAllComplete(replies, on: self.eventLoop)
+        }.flatMapErrorThrowing { error in
+            commands.map { _ in .failure(error) }
+        }
+    }
+
+    /// Runs `body` on this loop with a connected connection of the next slot.
+    private func onConnection<T: Sendable>(
+        _ body: @escaping @Sendable (RedisConnection) -> EventLoopFuture<T>
+    ) -> EventLoopFuture<T> {
+        if eventLoop.inEventLoop { return onConnectionOnLoop(body) }
+        return eventLoop.flatSubmit { self.onConnectionOnLoop(body) }
+    }
+
+    private func onConnectionOnLoop<T: Sendable>(
+        _ body: @escaping @Sendable (RedisConnection) -> EventLoopFuture<T>
+    ) -> EventLoopFuture<T> {
         if state.value.isShutdown { return eventLoop.makeFailedFuture(RedisError.clientShutdown) }
         let index = state.value.nextSlot
         if state.value.slots.count > 1 {
@@ -52,15 +73,15 @@ final class LoopConnectionPool: Sendable {
         }
         switch state.value.slots[index] {
         case .connected(let connection) where connection.isActive:
-            return connection.send(command)
+            return body(connection)
         case .connecting(let future):
-            return future.flatMap { $0.send(command) }
+            return future.flatMap { body($0) }
         case .idle, .connected:
             if let backoff = state.value.backoff {
                 if NIODeadline.now() < backoff.until { return eventLoop.makeFailedFuture(backoff.error) }
                 state.value.backoff = nil
             }
-            return connect(slot: index).flatMap { $0.send(command) }
+            return connect(slot: index).flatMap { body($0) }
         }
     }
 

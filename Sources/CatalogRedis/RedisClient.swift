@@ -45,6 +45,15 @@ public final class RedisClient: Sendable {
         return orderedPools[index].send(command).hop(to: eventLoop)
     }
 
+    /// The pool bound to `eventLoop`, or a stable pool of the group for a foreign loop (whose
+    /// futures the caller hops back); nil when the group has no loops.
+    func pool(for eventLoop: EventLoop) -> LoopConnectionPool? {
+        if let pool = pools[ObjectIdentifier(eventLoop)] { return pool }
+        guard !orderedPools.isEmpty else { return nil }
+        let index = Int(UInt(bitPattern: ObjectIdentifier(eventLoop).hashValue) % UInt(orderedPools.count))
+        return orderedPools[index]
+    }
+
     /// Closes every connection; later commands fail with ``RedisError/clientShutdown``.
     public func shutdown() -> EventLoopFuture<Void> {
         let loop = group.any()

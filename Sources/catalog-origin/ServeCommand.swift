@@ -1,5 +1,6 @@
 import ArgumentParser
 import CatalogOrigin
+import CatalogRedis
 import Dispatch
 import Foundation
 import NIOPosix
@@ -14,8 +15,14 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Address to listen on, HOST:PORT.")
     var listen: String = "127.0.0.1:9000"
 
-    @Option(help: "Redis URL. Accepted for interface compatibility and currently ignored.")
+    @Option(help: "Redis URL for carts and the event stream (redis://host:port[/db]). Without it the cart routes answer 503.")
     var redis: String?
+
+    @Option(name: .customLong("redis-prefix"), help: "Prefix of the origin's Redis keys (carts, the events stream).")
+    var redisPrefix: String = "catalog-origin:"
+
+    @Option(name: .customLong("cart-ttl"), help: "Seconds a cart lives after its last change.")
+    var cartTTL: Int = StorefrontConfiguration.defaultCartTTLSeconds
 
     @Option(help: "PostgreSQL connections in the pool.")
     var connections: Int = 8
@@ -23,6 +30,10 @@ struct ServeCommand: AsyncParsableCommand {
     func validate() throws {
         _ = try hostAndPort()
         guard (1...200).contains(connections) else { throw ValidationError("--connections must be between 1 and 200") }
+        guard (1...31_536_000).contains(cartTTL) else { throw ValidationError("--cart-ttl must be between 1 and 31536000 seconds") }
+        if let redis {
+            do { _ = try RedisConfiguration.parse(url: redis) } catch { throw ValidationError("invalid --redis '\(redis)': \(error)") }
+        }
     }
 
     private func hostAndPort() throws -> (String, Int) {
@@ -38,8 +49,13 @@ struct ServeCommand: AsyncParsableCommand {
     func run() async throws {
         let (host, port) = try hostAndPort()
         let group = MultiThreadedEventLoopGroup.singleton
+        var storefront = StorefrontConfiguration(keyPrefix: redisPrefix, cartTTLSeconds: cartTTL)
+        if let redis {
+            storefront.redis = RedisClient(configuration: try RedisConfiguration.parse(url: redis), group: group)
+        }
         let service = try await OriginService.start(
-            databaseURL: try database.resolvedURL(), host: host, port: port, poolSize: connections, group: group)
+            databaseURL: try database.resolvedURL(), host: host, port: port, poolSize: connections, group: group,
+            storefront: storefront)
         FileHandle.standardError.write(Data("catalog-origin: listening on http://\(host):\(service.localPort)\n".utf8))
         await Self.waitForTerminationSignal()
         FileHandle.standardError.write(Data("catalog-origin: shutting down\n".utf8))

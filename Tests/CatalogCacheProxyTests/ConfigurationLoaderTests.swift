@@ -11,7 +11,8 @@ import Testing
     @Test func shippedConfigurationFitsSeed003() throws {
         let c = try ConfigurationLoader.load(path: Self.shippedConfig)
         let ttl = Dictionary(uniqueKeysWithValues: c.routes.map { ($0.name, $0.ttl) })
-        #expect(ttl == ["hero_banners": 300, "products": 60, "product": 60, "regions": 3600, "collections": 300, "product_categories": 300])
+        #expect(ttl == ["hero_banners": 300, "products": 60, "product": 60, "regions": 3600, "collections": 300, "product_categories": 300,
+                       "region": 3600, "collection": 300, "product_category": 300])
         #expect(c.routes.first?.keyTemplate.description == "hero_banners:active")
         #expect(c.routes[1].varyHeaders == ["x-publishable-api-key"])
         #expect(c.keyPrefix == "catalog:")

@@ -78,11 +78,14 @@ struct StoreResourceTests {
     @Test("unknown store paths are 404 JSON; writes to the store API are 405; HEAD has the same status")
     func unknownPaths() async throws {
         try await TestDatabase.with(seed: 10) { env in
-            for path in ["/store/carts", "/store/carts/cart_1", "/store/products/a/b", "/store", "/nope", "/store/regions/x"] {
+            for path in ["/store/products/a/b", "/store", "/nope", "/store/regions/x", "/store/orders/order_x", "/store/hero-banners/x"] {
                 let r = await env.send(.GET, path)
                 #expect(r.status == .notFound, "\(path)")
                 #expect(r.errorCode == "not_found")
             }
+            // Carts live in Redis: without it they are unavailable, not missing.
+            let cart = await env.send(.GET, "/store/carts/cart_01HZZZZZZZZZZZZZZZZZZZZZZZ")
+            #expect(cart.status == .serviceUnavailable && cart.errorCode == "service_unavailable")
             let post = await env.send(.POST, "/store/products", body: "{}")
             #expect(post.status == .methodNotAllowed && post.errorCode == "method_not_allowed")
             #expect(await env.send(.HEAD, "/store/products").status == .ok)

@@ -1,9 +1,11 @@
 import CatalogHTTP
 import CatalogOrigin
 import CatalogPostgres
+import CatalogRedis
 import Foundation
 import NIOCore
 import NIOHTTP1
+import NIOPosix
 import Testing
 
 /// A throwaway database per test, created from `CATALOG_TEST_DATABASE_URL` and dropped afterwards.
@@ -12,6 +14,9 @@ import Testing
 /// in which case they run and fail with a message saying what is missing.
 enum TestDatabase {
     static let baseURL = ProcessInfo.processInfo.environment["CATALOG_TEST_DATABASE_URL"]
+    static let redisURL = ProcessInfo.processInfo.environment["CATALOG_TEST_REDIS_URL"]
+    /// The seeded admin's password hash uses few PBKDF2 rounds here: debug builds hash slowly.
+    static let admin = AdminAccount(iterations: 1_000)
     static let required = ProcessInfo.processInfo.environment["CATALOG_REQUIRE_SERVICES"] == "1"
     /// Trait condition: run when a database is configured or services are required.
     static let enabled = baseURL != nil || required
@@ -22,9 +27,15 @@ enum TestDatabase {
         }
     }
 
-    /// Creates `origin_test_<random>`, optionally seeds `products` products, runs `body`, drops it.
-    static func with<T>(seed products: Int? = 300, _ body: (OriginTestEnvironment) async throws -> T) async throws -> T {
+    /// Creates `origin_test_<random>`, optionally seeds `products` products (and always the
+    /// admin), logs in, runs `body`, drops it. With `redis` the environment serves carts under a
+    /// key prefix of its own.
+    static func with<T>(
+        seed products: Int? = 300, redis: Bool = false, cartTTLSeconds: Int = StorefrontConfiguration.defaultCartTTLSeconds,
+        _ body: (OriginTestEnvironment) async throws -> T
+    ) async throws -> T {
         guard let baseURL else { throw Missing() }
+        if redis && redisURL == nil { throw Missing() }
         let name = "origin_test_" + String(UInt64.random(in: 0...UInt64.max), radix: 36)
         var components = URLComponents(string: baseURL)!
         components.path = "/" + name
@@ -38,14 +49,24 @@ enum TestDatabase {
             let setup = try PostgresConnection(url: url)
             defer { setup.close() }
             if let products {
-                try CatalogSeeder(products: products).run(setup)
+                try CatalogSeeder(products: products, admin: TestDatabase.admin).run(setup)
             } else {
                 try Migrator.migrate(setup)
+                try TestDatabase.admin.upsert(setup)
             }
         }
         let pool = PostgresPool(configuration: .init(url: url, size: 8))
-        let env = OriginTestEnvironment(url: url, pool: pool)
+        var storefront = StorefrontConfiguration(keyPrefix: "origin-test:\(name):", cartTTLSeconds: cartTTLSeconds)
+        if redis, let redisURL {
+            storefront.redis = RedisClient(configuration: try RedisConfiguration.parse(url: redisURL), group: MultiThreadedEventLoopGroup.singleton)
+        }
+        var env = OriginTestEnvironment(url: url, pool: pool, storefront: storefront, token: "")
+        let login = await env.send(.POST, "/auth/user/emailpass",
+                                   body: #"{"email":"\#(admin.email)","password":"\#(admin.password)"}"#)
+        env.token = login.json["token"] as? String ?? ""
+        let redisClient = storefront.redis
         let drop: @Sendable () async -> Void = {
+            await redisClient?.shutdown()
             await pool.shutdown()
             try? await offThePool {
                 let admin = try PostgresConnection(url: baseURL)
@@ -71,15 +92,22 @@ func offThePool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async t
     }
 }
 
-/// What a test gets: the database URL, a pool on it and an origin responder using that pool.
+/// What a test gets: the database URL, a pool on it, an origin responder using that pool (and
+/// Redis, when asked for) and the seeded admin's bearer token.
 struct OriginTestEnvironment: Sendable {
     let url: String
     let pool: PostgresPool
-    var responder: OriginResponder { OriginResponder(pool: pool) }
+    let storefront: StorefrontConfiguration
+    var token: String
+    var responder: OriginResponder { OriginResponder(pool: pool, storefront: storefront) }
 
-    /// Sends one request straight to the responder (no socket).
-    func send(_ method: HTTPMethod, _ uri: String, body: String? = nil) async -> TestResponse {
-        let request = HTTPServerRequest(method: method, uri: uri, body: body.map { ByteBuffer(string: $0) })
+    /// Sends one request straight to the responder (no socket); `/admin` requests carry the
+    /// admin's token unless `authenticated` is false.
+    func send(_ method: HTTPMethod, _ uri: String, body: String? = nil, headers: [(String, String)] = [],
+              authenticated: Bool = true) async -> TestResponse {
+        var fields = HTTPHeaders(headers)
+        if authenticated && uri.hasPrefix("/admin") { fields.add(name: "Authorization", value: "Bearer \(token)") }
+        let request = HTTPServerRequest(method: method, uri: uri, headers: fields, body: body.map { ByteBuffer(string: $0) })
         return TestResponse(await responder.respond(to: request))
     }
 
@@ -130,3 +158,45 @@ struct TestResponse: Sendable {
     /// A nested object, e.g. `object("product")`.
     func object(_ key: String) -> [String: Any] { json[key] as? [String: Any] ?? [:] }
 }
+
+extension OriginTestEnvironment {
+    /// One Redis command on the environment's client.
+    @discardableResult
+    func redis(_ arguments: String...) async throws -> RESPValue {
+        try await storefront.redis!.send(RedisCommand(arguments: arguments))
+    }
+
+    /// Entries of the origin's event stream as (type, fields) pairs, oldest first.
+    func events() async throws -> [(type: String, fields: [String: String])] {
+        let reply = try await redis("XRANGE", storefront.eventStreamKey, "-", "+")
+        return (reply.array ?? []).compactMap { entry in
+            guard let parts = entry.array, parts.count == 2, let flat = parts[1].array else { return nil }
+            var fields: [String: String] = [:]
+            var i = 0
+            while i + 1 < flat.count {
+                fields[flat[i].string ?? ""] = flat[i + 1].string ?? ""
+                i += 2
+            }
+            return (fields["type"] ?? "", fields)
+        }
+    }
+
+    /// A new cart's id.
+    func newCart() async throws -> String {
+        let r = await send(.POST, "/store/carts")
+        guard let id = r.object("cart")["id"] as? String else { throw CartFailed(text: r.text) }
+        return id
+    }
+
+    /// A published product without variant rows (bought by its own id), its stock set to `stock`.
+    func variantlessProduct(stock: Int, price: Int = 1000) async throws -> String {
+        let id = try await scalar("""
+            SELECT id FROM product p WHERE status = 'published'
+              AND NOT EXISTS (SELECT 1 FROM product_variant v WHERE v.product_id = p.id) ORDER BY id LIMIT 1
+            """)!
+        try await pool.query("UPDATE product SET stock = $1, price = $2 WHERE id = $3", [String(stock), String(price), id])
+        return id
+    }
+}
+
+struct CartFailed: Error { let text: String }

@@ -37,7 +37,12 @@ final class Stack: Sendable {
     let originClient: UpstreamPool
     let redis: RedisClient
     let keyPrefix: String
+    /// Bearer token of the seeded admin; `RunningProxy.request` sends it on `/admin` paths.
+    let adminToken: String
     private let proxies = Mutex<[RunningProxy]>([])
+
+    /// The seeded admin (few PBKDF2 rounds: debug builds hash slowly).
+    static let admin = AdminAccount(iterations: 1_000)
 
     static func start(products: Int = 300, triggers: Bool = true) async throws -> Stack {
         guard let adminURL = TestServices.databaseURL, let redisURL = TestServices.redisURL else { throw ServicesMissing() }
@@ -50,19 +55,28 @@ final class Stack: Sendable {
             let conn = try PostgresConnection(url: url)
             defer { conn.close() }
             _ = try Migrator.migrate(conn)
-            _ = try CatalogSeeder(products: products).run(conn)
+            _ = try CatalogSeeder(products: products, admin: Stack.admin).run(conn)
             if triggers {
                 let configuration = try ConfigurationLoader.load(path: TestServices.packageRoot.appendingPathComponent("config/catalog-cache.yaml").path)
                 _ = try TriggerInstaller.install(connection: conn, tables: configuration.tables, channel: configuration.notifyChannel)
             }
         }
-        let origin = try await OriginService.start(databaseURL: url, host: "127.0.0.1", port: 0, poolSize: 4, group: TestServices.group)
+        let storefront = StorefrontConfiguration(
+            redis: RedisClient(configuration: try RedisConfiguration.parse(url: redisURL), group: TestServices.group),
+            keyPrefix: "\(name)-origin:")
+        let origin = try await OriginService.start(
+            databaseURL: url, host: "127.0.0.1", port: 0, poolSize: 4, group: TestServices.group, storefront: storefront)
         let originClient = UpstreamPool(endpoint: try UpstreamEndpoint.parse("http://127.0.0.1:\(origin.localPort)"), configuration: UpstreamPoolConfiguration(), group: TestServices.group)
         let redis = RedisClient(configuration: try RedisConfiguration.parse(url: redisURL), group: TestServices.group)
-        return Stack(databaseName: name, databaseURL: url, adminURL: adminURL, redisURL: redisURL, origin: origin, originClient: originClient, redis: redis, keyPrefix: "\(name):")
+        var login = HTTPRequestHead(version: .http1_1, method: .POST, uri: "/auth/user/emailpass")
+        login.headers.add(name: "Content-Type", value: "application/json")
+        let body = #"{"email":"\#(admin.email)","password":"\#(admin.password)"}"#
+        let answer = try await originClient.execute(UpstreamRequest(head: login, body: ByteBuffer(string: body)), on: TestServices.group.next()).get()
+        let token = (try? JSONSerialization.jsonObject(with: Data(answer.body.readableBytesView)) as? [String: Any])?["token"] as? String ?? ""
+        return Stack(databaseName: name, databaseURL: url, adminURL: adminURL, redisURL: redisURL, origin: origin, originClient: originClient, redis: redis, keyPrefix: "\(name):", adminToken: token)
     }
 
-    private init(databaseName: String, databaseURL: String, adminURL: String, redisURL: String, origin: OriginService, originClient: UpstreamPool, redis: RedisClient, keyPrefix: String) {
+    private init(databaseName: String, databaseURL: String, adminURL: String, redisURL: String, origin: OriginService, originClient: UpstreamPool, redis: RedisClient, keyPrefix: String, adminToken: String) {
         self.databaseName = databaseName
         self.databaseURL = databaseURL
         self.adminURL = adminURL
@@ -71,6 +85,7 @@ final class Stack: Sendable {
         self.originClient = originClient
         self.redis = redis
         self.keyPrefix = keyPrefix
+        self.adminToken = adminToken
     }
 
     /// The shipped configuration pointed at this stack; each stack has its own key prefix.
@@ -97,7 +112,7 @@ final class Stack: Sendable {
         clientConfiguration.maxConnectionsPerEventLoop = 256  // enough for stampede tests
         let client = UpstreamPool(endpoint: try UpstreamEndpoint.parse("http://127.0.0.1:\(service.proxyPort)"), configuration: clientConfiguration, group: TestServices.group)
         let admin = UpstreamPool(endpoint: try UpstreamEndpoint.parse("http://127.0.0.1:\(service.adminPort)"), configuration: UpstreamPoolConfiguration(), group: TestServices.group)
-        let proxy = RunningProxy(service: service, client: client, admin: admin)
+        let proxy = RunningProxy(service: service, client: client, admin: admin, adminToken: adminToken)
         proxies.withLock { $0.append(proxy) }
         if configuration.databaseURL != nil && waitForFeed { try await proxy.waitUntilListening() }
         return proxy
@@ -137,12 +152,18 @@ struct RunningProxy: Sendable {
     let service: ProxyService
     let client: UpstreamPool
     let admin: UpstreamPool
+    let adminToken: String
 
     var metrics: ProxyMetrics { service.metrics }
 
+    /// One request through the proxy; `/admin` requests without an `Authorization` header get
+    /// the stack admin's bearer token.
     func request(_ method: HTTPMethod, _ uri: String, headers: [(String, String)] = [], body: String? = nil) async throws -> UpstreamResponse {
         var head = HTTPRequestHead(version: .http1_1, method: method, uri: uri)
         for (name, value) in headers { head.headers.add(name: name, value: value) }
+        if uri.hasPrefix("/admin"), !head.headers.contains(name: "authorization") {
+            head.headers.add(name: "Authorization", value: "Bearer \(adminToken)")
+        }
         if body != nil { head.headers.add(name: "Content-Type", value: "application/json") }
         return try await client.execute(UpstreamRequest(head: head, body: body.map { ByteBuffer(string: $0) }), on: TestServices.group.next()).get()
     }

@@ -10,8 +10,11 @@ write it (alternately POST /admin/products/{id}/inventory {"delta":-1,"reason":"
 PATCH /admin/products/{id} {"title": ...}), and after the write's 200 GET the page again:
 the read is stale when its stock (inventory_quantity), title or updated_at differs from
 what the write answered.
+Admin writes carry the bearer token of one login (POST /auth/user/emailpass through the same
+system) as ADMIN_EMAIL / ADMIN_PASSWORD (default admin@example.com / supersecret).
 Prints "FLASH writes ok stale checks conflicts errors write_p50_ms write_p99_ms skipped".
 """
+import os
 import http.client
 import json
 import sys
@@ -27,8 +30,23 @@ def product(body):
     return d.get("product", d)
 
 
+def login(host, port):
+    """The admin's bearer token; exits with a one-line error when the login fails."""
+    conn = http.client.HTTPConnection(host, port, timeout=30)
+    body = {"email": os.environ.get("ADMIN_EMAIL", "admin@example.com"),
+            "password": os.environ.get("ADMIN_PASSWORD", "supersecret")}
+    conn.request("POST", "/auth/user/emailpass", body=json.dumps(body), headers={"Content-Type": "application/json"})
+    r = conn.getresponse()
+    answer = r.read()
+    conn.close()
+    if r.status != 200:
+        sys.exit(f"flashsale: admin login failed: {r.status} {answer[:200]!r}")
+    return json.loads(answer)["token"]
+
+
 def main():
     host, port, seconds, rate, ids_file, tag = sys.argv[1], int(sys.argv[2]), float(sys.argv[3]), float(sys.argv[4]), sys.argv[5], sys.argv[6]
+    token = login(host, port)
     ids = [l.strip() for l in open(ids_file) if l.strip()]
     lock = threading.Lock()
     c = {"writes": 0, "ok": 0, "stale": 0, "checks": 0, "conflicts": 0, "errors": 0}
@@ -45,6 +63,8 @@ def main():
 
             def call(method, path, body=None):
                 headers = {"Content-Type": "application/json"} if body is not None else {}
+                if path.startswith("/admin"):
+                    headers["Authorization"] = f"Bearer {token}"
                 conn.request(method, path, body=json.dumps(body) if body is not None else None, headers=headers)
                 r = conn.getresponse()
                 return r.status, r.read()

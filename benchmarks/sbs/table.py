@@ -23,6 +23,7 @@ TITLE = {
     "mix": "2. Storefront mix",
     "paced": "2b. Storefront mix, paced (below capacity)",
     "flash": "3. Flash sale",
+    "checkout": "3b. Checkout beside the storefront mix",
     "stampede": "4. Cold-key stampede",
 }
 
@@ -99,7 +100,7 @@ def main():
             "(1 - upstream / requests), upstream requests counted by each system itself. CPU = the system's processes "
             "and its store (Redis) in % of one core (origin direct: origin + PostgreSQL); RSS likewise, at the end of "
             "the cell. \"other\" = CPU used meanwhile by processes outside the benchmark (a busy machine skews the cell)."]
-    for scen in ("hot", "mix", "paced", "flash", "stampede"):
+    for scen in ("hot", "mix", "paced", "flash", "checkout", "stampede"):
         rs = [r for r in rows if r[0] == scen]
         if not rs:
             continue
@@ -147,6 +148,15 @@ def main():
                 wps = f"{int(e['writes']) / float(e['seconds']):.1f} ({e['rate']})" if e.get("seconds") else "-"
                 out.append(f"| {LABEL.get(r[1], r[1])} | {wps} | {e.get('ok', '-')} / {e.get('conflicts', '-')} / {e.get('write_errors', '-')} "
                            f"| {e.get('stale', '-')} of {e.get('checks', '-')} | {e.get('write_p50', '-')} | {e.get('write_p99', '-')} | {c2i} |")
+        if scen == "checkout":
+            out += ["", "| system | orders/s | orders / 409 INSUFFICIENT_STOCK / failed | oversells | duplicate orders | stock decrements without an order | complete p50 ms | complete p99 ms |",
+                    "|---|---:|---:|---:|---:|---:|---:|---:|"]
+            for r in rs:
+                e = extra(r)
+                ops = f"{int(e['orders']) / float(e['seconds']):.1f}" if e.get("seconds") and e.get("orders", "").isdigit() else "-"
+                dup = f"{e.get('duplicates', '-')} (two completes of a cart), {e.get('db_duplicate_carts', '-')} (carts with two orders)"
+                out.append(f"| {LABEL.get(r[1], r[1])} | {ops} | {e.get('orders', '-')} / {e.get('insufficient', '-')} / {e.get('checkout_errors', '-')} "
+                           f"| {e.get('oversells', '-')} | {dup} | {e.get('stock_mismatch', '-')} | {e.get('complete_p50', '-')} | {e.get('complete_p99', '-')} |")
     print("\n".join(out))
 
 
