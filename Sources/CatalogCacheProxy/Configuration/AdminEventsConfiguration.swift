@@ -1,3 +1,5 @@
+import CatalogCacheCore
+
 /// The `admin_events` section: `GET /admin/events` on the proxy port.
 public struct AdminEventsConfiguration: Sendable, Equatable {
     public var enabled = true
@@ -21,4 +23,17 @@ public struct AdminEventsConfiguration: Sendable, Equatable {
     ]
 
     public init() {}
+}
+
+extension ProxyConfiguration {
+    /// The tables `install-triggers` watches: the invalidation's, and those only admin events
+    /// name (such as `order`, which no cached route shows), by their `id` column.
+    public var triggerTables: [InvalidatedTable] {
+        var result = tables
+        guard adminEvents.enabled else { return result }
+        for name in adminEvents.tables.keys.sorted() where !tables.contains(where: { $0.name == name }) {
+            result.append(InvalidatedTable(name: name, idColumn: "id", mapping: TableMapping(tags: [], keys: [])))
+        }
+        return result
+    }
 }
