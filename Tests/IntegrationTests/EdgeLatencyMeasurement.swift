@@ -4,7 +4,7 @@ import CatalogHTTP
 import Foundation
 import NIOCore
 import NIOHTTP1
-import Synchronization
+import NIOConcurrencyHelpers
 import Testing
 
 /// Not a test: a measurement, run on demand with
@@ -13,7 +13,7 @@ import Testing
 /// `MEASURE_WRITES` banner updates committed through psql-style SQL one after another. For
 /// each: from just before the UPDATE is sent (it commits on return) to the admin event read
 /// by the subscriber, and to the edge's acknowledgement of the purge. Prints p50/p99/max.
-@Suite(.enabled(if: TestServices.enabled && ProcessInfo.processInfo.environment["CATALOG_MEASURE_EDGE"] == "1"), .serialized)
+@Suite(.enabled(if: MeasurementSwitch.edge), .serialized)
 struct EdgeLatencyMeasurement {
     @Test func commitToEventAndToEdgePurgedUnderReadLoad() async throws {
         let writes = Int(ProcessInfo.processInfo.environment["MEASURE_WRITES"] ?? "300") ?? 300
@@ -40,19 +40,18 @@ struct EdgeLatencyMeasurement {
             let subscriber = try await EventStreamClient(port: proxyPort, headers: [("Authorization", "Bearer \(stack.adminToken)")])
             #expect(subscriber.status == 200)
 
-            let stop = Atomic<Bool>(false)
-            let reads = Atomic<Int>(0)
+            let stop = NIOLockedValueBox(false)
+            let reads = NIOLockedValueBox(0)
             let load = Task {
                 await withTaskGroup(of: Void.self) { group in
                     for reader in 0..<readers {
                         group.addTask {
                             var n = reader
-                            while !stop.load(ordering: .relaxed) {
+                            while !stop.withLockedValue({ $0 }) {
                                 let uri = n % 3 == 0 ? "/store/hero-banners" : "/store/products/\(products[n % products.count])"
-                                let viaEdge = n % 2 == 0
-                                let request = UpstreamRequest(method: .GET, uri: uri)
-                                _ = try? await (viaEdge ? viewer : proxy.client).execute(request, on: TestServices.group.next()).get()
-                                reads.add(1, ordering: .relaxed)
+                                let client = n % 2 == 0 ? viewer : proxy.client
+                                _ = try? await client.execute(UpstreamRequest(method: .GET, uri: uri), on: TestServices.group.next()).get()
+                                reads.withLockedValue { $0 += 1 }
                                 n += 1
                             }
                         }
@@ -73,17 +72,21 @@ struct EdgeLatencyMeasurement {
                 toPurged.append(Double(MonotonicClock.nanoseconds() - t0) / 1e6)
             }
             let seconds = Date().timeIntervalSince(started)
-            stop.store(true, ordering: .relaxed)
+            stop.withLockedValue { $0 = true }
             await load.value
             func summary(_ values: [Double]) -> String {
                 let sorted = values.sorted()
                 func q(_ p: Double) -> Double { sorted[min(sorted.count - 1, Int((Double(sorted.count) * p).rounded(.up)) - 1)] }
                 return String(format: "p50 %.2f ms, p99 %.2f ms, max %.2f ms", q(0.5), q(0.99), sorted.last ?? 0)
             }
-            print("MEASURE edge: \(writes) commits, \(readers) readers, \(Int(Double(reads.load(ordering: .relaxed)) / seconds)) reads/s during the run")
+            print("MEASURE edge: \(writes) commits, \(readers) readers, \(Int(Double(reads.withLockedValue { $0 }) / seconds)) reads/s during the run")
             print("MEASURE commit -> admin event read by the subscriber: \(summary(toEvent))")
             print("MEASURE commit -> edge purge acknowledged: \(summary(toPurged))")
             print("MEASURE purge requests: \(proxy.metrics.edge.purgeRequests.snapshot)")
         }
     }
+}
+
+enum MeasurementSwitch {
+    static var edge: Bool { TestServices.enabled && ProcessInfo.processInfo.environment["CATALOG_MEASURE_EDGE"] == "1" }
 }
