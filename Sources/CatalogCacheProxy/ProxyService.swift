@@ -163,7 +163,7 @@ public final class ProxyService: Sendable {
             .bind(host: configuration.listen.host, port: configuration.listen.port)
             .get()
         let readiness = ReadinessProbe(store: store, upstream: upstream, feedState: { feed.state }, group: group)
-        let stats = StatsReport(metrics: metrics, feed: feed, store: store, configuration: configuration)
+        let stats = StatsReport(metrics: metrics, feed: feed, store: store, configuration: configuration, adminEvents: adminEvents)
         let adminServer: HTTPServer
         do {
             adminServer = try await HTTPServer.start(

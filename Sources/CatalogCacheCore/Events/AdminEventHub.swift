@@ -118,6 +118,11 @@ public struct AdminEventHub: Sendable {
         lag[subscriber] = max(0, behind - count)
     }
 
+    /// The newest kept events, oldest first, at most `limit`.
+    public func recent(_ limit: Int) -> [AdminEvent] {
+        Array(kept[max(head, kept.count - max(0, limit))...])
+    }
+
     /// The sequence of an id of this epoch, nil for another epoch or a malformed id.
     private func sequence(in id: String) -> UInt64? {
         guard let dash = id.lastIndex(of: "-"), id[..<dash] == epoch[...] else { return nil }

@@ -107,7 +107,7 @@ public final class AdminEventStreams: InvalidationObserver {
         guard channel.isActive else { return }
         // Subscribing and writing what it returns happen in one go on the loop: events
         // published meanwhile are queued behind these writes.
-        let (subscription, resetID, frames, count) = state.withLockedValue { state -> (AdminEventHub.Subscription, String, [String], Int) in
+        let (subscription, frames, count) = state.withLockedValue { state -> (AdminEventHub.Subscription, [String], Int) in
             let subscription = state.hub.subscribe(lastEventID: lastEventID)
             var frames: [String] = []
             if case .accepted(let subscriber, let replay, let reset) = subscription {
@@ -115,9 +115,8 @@ public final class AdminEventStreams: InvalidationObserver {
                 if reset { frames.append(EventStreamFormat.frame(id: state.hub.resetID, event: "reset", data: "{}")) }
                 for event in replay { frames.append(EventStreamFormat.frame(id: state.hub.id(of: event), event: event.name, data: event.data)) }
             }
-            return (subscription, state.hub.resetID, frames, state.hub.subscriberCount)
+            return (subscription, frames, state.hub.subscriberCount)
         }
-        _ = resetID
         guard case .accepted(let subscriber, _, _) = subscription else {
             metrics.eventSubscriptionsRefused.increment("503")
             metrics.eventSubscribersDropped.increment("full")
@@ -162,6 +161,11 @@ public final class AdminEventStreams: InvalidationObserver {
             }
             self.metrics.eventSubscribers.set(count)
         }
+    }
+
+    /// The newest events with their ids, oldest first (the dashboard).
+    public func recent(_ limit: Int) -> [(id: String, event: AdminEvent)] {
+        state.withLockedValue { state in state.hub.recent(limit).map { (state.hub.id(of: $0), $0) } }
     }
 
     /// Open streams (tests, the dashboard).
