@@ -89,6 +89,17 @@ import Testing
         #expect(hub.resetID == "e1-7")
     }
 
+    @Test func eventsNoLongerKeptResetEvenWhenTheSubscriberBufferWouldHoldThem() {
+        var hub = hub(buffer: 10, replay: 3)
+        var ids: [String] = []
+        for n in 1...7 { ids.append(hub.id(of: hub.publish(name: "e\(n)", data: "{}").0)) }
+        // Kept: 5, 6, 7. After 2 the client missed 3 and 4 too: reset, not a partial replay.
+        let fromTwo = accepted(hub.subscribe(lastEventID: ids[1]))!
+        #expect(fromTwo.2)
+        #expect(fromTwo.1.isEmpty)
+        #expect(accepted(hub.subscribe(lastEventID: ids[3]))!.1.map(\.name) == ["e5", "e6", "e7"])
+    }
+
     @Test func keptEventsStayBoundedOverAVeryLongRun() {
         var hub = hub(subscribers: 1, buffer: 1, replay: 3)
         for n in 1...5000 { _ = hub.publish(name: "e\(n)", data: "{}") }
