@@ -26,12 +26,18 @@ public final class ProxyService: Sendable {
     private let stopping = Atomic<Bool>(false)
     /// Open connections on the proxy port (bounded; drained at shutdown).
     public let connections: ConnectionRegistry
+    /// Purges the configured edges after each invalidation; nil without `cdn.targets`.
+    public let purger: EdgePurger?
+    /// `GET /admin/events` streams; nil when `admin_events.enabled` is false.
+    public let adminEvents: AdminEventStreams?
 
     /// The bound proxy port (useful with port 0).
     public var proxyPort: Int { proxyChannel.localAddress?.port ?? configuration.listen.port }
     public var adminPort: Int { adminServer.localPort }
 
-    private init(configuration: ProxyConfiguration, engine: CacheEngine, metrics: ProxyMetrics, proxyChannel: Channel, adminServer: HTTPServer, upstream: UpstreamPool, feed: InvalidationFeedStatus, invalidationFeed: InvalidationFeed?, notifier: PostgresPool?, feedGroup: EventLoopGroup, feedStore: any CacheStore, stats: StatsReport, connections: ConnectionRegistry) {
+    private init(configuration: ProxyConfiguration, engine: CacheEngine, metrics: ProxyMetrics, proxyChannel: Channel, adminServer: HTTPServer, upstream: UpstreamPool, feed: InvalidationFeedStatus, invalidationFeed: InvalidationFeed?, notifier: PostgresPool?, feedGroup: EventLoopGroup, feedStore: any CacheStore, stats: StatsReport, connections: ConnectionRegistry, purger: EdgePurger?, adminEvents: AdminEventStreams?) {
+        self.purger = purger
+        self.adminEvents = adminEvents
         self.configuration = configuration
         self.engine = engine
         self.metrics = metrics
@@ -117,8 +123,27 @@ public final class ProxyService: Sendable {
         }
         let engine = CacheEngine(configuration: configuration, store: store, upstream: upstream, metrics: metrics, clock: clock, fills: fills, gate: gate, writeBarrier: barrier, hotTier: hotTier, feedStatus: configuration.databaseURL != nil ? feed : nil, logger: logger)
         var invalidationFeed: InvalidationFeed?
+        var observers: [any InvalidationObserver] = []
+        var purger: EdgePurger?
+        if !configuration.purge.targets.isEmpty {
+            if configuration.databaseURL == nil {
+                logger.warning("cdn: purge targets are configured but there is no invalidation feed (no database URL): nothing will be purged")
+            }
+            let edge = try EdgePurger(configuration: configuration.purge, fallbackTags: configuration.everyFixedTag, group: feedGroup, metrics: metrics.edge, logger: logger)
+            purger = edge
+            observers.append(edge)
+        }
+        var adminEvents: AdminEventStreams?
+        if configuration.adminEvents.enabled {
+            let streams = AdminEventStreams(configuration: configuration.adminEvents, upstream: upstream, metrics: metrics.edge, logger: logger)
+            adminEvents = streams
+            observers.append(streams)
+            if configuration.databaseURL == nil {
+                logger.warning("admin events: GET /admin/events is served but no event will come without an invalidation feed (no database URL)")
+            }
+        }
         if let databaseURL = configuration.databaseURL {
-            let applier = InvalidationApplier(configuration: configuration, store: feedStore, fills: fills, gate: gate, metrics: metrics, tokens: tokens, clock: clock, loop: feedGroup.next(), logger: logger, hotTier: hotTier)
+            let applier = InvalidationApplier(configuration: configuration, store: feedStore, fills: fills, gate: gate, metrics: metrics, tokens: tokens, clock: clock, loop: feedGroup.next(), logger: logger, hotTier: hotTier, observers: observers)
             // A Sentinel failover can lose drops the old primary acknowledged but had not
             // replicated. Either client noticing the move closes the gate over everything at
             // once (before the new primary's first answer is used), then every mapped tag is
@@ -155,13 +180,13 @@ public final class ProxyService: Sendable {
                     }
                     let deadlines = ConnectionDeadlineHandler(timeouts: timeouts, metrics: metrics)
                     try channel.pipeline.syncOperations.addHandler(deadlines)
-                    try ProxyHTTPHandler.install(on: channel.pipeline.syncOperations, engine: engine, maxBodyBytes: maxBody, deadlines: deadlines, router: routers.router(for: channel.eventLoop))
+                    try ProxyHTTPHandler.install(on: channel.pipeline.syncOperations, engine: engine, maxBodyBytes: maxBody, deadlines: deadlines, router: routers.router(for: channel.eventLoop), adminEvents: adminEvents)
                 }
             }
             .bind(host: configuration.listen.host, port: configuration.listen.port)
             .get()
         let readiness = ReadinessProbe(store: store, upstream: upstream, feedState: { feed.state }, group: group)
-        let stats = StatsReport(metrics: metrics, feed: feed, store: store, configuration: configuration)
+        let stats = StatsReport(metrics: metrics, feed: feed, store: store, configuration: configuration, adminEvents: adminEvents)
         let adminServer: HTTPServer
         do {
             let adminLimits = HTTPServerLimits(
@@ -185,7 +210,7 @@ public final class ProxyService: Sendable {
             "store": .string(store.kind), "feed": .string(feed.state), "routes": .stringConvertible(configuration.routes.count),
             "threads": .stringConvertible(configuration.threads),
         ])
-        return ProxyService(configuration: configuration, engine: engine, metrics: metrics, proxyChannel: proxyChannel, adminServer: adminServer, upstream: upstream, feed: feed, invalidationFeed: invalidationFeed, notifier: notifier, feedGroup: feedGroup, feedStore: feedStore, stats: stats, connections: connections)
+        return ProxyService(configuration: configuration, engine: engine, metrics: metrics, proxyChannel: proxyChannel, adminServer: adminServer, upstream: upstream, feed: feed, invalidationFeed: invalidationFeed, notifier: notifier, feedGroup: feedGroup, feedStore: feedStore, stats: stats, connections: connections, purger: purger, adminEvents: adminEvents)
     }
 
     /// Stops accepting (the listening socket is closed, so new connections are refused),
@@ -195,10 +220,13 @@ public final class ProxyService: Sendable {
     public func shutdown(grace: Duration = .zero) async {
         guard !stopping.exchange(true, ordering: .relaxed) else { return }
         try? await proxyChannel.close()
+        // Event streams never end by themselves: close them so the drain does not wait for them.
+        adminEvents?.closeAll()
         _ = await connections.drain(grace: grace)
         // Refreshes waiting for a slot would only start fetches the pool is about to refuse.
         engine.dropWaitingRefreshes()
         invalidationFeed?.stop()
+        await purger?.shutdown()
         await notifier?.shutdown()
         stats.stop()
         try? await adminServer.shutdown()

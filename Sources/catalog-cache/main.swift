@@ -133,14 +133,14 @@ struct InstallTriggers: ParsableCommand {
     func run() throws {
         let configuration = resolveOrFail(options, ConfigurationOverrides(databaseURL: databaseURL))
         if print {
-            Swift.print(TriggerSQL.script(tables: configuration.tables, channel: configuration.notifyChannel), terminator: "")
+            Swift.print(TriggerSQL.script(tables: configuration.triggerTables, channel: configuration.notifyChannel), terminator: "")
             return
         }
         guard let url = configuration.databaseURL else { fail("--database-url (or DATABASE_URL) is required") }
         do {
             let connection = try PostgresConnection(url: url)
             defer { connection.close() }
-            let report = try TriggerInstaller.install(connection: connection, tables: configuration.tables, channel: configuration.notifyChannel)
+            let report = try TriggerInstaller.install(connection: connection, tables: configuration.triggerTables, channel: configuration.notifyChannel)
             Swift.print("installed triggers on \(report.installed.joined(separator: ", ")) (channel \(configuration.notifyChannel))")
             for skipped in report.skipped { Swift.print("skipped \(skipped.table): \(skipped.reason)") }
         } catch {

@@ -122,6 +122,8 @@ enum DashboardPage {
     </table>
   </section>
   <section class="wide">
+    <h2>Admin events <span class="dim">(live, newest first; <span data-stat="admin_events/subscribers" data-format="int">–</span> streams open on GET /admin/events)</span></h2>
+    <table id="events"><tr><th>id</th><th>event</th><th>data</th></tr></table>
     <h2>Hottest keys <span class="dim">(sampled 1 in <span data-stat="hot_keys/sample_every" data-format="int">–</span> requests; counts halve every 10 s)</span></h2>
     <table id="hot"><tr><th>key</th><th>≈ requests</th><th>samples</th></tr></table>
   </section>
@@ -164,6 +166,16 @@ function render(doc) {
     const k = row.insertCell(); k.className = "key"; k.textContent = item.key; k.title = item.key;
     row.insertCell().textContent = item.estimated_requests.toLocaleString("en-US");
     row.insertCell().textContent = item.samples;
+  }
+  const events = document.getElementById("events");
+  while (events.rows.length > 1) events.deleteRow(1);
+  for (const item of (doc.admin_events || {}).recent || []) {
+    const row = events.insertRow();
+    row.dataset.eventId = item.id;
+    row.dataset.event = item.event;
+    row.insertCell().textContent = item.id;
+    row.insertCell().textContent = item.event;
+    const d = row.insertCell(); d.className = "key"; d.textContent = item.data;
   }
   history.push(OUTCOMES.map(o => (doc.rates_1s || {})["requests." + o] || 0));
   if (history.length > 120) history.shift();

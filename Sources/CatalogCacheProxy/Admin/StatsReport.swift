@@ -17,8 +17,11 @@ public final class StatsReport: Sendable {
     private let window = Mutex(RateWindow(capacity: 16))
     private let sampler = Mutex<RepeatedTask?>(nil)
     private let wallClock: @Sendable () -> Int64
+    /// The live admin events shown on the dashboard; nil when off.
+    let adminEvents: AdminEventStreams?
 
-    public init(metrics: ProxyMetrics, feed: InvalidationFeedStatus, store: any CacheStore, configuration: ProxyConfiguration, wallClock: @escaping @Sendable () -> Int64 = { SystemClock().nowMilliseconds() }) {
+    public init(metrics: ProxyMetrics, feed: InvalidationFeedStatus, store: any CacheStore, configuration: ProxyConfiguration, wallClock: @escaping @Sendable () -> Int64 = { SystemClock().nowMilliseconds() }, adminEvents: AdminEventStreams? = nil) {
+        self.adminEvents = adminEvents
         self.metrics = metrics
         self.feed = feed
         self.store = store
@@ -148,6 +151,17 @@ public final class StatsReport: Sendable {
         j.field("state", feed.state)
         let commit = m.commitToInvalidated.snapshot
         j.key("commit_to_invalidated_ms"); j.percentiles(m.commitToInvalidated.bounds, commit.buckets, sum: commit.sum)
+        j.close()
+        j.key("admin_events"); j.open()
+        j.field("subscribers", m.edge.eventSubscribers.current)
+        j.field("published", m.edge.eventsPublished.count)
+        j.key("recent"); j.array(Array((adminEvents?.recent(20) ?? []).reversed())) { j, item in
+            j.open()
+            j.field("id", item.id)
+            j.field("event", item.event.name)
+            j.field("data", item.event.data)
+            j.close()
+        }
         j.close()
         j.key("hot_keys"); j.open()
         j.field("sample_every", m.hotKeys.sampleEvery)

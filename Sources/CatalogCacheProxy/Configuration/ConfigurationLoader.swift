@@ -110,7 +110,7 @@ struct NodeReader {
 
     mutating func configuration(_ root: Node) throws(ConfigurationError) -> ProxyConfiguration {
         var config = ProxyConfiguration()
-        let top: Set = ["listen", "admin_listen", "admin", "threads", "upstream", "store", "compression", "limits", "invalidation", "routes"]
+        let top: Set = ["listen", "admin_listen", "admin", "threads", "upstream", "store", "compression", "limits", "invalidation", "routes", "cdn", "admin_events"]
         var sawRoutes = false
         for (name, value) in try mapping(root, "", allowed: top) {
             switch name {
@@ -128,6 +128,8 @@ struct NodeReader {
             case "limits":
                 try limits(value, into: &config)
             case "invalidation": try invalidation(value, into: &config)
+            case "cdn": config.purge = try purge(value)
+            case "admin_events": config.adminEvents = try adminEvents(value)
             case "routes":
                 sawRoutes = true
                 (config.routes, config.entryTagging) = try routesAndTagging(value)

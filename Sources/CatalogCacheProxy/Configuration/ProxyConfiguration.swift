@@ -153,6 +153,11 @@ public struct ProxyConfiguration: Sendable {
         return max(1000, Int64(seconds) * 1000)
     }
 
+    /// Edges purged after every applied invalidation (`cdn`).
+    public var purge = PurgeConfiguration()
+    /// Live admin events on the proxy port (`admin_events`).
+    public var adminEvents = AdminEventsConfiguration()
+
     /// Tests only (not read from the file): delay applying each notification by this much,
     /// to force a slow feed and prove read-your-writes does not depend on its speed.
     public var feedApplyDelayMillisecondsForTesting = 0

@@ -32,8 +32,11 @@ public final class InvalidationApplier: Sendable {
     let hotTier: HotTier?
     /// Drops the store could not make, retried until it does (their gate stays closed).
     let debts: InvalidationDebts
+    /// Told after each drop and each row change (edge purges, admin events); never waited for.
+    let observers: [any InvalidationObserver]
 
-    public init(configuration: ProxyConfiguration, store: any CacheStore, fills: FillCoordinator, gate: InvalidationGate, metrics: ProxyMetrics, tokens: WriteTokens, clock: any CacheClock, loop: EventLoop, logger: Logger, hotTier: HotTier? = nil) {
+    public init(configuration: ProxyConfiguration, store: any CacheStore, fills: FillCoordinator, gate: InvalidationGate, metrics: ProxyMetrics, tokens: WriteTokens, clock: any CacheClock, loop: EventLoop, logger: Logger, hotTier: HotTier? = nil, observers: [any InvalidationObserver] = []) {
+        self.observers = observers
         self.map = configuration.invalidationMap
         self.keyPrefix = configuration.keyPrefix
         self.store = store
@@ -65,7 +68,9 @@ public final class InvalidationApplier: Sendable {
         switch event {
         case .token(let token):
             tokens.received(token)
-        case .row(let table, _, let ids, let commitTime, _):
+        case .row(let table, let op, let ids, let commitTime, _):
+            // Observers hear every row change, also of tables only they map (admin events).
+            defer { for observer in observers { observer.rowChanged(table: table, op: op, ids: ids) } }
             guard map.tables[table] != nil else {
                 // Not a table the configuration maps: nothing cached depends on it.
                 metrics.notificationsUnmapped.increment()
@@ -98,6 +103,8 @@ public final class InvalidationApplier: Sendable {
 
     private func drop(tags: [String], keys: [String], all: Bool) {
         guard !tags.isEmpty || !keys.isEmpty || all else { return }
+        // Runs last, after the gate opened: consumers hear of a drop only once it is done.
+        defer { for observer in observers { observer.dropped(tags: tags, keys: keys, all: all) } }
         gate.begin(tags: tags, keys: keys, all: all)
         fills.detach(tags: Set(tags), keys: Set(keys), all: all)
         var attempt = 0

@@ -73,6 +73,8 @@ public final class ProxyMetrics: Sendable {
         0.00005, 0.0001, 0.0002, 0.0003, 0.0005, 0.00075, 0.001, 0.0015, 0.002, 0.003, 0.004, 0.005, 0.0075, 0.01, 0.025, 0.05, 0.1, 0.25, 1,
     ])
     public let readYourWritesTimeouts = Counter()
+    /// Edge purges and live admin events.
+    public let edge = EdgeMetrics()
 
     public init(routeNames: [String], hotKeySampleEvery: Int = 64) {
         self.routeNames = routeNames
@@ -182,6 +184,7 @@ public final class ProxyMetrics: Sendable {
         out += "# HELP catalog_cache_feed_connected 1 when the invalidation feed is listening.\n# TYPE catalog_cache_feed_connected gauge\n"
         out += "catalog_cache_feed_connected \(feedConnected.current)\n"
         histogram(&out, "catalog_cache_commit_to_invalidated_seconds", "From the commit-side timestamp to the invalidation applied.", commitToInvalidated)
+        edge.render(into: &out)
         return out
     }
 

@@ -33,8 +33,9 @@ final class ProxyHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     /// Installs a proxy connection's handlers behind `deadlines` (when given, already added).
     /// Plain requests (`PlainRequestHandler`) skip NIO's decoder; the rest go through it.
-    static func install(on pipeline: ChannelPipeline.SynchronousOperations, engine: CacheEngine, maxBodyBytes: Int, deadlines: ConnectionDeadlineHandler?, router: RequestRouter? = nil) throws {
+    static func install(on pipeline: ChannelPipeline.SynchronousOperations, engine: CacheEngine, maxBodyBytes: Int, deadlines: ConnectionDeadlineHandler?, router: RequestRouter? = nil, adminEvents: AdminEventStreams? = nil) throws {
         let proxy = ProxyHTTPHandler(engine: engine, maxBodyBytes: maxBodyBytes, deadlines: deadlines, router: router)
+        proxy.adminEvents = adminEvents
         let limits = engine.configuration.requestHeadLimits
         var decoderLimits = NIOHTTPDecoderLimitConfiguration()
         decoderLimits.maxHeaderFieldSize = limits.maxFieldLineBytes
@@ -85,6 +86,9 @@ final class ProxyHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// This event loop's router (shared by the loop's connections).
     private let router: RequestRouter
     private var context: ChannelHandlerContext?
+    /// `GET /admin/events` is streamed by these; nil when off. A streaming request stays
+    /// `.processing` for the life of the connection (later requests are held, unread).
+    private var adminEvents: AdminEventStreams?
 
     init(engine: CacheEngine, maxBodyBytes: Int, deadlines: ConnectionDeadlineHandler? = nil, router: RequestRouter? = nil) {
         self.engine = engine
@@ -191,6 +195,11 @@ final class ProxyHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private func process(_ head: HTTPRequestHead, body: ByteBuffer?, context: ChannelHandlerContext) {
         state = .processing(head)
         let request = ProxyRequest(head: head, body: body, clientAddress: clientAddress)
+        if let adminEvents, adminEvents.handles(request) {
+            let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
+            adminEvents.open(request, channel: context.channel) { handler.value.receive($0) }
+            return
+        }
         if let response = engine.answer(request, router: router, on: context.eventLoop, sink: self) {
             finish(response, context: context)
         }
