@@ -11,8 +11,17 @@ import Synchronization
 
 /// A running proxy instance: the proxy port, the admin port, the store and the upstream pool.
 public final class ProxyService: Sendable {
-    public let configuration: ProxyConfiguration
-    public let engine: CacheEngine
+    /// The live configuration (changed by `reload`).
+    public var configuration: ProxyConfiguration { engine.configuration }
+    /// The engine new requests are routed to (replaced by `reload`).
+    public var engine: CacheEngine { live.withLock { $0.engine } }
+    /// The live engine and its configuration generation (1 at start, +1 per applied reload).
+    let live: Mutex<(engine: CacheEngine, generation: Int)>
+    /// Where `reload()` reads the configuration from (the file, environment and flags again).
+    let configurationSource: (@Sendable () throws -> ProxyConfiguration)?
+    let routers: LoopRouters
+    let group: EventLoopGroup
+    let logger: Logger
     public let metrics: ProxyMetrics
     private let proxyChannel: Channel
     private let adminServer: HTTPServer
@@ -24,6 +33,13 @@ public final class ProxyService: Sendable {
     private let feedStore: any CacheStore
     private let stats: StatsReport
     private let stopping = Atomic<Bool>(false)
+    private let drainingFlag = Atomic<Bool>(false)
+    /// True from `drain(for:)` on: `/readyz` answers 503.
+    public var isDraining: Bool { drainingFlag.load(ordering: .relaxed) }
+    /// The live configuration generation (1 at start, +1 per applied reload).
+    public var configurationGeneration: Int { live.withLock { $0.generation } }
+    /// The routers' adoption of the last reloaded engine (`reload` waits for it).
+    let adopted = Mutex<EventLoopFuture<Void>?>(nil)
     /// Open connections on the proxy port (bounded; drained at shutdown).
     public let connections: ConnectionRegistry
 
@@ -31,9 +47,12 @@ public final class ProxyService: Sendable {
     public var proxyPort: Int { proxyChannel.localAddress?.port ?? configuration.listen.port }
     public var adminPort: Int { adminServer.localPort }
 
-    private init(configuration: ProxyConfiguration, engine: CacheEngine, metrics: ProxyMetrics, proxyChannel: Channel, adminServer: HTTPServer, upstream: UpstreamPool, feed: InvalidationFeedStatus, invalidationFeed: InvalidationFeed?, notifier: PostgresPool?, feedGroup: EventLoopGroup, feedStore: any CacheStore, stats: StatsReport, connections: ConnectionRegistry) {
-        self.configuration = configuration
-        self.engine = engine
+    private init(engine: CacheEngine, configurationSource: (@Sendable () throws -> ProxyConfiguration)?, routers: LoopRouters, group: EventLoopGroup, logger: Logger, metrics: ProxyMetrics, proxyChannel: Channel, adminServer: HTTPServer, upstream: UpstreamPool, feed: InvalidationFeedStatus, invalidationFeed: InvalidationFeed?, notifier: PostgresPool?, feedGroup: EventLoopGroup, feedStore: any CacheStore, stats: StatsReport, connections: ConnectionRegistry) {
+        self.live = Mutex((engine, 1))
+        self.configurationSource = configurationSource
+        self.routers = routers
+        self.group = group
+        self.logger = logger
         self.metrics = metrics
         self.proxyChannel = proxyChannel
         self.adminServer = adminServer
@@ -49,8 +68,10 @@ public final class ProxyService: Sendable {
 
     /// Starts everything the configuration asks for. Warns loudly when there is no Redis
     /// (bounded in-process store) or no database (no invalidation feed, TTLs only).
-    public static func start(configuration: ProxyConfiguration, group: EventLoopGroup, clock: any CacheClock = SystemClock(), logger: Logger) async throws -> ProxyService {
+    /// `configurationSource` is what `reload()` reads (nil: reloads are refused).
+    public static func start(configuration: ProxyConfiguration, group: EventLoopGroup, clock: any CacheClock = SystemClock(), logger: Logger, configurationSource: (@Sendable () throws -> ProxyConfiguration)? = nil) async throws -> ProxyService {
         let metrics = ProxyMetrics(routeNames: configuration.routes.map(\.name))
+        metrics.configGeneration.set(1)
         let store: any CacheStore
         // The invalidation feed gets an event loop (and Redis connection) of its own, so
         // applying a notification never queues behind request traffic.
@@ -137,13 +158,14 @@ public final class ProxyService: Sendable {
             }
             .bind(host: configuration.listen.host, port: configuration.listen.port)
             .get()
-        let readiness = ReadinessProbe(store: store, upstream: upstream, feedState: { feed.state }, group: group)
+        let reference = ServiceReference()
+        let readiness = ReadinessProbe(store: store, upstream: upstream, feed: configuration.databaseURL != nil ? feed : nil, group: group, service: reference)
         let stats = StatsReport(metrics: metrics, feed: feed, store: store, configuration: configuration)
         let adminServer: HTTPServer
         do {
             adminServer = try await HTTPServer.start(
                 host: configuration.adminListen.host, port: configuration.adminListen.port, group: group,
-                responder: AdminResponder(metrics: metrics, readiness: readiness, stats: stats)
+                responder: AdminResponder(metrics: metrics, readiness: readiness, stats: stats, reload: reference)
             )
         } catch {
             try? await proxyChannel.close()
@@ -156,7 +178,17 @@ public final class ProxyService: Sendable {
             "store": .string(store.kind), "feed": .string(feed.state), "routes": .stringConvertible(configuration.routes.count),
             "threads": .stringConvertible(configuration.threads),
         ])
-        return ProxyService(configuration: configuration, engine: engine, metrics: metrics, proxyChannel: proxyChannel, adminServer: adminServer, upstream: upstream, feed: feed, invalidationFeed: invalidationFeed, notifier: notifier, feedGroup: feedGroup, feedStore: feedStore, stats: stats, connections: connections)
+        let service = ProxyService(engine: engine, configurationSource: configurationSource, routers: routers, group: group, logger: logger, metrics: metrics, proxyChannel: proxyChannel, adminServer: adminServer, upstream: upstream, feed: feed, invalidationFeed: invalidationFeed, notifier: notifier, feedGroup: feedGroup, feedStore: feedStore, stats: stats, connections: connections)
+        reference.set(service)
+        return service
+    }
+
+    /// The first step of a graceful stop: `/readyz` answers 503 (draining) for `delay` while
+    /// the listener still accepts and serves, so a load balancer stops sending before
+    /// connections are refused. `shutdown(grace:)` follows.
+    public func drain(for delay: Duration) async {
+        drainingFlag.store(true, ordering: .relaxed)
+        if delay > .zero { try? await Task.sleep(for: delay) }
     }
 
     /// Stops accepting (the listening socket is closed, so new connections are refused),

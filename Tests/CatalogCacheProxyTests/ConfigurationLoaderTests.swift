@@ -122,7 +122,7 @@ import Testing
         let c = try ConfigurationLoader.load(path: Self.shippedConfig)
         let report = EffectiveConfigurationReport.render(c)
         for route in c.routes { #expect(report.contains("\(route.name): GET/HEAD")) }
-        #expect(report.contains("Cache-Control: public, max-age=300, stale-while-revalidate=600"))
+        #expect(report.contains("Cache-Control: public, max-age=300, stale-while-revalidate=600, stale-if-error=1800"))
         #expect(report.contains("in-process"))
     }
 }

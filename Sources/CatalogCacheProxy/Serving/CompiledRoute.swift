@@ -11,12 +11,30 @@ final class CompiledRoute: Sendable {
     let cacheControl: String
     /// `Vary`: Accept-Encoding plus the route's vary headers.
     let vary: String
+    /// This cache's name as a `Cache-Status` list member (`CacheStatus.member(name:)`).
+    let cacheStatusMember: String
+    /// `Cache-Status` of a fresh hit.
+    let hitCacheStatus: String
 
-    init(index: Int, rule: RouteRule) {
+    init(index: Int, rule: RouteRule, cacheStatusName: String = "catalog-cache") {
         self.index = index
         self.rule = rule
         self.cacheControl = rule.cacheControlHeader
         self.vary = (["Accept-Encoding"] + rule.varyHeaders.map(Self.canonicalHeaderName)).joined(separator: ", ")
+        self.cacheStatusMember = CacheStatus.member(name: cacheStatusName) ?? "catalog-cache"
+        self.hitCacheStatus = CacheStatus.hit.fieldValue(member: cacheStatusMember)
+    }
+
+    /// The `Cache-Status` value of `status` from this cache.
+    func cacheStatus(_ status: CacheStatus) -> String {
+        status == .hit ? hitCacheStatus : status.fieldValue(member: cacheStatusMember)
+    }
+
+    /// Whether `meta` was stored under this route's freshness rules (TTL, stale-while-
+    /// revalidate, stale-if-error). An entry stored before a reload changed them is treated
+    /// as absent, so it is refetched rather than served under the old rules.
+    func storedUnderCurrentRules(_ meta: EntryMetadata) -> Bool {
+        meta.ttl == rule.ttl && meta.staleWhileRevalidate == rule.staleWhileRevalidate && meta.staleIfError == rule.staleIfError
     }
 
     /// `x-publishable-api-key` → `X-Publishable-Api-Key`.

@@ -172,7 +172,7 @@ final class ProxyHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private func process(_ head: HTTPRequestHead, body: ByteBuffer?, context: ChannelHandlerContext) {
         state = .processing(head)
         let request = ProxyRequest(head: head, body: body, clientAddress: clientAddress)
-        if let response = engine.answer(request, router: router, on: context.eventLoop, sink: self) {
+        if let response = router.engine.answer(request, router: router, on: context.eventLoop, sink: self) {
             finish(response, context: context)
         }
     }
