@@ -151,6 +151,7 @@ public final class ProxyService: Sendable {
                         try channel.pipeline.syncOperations.addHandler(RejectConnectionHandler())
                         return
                     }
+                    try channel.pipeline.syncOperations.addHandler(ByteCountingHandler(metrics: metrics))
                     let deadlines = ConnectionDeadlineHandler(timeouts: timeouts, metrics: metrics)
                     try channel.pipeline.syncOperations.addHandler(deadlines)
                     try ProxyHTTPHandler.install(on: channel.pipeline.syncOperations, engine: engine, maxBodyBytes: maxBody, deadlines: deadlines, router: routers.router(for: channel.eventLoop))

@@ -1,4 +1,5 @@
 import CatalogCacheCore
+import Foundation
 import Synchronization
 
 /// Every counter the proxy exports on `/metrics`.
@@ -76,6 +77,13 @@ public final class ProxyMetrics: Sendable {
     public let configGeneration = Gauge()
     /// Reloads by result (`applied`, `failed`).
     public let configReloads = LabeledCounter()
+    /// Bytes read from and written to proxy-port connections (`ByteCountingHandler`).
+    public let clientBytesReceived = Counter()
+    public let clientBytesSent = Counter()
+    /// Body bytes of upstream responses (forwards and fills).
+    public let upstreamBytesReceived = Counter()
+    /// Wall-clock start of this instance, in seconds since the epoch (when /proc has none).
+    public let startedAtSeconds = Date().timeIntervalSince1970
 
     public init(routeNames: [String], hotKeySampleEvery: Int = 64, spareRouteRows: Int = 64) {
         self.routeRowNames = Mutex(routeNames)
@@ -207,6 +215,12 @@ public final class ProxyMetrics: Sendable {
         out += "catalog_cache_config_generation \(configGeneration.current)\n"
         out += "# HELP catalog_cache_config_reloads_total Configuration reloads (SIGHUP, catalog-cache reload) by result.\n# TYPE catalog_cache_config_reloads_total counter\n"
         for result in ["applied", "failed"] { out += "catalog_cache_config_reloads_total{result=\"\(result)\"} \(configReloads.count(result))\n" }
+        counter(&out, "catalog_cache_client_bytes_received_total", "Bytes received on proxy-port connections.", clientBytesReceived)
+        counter(&out, "catalog_cache_client_bytes_sent_total", "Bytes sent on proxy-port connections.", clientBytesSent)
+        counter(&out, "catalog_cache_upstream_bytes_received_total", "Body bytes of upstream responses (forwards and fills).", upstreamBytesReceived)
+        out += "# HELP catalog_cache_build_info The running build: version and commit.\n# TYPE catalog_cache_build_info gauge\n"
+        out += "catalog_cache_build_info{version=\"\(BuildInfo.version)\",commit=\"\(BuildInfo.commit)\"} 1\n"
+        ProcessMetrics.render(into: &out, fallbackStart: startedAtSeconds)
         return out
     }
 

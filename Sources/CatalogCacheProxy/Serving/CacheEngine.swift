@@ -200,6 +200,7 @@ public final class CacheEngine: Sendable {
         }
         return answered.map { response in
             self.metrics.upstreamLatency.observe(Double(self.clock.nowMilliseconds() - started) / 1000)
+            self.metrics.upstreamBytesReceived.increment(by: response.body.readableBytes)
             var headers = ForwardingHeaders.forwardedResponseHeaders(response.head.headers)
             if request.head.method != .HEAD, !Self.bodyless(response.head.status) {
                 headers.replaceOrAdd(name: "Content-Length", value: String(response.body.readableBytes))
@@ -374,6 +375,7 @@ public final class CacheEngine: Sendable {
         answered.whenComplete { self.upstreamHealth.record($0) }
         return answered.flatMap { response in
             self.metrics.upstreamLatency.observe(Double(self.clock.nowMilliseconds() - started) / 1000)
+            self.metrics.upstreamBytesReceived.increment(by: response.body.readableBytes)
             return self.makeEntry(from: response, route: route, key: key, tags: tags, ticket: ticket, hotEpoch: hotEpoch, on: loop)
         }
     }
