@@ -104,6 +104,13 @@ public final class ProxyService: Sendable {
         poolConfiguration.totalTimeout = .milliseconds(Int64(configuration.upstreamTotalTimeoutMilliseconds))
         poolConfiguration.maxConnectionsPerEventLoop = configuration.upstreamMaxConnectionsPerLoop
         poolConfiguration.maxIdleConnectionsPerEventLoop = configuration.upstreamMaxConnectionsPerLoop
+        if endpoint.usesTLS {
+            let tls = try UpstreamTLS(options: configuration.upstreamTLS, host: endpoint.host)
+            poolConfiguration.channelSetup = { try tls.setUp($0) }
+            logger.info("upstream TLS: verified against \(configuration.upstreamTLS.caFile ?? "the system's trust store"), name \(tls.serverName ?? "\(endpoint.host) (IP SAN)")\(configuration.upstreamTLS.clientCertificateFile.map { ", client certificate \($0)" } ?? "")")
+        } else if configuration.upstreamTLS != UpstreamTLS.Options() {
+            logger.warning("upstream.tls_* are ignored: the upstream URL is http://, not https://")
+        }
         let upstream = UpstreamPool(endpoint: endpoint, configuration: poolConfiguration, group: group)
         let feed = InvalidationFeedStatus(configured: configuration.databaseURL != nil)
         let fills = FillCoordinator()

@@ -147,7 +147,7 @@ private struct NodeReader {
     }
 
     func upstream(_ node: Node, into config: inout ProxyConfiguration) throws(ConfigurationError) {
-        let allowed: Set = ["url", "connect_timeout_ms", "read_timeout_ms", "total_timeout_ms", "max_connections_per_loop", "max_background_refreshes", "max_queued_refreshes", "health_probe_path", "unhealthy_after_failures"]
+        let allowed: Set = ["url", "connect_timeout_ms", "read_timeout_ms", "total_timeout_ms", "max_connections_per_loop", "max_background_refreshes", "max_queued_refreshes", "health_probe_path", "unhealthy_after_failures", "tls_ca_file", "tls_server_name", "tls_client_certificate_file", "tls_client_key_file"]
         for (key, value) in try mapping(node, "upstream", allowed: allowed) {
             let field = "upstream.\(key)"
             switch key {
@@ -168,6 +168,13 @@ private struct NodeReader {
                 }
                 config.upstreamHealthProbePath = path
             case "unhealthy_after_failures": config.upstreamUnhealthyAfterFailures = try int(value, field, 1...1_000_000)
+            case "tls_ca_file": config.upstreamTLS.caFile = try optionalString(value, field)
+            case "tls_server_name":
+                let name = try optionalString(value, field)
+                if let name, name.isEmpty || name.contains(where: { $0.isWhitespace || $0 == "/" }) { throw fail(value, field, "must be a host name") }
+                config.upstreamTLS.serverName = name
+            case "tls_client_certificate_file": config.upstreamTLS.clientCertificateFile = try optionalString(value, field)
+            case "tls_client_key_file": config.upstreamTLS.clientKeyFile = try optionalString(value, field)
             default: break
             }
         }

@@ -64,6 +64,9 @@ public struct ProxyConfiguration: Sendable {
     /// `upstream.unhealthy_after_failures`: consecutive failed upstream requests after which
     /// `/readyz` reports the upstream down (`UpstreamHealth`).
     public var upstreamUnhealthyAfterFailures = 5
+    /// TLS options of an `https://` upstream (`upstream.tls_*`): CA file, server name, client
+    /// certificate and key. Verification is always on.
+    public var upstreamTLS = UpstreamTLS.Options()
 
     /// `nil`: the bounded in-process store is used.
     public var redisURL: String?

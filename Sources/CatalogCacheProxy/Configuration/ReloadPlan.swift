@@ -44,6 +44,7 @@ public struct ReloadPlan: Sendable {
         check("upstream.max_background_refreshes", \.maxBackgroundRefreshes)
         check("upstream.max_queued_refreshes", \.maxQueuedRefreshes)
         check("upstream.unhealthy_after_failures", \.upstreamUnhealthyAfterFailures)
+        check("upstream.tls_*", \.upstreamTLS)
         check("store.redis_url", \.redisURL)
         check("store.key_prefix", \.keyPrefix)
         check("store.memory_max_bytes", \.memoryStoreMaxBytes)
