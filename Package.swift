@@ -22,7 +22,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        // TLS to https:// upstreams (BoringSSL inside; only the NIOSSL product is built).
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        // RFC 8941 parsing of CDN-Cache-Control (only the small RawStructuredFieldValues target).
+        .package(url: "https://github.com/apple/swift-http-structured-headers.git", from: "1.7.0"),
     ],
     targets: [
         // Thin C layers: system libraries found through pkg-config, one shim header each.
@@ -32,8 +35,9 @@ let package = Package(
         .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
 
-        // Pure core: no NIO, no C. Keys, envelope, freshness, routes, invalidation, coalescing.
-        .target(name: "CatalogCacheCore"),
+        // Pure core: no NIO, no C (one pure-Swift RFC 8941 parser). Keys, envelope, freshness,
+        // routes, invalidation, coalescing.
+        .target(name: "CatalogCacheCore", dependencies: [.product(name: "RawStructuredFieldValues", package: "swift-http-structured-headers")]),
 
         // Adapters around the C libraries and the network.
         .target(name: "CatalogCompression", dependencies: ["CZlib"]),
@@ -47,7 +51,7 @@ let package = Package(
             name: "CatalogCacheProxy",
             dependencies: [
                 "CatalogCacheCore", "CatalogCompression", "CatalogRedis", "CatalogPostgres", "CatalogHTTP",
-                .product(name: "Yams", package: "Yams"), log,
+                .product(name: "Yams", package: "Yams"), .product(name: "NIOSSL", package: "swift-nio-ssl"), log,
             ] + nio
         ),
         .executableTarget(
@@ -74,7 +78,7 @@ let package = Package(
         ),
         .testTarget(
             name: "IntegrationTests",
-            dependencies: ["CatalogCacheProxy", "CatalogOrigin", "CatalogPostgres", "CatalogRedis", "CatalogHTTP", "CatalogCacheCore", "CatalogTestSupport"] + nio
+            dependencies: ["CatalogCacheProxy", "CatalogOrigin", "CatalogPostgres", "CatalogRedis", "CatalogHTTP", "CatalogCacheCore", "CatalogTestSupport", .product(name: "NIOSSL", package: "swift-nio-ssl")] + nio
         ),
     ]
 )

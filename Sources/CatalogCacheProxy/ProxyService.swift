@@ -11,8 +11,17 @@ import Synchronization
 
 /// A running proxy instance: the proxy port, the admin port, the store and the upstream pool.
 public final class ProxyService: Sendable {
-    public let configuration: ProxyConfiguration
-    public let engine: CacheEngine
+    /// The live configuration (changed by `reload`).
+    public var configuration: ProxyConfiguration { engine.configuration }
+    /// The engine new requests are routed to (replaced by `reload`).
+    public var engine: CacheEngine { live.withLock { $0.engine } }
+    /// The live engine and its configuration generation (1 at start, +1 per applied reload).
+    let live: Mutex<(engine: CacheEngine, generation: Int)>
+    /// Where `reload()` reads the configuration from (the file, environment and flags again).
+    let configurationSource: (@Sendable () throws -> ProxyConfiguration)?
+    let routers: LoopRouters
+    let group: EventLoopGroup
+    let logger: Logger
     public let metrics: ProxyMetrics
     private let proxyChannel: Channel
     private let adminServer: HTTPServer
@@ -24,6 +33,13 @@ public final class ProxyService: Sendable {
     private let feedStore: any CacheStore
     private let stats: StatsReport
     private let stopping = Atomic<Bool>(false)
+    private let drainingFlag = Atomic<Bool>(false)
+    /// True from `drain(for:)` on: `/readyz` answers 503.
+    public var isDraining: Bool { drainingFlag.load(ordering: .relaxed) }
+    /// The live configuration generation (1 at start, +1 per applied reload).
+    public var configurationGeneration: Int { live.withLock { $0.generation } }
+    /// The routers' adoption of the last reloaded engine (`reload` waits for it).
+    let adopted = Mutex<EventLoopFuture<Void>?>(nil)
     /// Open connections on the proxy port (bounded; drained at shutdown).
     public let connections: ConnectionRegistry
     /// Purges the configured edges after each invalidation; nil without `cdn.targets`.
@@ -35,11 +51,14 @@ public final class ProxyService: Sendable {
     public var proxyPort: Int { proxyChannel.localAddress?.port ?? configuration.listen.port }
     public var adminPort: Int { adminServer.localPort }
 
-    private init(configuration: ProxyConfiguration, engine: CacheEngine, metrics: ProxyMetrics, proxyChannel: Channel, adminServer: HTTPServer, upstream: UpstreamPool, feed: InvalidationFeedStatus, invalidationFeed: InvalidationFeed?, notifier: PostgresPool?, feedGroup: EventLoopGroup, feedStore: any CacheStore, stats: StatsReport, connections: ConnectionRegistry, purger: EdgePurger?, adminEvents: AdminEventStreams?) {
+    private init(engine: CacheEngine, configurationSource: (@Sendable () throws -> ProxyConfiguration)?, routers: LoopRouters, group: EventLoopGroup, logger: Logger, metrics: ProxyMetrics, proxyChannel: Channel, adminServer: HTTPServer, upstream: UpstreamPool, feed: InvalidationFeedStatus, invalidationFeed: InvalidationFeed?, notifier: PostgresPool?, feedGroup: EventLoopGroup, feedStore: any CacheStore, stats: StatsReport, connections: ConnectionRegistry, purger: EdgePurger?, adminEvents: AdminEventStreams?) {
         self.purger = purger
         self.adminEvents = adminEvents
-        self.configuration = configuration
-        self.engine = engine
+        self.live = Mutex((engine, 1))
+        self.configurationSource = configurationSource
+        self.routers = routers
+        self.group = group
+        self.logger = logger
         self.metrics = metrics
         self.proxyChannel = proxyChannel
         self.adminServer = adminServer
@@ -55,10 +74,12 @@ public final class ProxyService: Sendable {
 
     /// Starts everything the configuration asks for. Warns loudly when there is no Redis
     /// (bounded in-process store) or no database (no invalidation feed, TTLs only).
-    public static func start(configuration: ProxyConfiguration, group: EventLoopGroup, clock: any CacheClock = SystemClock(), logger: Logger) async throws -> ProxyService {
+    /// `configurationSource` is what `reload()` reads (nil: reloads are refused).
+    public static func start(configuration: ProxyConfiguration, group: EventLoopGroup, clock: any CacheClock = SystemClock(), logger: Logger, configurationSource: (@Sendable () throws -> ProxyConfiguration)? = nil) async throws -> ProxyService {
         // Before anything is started: an admin port reachable from other hosts needs a token.
         if let problem = configuration.adminExposureProblem { throw ConfigurationError(field: "admin.token", message: problem) }
         let metrics = ProxyMetrics(routeNames: configuration.routes.map(\.name))
+        metrics.configGeneration.set(1)
         let store: any CacheStore
         // The invalidation feed gets an event loop (and Redis connection) of its own, so
         // applying a notification never queues behind request traffic.
@@ -98,6 +119,13 @@ public final class ProxyService: Sendable {
         poolConfiguration.totalTimeout = .milliseconds(Int64(configuration.upstreamTotalTimeoutMilliseconds))
         poolConfiguration.maxConnectionsPerEventLoop = configuration.upstreamMaxConnectionsPerLoop
         poolConfiguration.maxIdleConnectionsPerEventLoop = configuration.upstreamMaxConnectionsPerLoop
+        if endpoint.usesTLS {
+            let tls = try UpstreamTLS(options: configuration.upstreamTLS, host: endpoint.host)
+            poolConfiguration.channelSetup = { try tls.setUp($0) }
+            logger.info("upstream TLS: verified against \(configuration.upstreamTLS.caFile ?? "the system's trust store"), name \(tls.serverName ?? "\(endpoint.host) (IP SAN)")\(configuration.upstreamTLS.clientCertificateFile.map { ", client certificate \($0)" } ?? "")")
+        } else if configuration.upstreamTLS != UpstreamTLS.Options() {
+            logger.warning("upstream.tls_* are ignored: the upstream URL is http://, not https://")
+        }
         let upstream = UpstreamPool(endpoint: endpoint, configuration: poolConfiguration, group: group)
         let feed = InvalidationFeedStatus(configured: configuration.databaseURL != nil)
         let fills = FillCoordinator()
@@ -178,6 +206,7 @@ public final class ProxyService: Sendable {
                         try channel.pipeline.syncOperations.addHandler(RejectConnectionHandler())
                         return
                     }
+                    try channel.pipeline.syncOperations.addHandler(ByteCountingHandler(metrics: metrics))
                     let deadlines = ConnectionDeadlineHandler(timeouts: timeouts, metrics: metrics)
                     try channel.pipeline.syncOperations.addHandler(deadlines)
                     try ProxyHTTPHandler.install(on: channel.pipeline.syncOperations, engine: engine, maxBodyBytes: maxBody, deadlines: deadlines, router: routers.router(for: channel.eventLoop), adminEvents: adminEvents)
@@ -185,7 +214,8 @@ public final class ProxyService: Sendable {
             }
             .bind(host: configuration.listen.host, port: configuration.listen.port)
             .get()
-        let readiness = ReadinessProbe(store: store, upstream: upstream, feedState: { feed.state }, group: group)
+        let reference = ServiceReference()
+        let readiness = ReadinessProbe(store: store, upstream: upstream, feed: configuration.databaseURL != nil ? feed : nil, group: group, service: reference)
         let stats = StatsReport(metrics: metrics, feed: feed, store: store, configuration: configuration, adminEvents: adminEvents)
         let adminServer: HTTPServer
         do {
@@ -197,7 +227,7 @@ public final class ProxyService: Sendable {
             )
             adminServer = try await HTTPServer.start(
                 host: configuration.adminListen.host, port: configuration.adminListen.port, group: group, maxBodySize: 64 * 1024, limits: adminLimits,
-                responder: AdminAccessGuard(policy: configuration.adminAccessPolicy, metrics: metrics, wrapped: AdminResponder(metrics: metrics, readiness: readiness, stats: stats))
+                responder: AdminAccessGuard(policy: configuration.adminAccessPolicy, metrics: metrics, wrapped: AdminResponder(metrics: metrics, readiness: readiness, stats: stats, reload: reference))
             )
         } catch {
             try? await proxyChannel.close()
@@ -210,7 +240,17 @@ public final class ProxyService: Sendable {
             "store": .string(store.kind), "feed": .string(feed.state), "routes": .stringConvertible(configuration.routes.count),
             "threads": .stringConvertible(configuration.threads),
         ])
-        return ProxyService(configuration: configuration, engine: engine, metrics: metrics, proxyChannel: proxyChannel, adminServer: adminServer, upstream: upstream, feed: feed, invalidationFeed: invalidationFeed, notifier: notifier, feedGroup: feedGroup, feedStore: feedStore, stats: stats, connections: connections, purger: purger, adminEvents: adminEvents)
+        let service = ProxyService(engine: engine, configurationSource: configurationSource, routers: routers, group: group, logger: logger, metrics: metrics, proxyChannel: proxyChannel, adminServer: adminServer, upstream: upstream, feed: feed, invalidationFeed: invalidationFeed, notifier: notifier, feedGroup: feedGroup, feedStore: feedStore, stats: stats, connections: connections, purger: purger, adminEvents: adminEvents)
+        reference.set(service)
+        return service
+    }
+
+    /// The first step of a graceful stop: `/readyz` answers 503 (draining) for `delay` while
+    /// the listener still accepts and serves, so a load balancer stops sending before
+    /// connections are refused. `shutdown(grace:)` follows.
+    public func drain(for delay: Duration) async {
+        drainingFlag.store(true, ordering: .relaxed)
+        if delay > .zero { try? await Task.sleep(for: delay) }
     }
 
     /// Stops accepting (the listening socket is closed, so new connections are refused),

@@ -14,12 +14,9 @@ public enum UpstreamURLError: Error, Sendable, Equatable, CustomStringConvertibl
     public var description: String {
         switch self {
         case .unsupportedScheme(let url):
-            if url.lowercased().hasPrefix("https:") {
-                return "upstream URL '\(url)': https is not supported, only http:// (put TLS termination in front of the upstream)"
-            }
-            return "upstream URL '\(url)': unsupported scheme, only http:// is supported"
+            return "upstream URL '\(url)': unsupported scheme, only http:// and https:// are supported"
         case .missingScheme(let url):
-            return "upstream URL '\(url)': missing scheme, expected http://host[:port][/base]"
+            return "upstream URL '\(url)': missing scheme, expected http(s)://host[:port][/base]"
         case .missingHost(let url):
             return "upstream URL '\(url)': missing host"
         case .badPort(let url):
@@ -43,12 +40,15 @@ public struct UpstreamEndpoint: Sendable, Equatable {
     /// The path prefix from the URL (e.g. "/api"), "" when there is none. The pool does not
     /// apply it: the proxy builds request URIs.
     public var basePath: String
+    /// `https://`: connections speak TLS (set up by `UpstreamPoolConfiguration.channelSetup`).
+    public var usesTLS: Bool
 
-    public init(host: String, port: Int, hostHeader: String? = nil, basePath: String = "") {
+    public init(host: String, port: Int, hostHeader: String? = nil, basePath: String = "", usesTLS: Bool = false) {
         self.host = host
         self.port = port
-        self.hostHeader = hostHeader ?? Self.defaultHostHeader(host: host, port: port)
+        self.hostHeader = hostHeader ?? Self.defaultHostHeader(host: host, port: port, usesTLS: usesTLS)
         self.basePath = basePath
+        self.usesTLS = usesTLS
     }
 
     /// Parses `http://host[:port][/base]`. Only `http` is accepted; the scheme is
@@ -59,7 +59,8 @@ public struct UpstreamEndpoint: Sendable, Equatable {
             throw .missingScheme(url)
         }
         let scheme = trimmed[..<trimmed.index(schemeEnd, offsetBy: -3)].lowercased()
-        guard scheme == "http" else { throw .unsupportedScheme(url) }
+        guard scheme == "http" || scheme == "https" else { throw .unsupportedScheme(url) }
+        let usesTLS = scheme == "https"
         let rest = trimmed[schemeEnd...]
         if rest.contains(where: { $0 == "?" || $0 == "#" }) { throw .unsupportedComponent(url) }
         let authority: Substring
@@ -92,7 +93,7 @@ public struct UpstreamEndpoint: Sendable, Equatable {
         }
         guard !host.isEmpty else { throw .missingHost(url) }
 
-        var port = 80
+        var port = usesTLS ? 443 : 80
         if let portText {
             guard !portText.isEmpty, portText.count <= 5,
                 portText.allSatisfy({ $0.isASCII && $0.isNumber }),
@@ -103,12 +104,12 @@ public struct UpstreamEndpoint: Sendable, Equatable {
 
         var base = String(path)
         while base.hasSuffix("/") { base.removeLast() }
-        return UpstreamEndpoint(host: String(host), port: port, basePath: base)
+        return UpstreamEndpoint(host: String(host), port: port, basePath: base, usesTLS: usesTLS)
     }
 
-    private static func defaultHostHeader(host: String, port: Int) -> String {
+    private static func defaultHostHeader(host: String, port: Int, usesTLS: Bool) -> String {
         let name = host.contains(":") ? "[\(host)]" : host
-        return port == 80 ? name : "\(name):\(port)"
+        return port == (usesTLS ? 443 : 80) ? name : "\(name):\(port)"
     }
 }
 

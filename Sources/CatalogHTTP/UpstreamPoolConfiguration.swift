@@ -26,6 +26,9 @@ public struct UpstreamPoolConfiguration: Sendable {
     public var idleTimeout: TimeAmount = .seconds(60)
     /// Largest response body buffered; a larger one fails with ``UpstreamError/responseTooLarge``.
     public var maxResponseBodySize: Int = 64 << 20
+    /// Runs first on every new connection's pipeline, before the HTTP handlers: where TLS
+    /// (`https://` upstreams) is added. Nil: plain TCP.
+    public var channelSetup: (@Sendable (any Channel) throws -> Void)?
 
     public init() {}
 }

@@ -88,8 +88,9 @@ struct AdminAddress: CustomStringConvertible {
         var description: String
     }
 
-    /// One blocking HTTP/1.1 GET (`Connection: close`); the body of a 200, else an error.
-    func fetch(path: String, timeout: Double) throws -> Data {
+    /// One blocking HTTP/1.1 request without a body (`Connection: close`); the body of a
+    /// 200, else an error with the status and body.
+    func fetch(path: String, timeout: Double, method: String = "GET") throws -> Data {
         var hints = addrinfo()
         hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
         var list: UnsafeMutablePointer<addrinfo>?
@@ -110,7 +111,7 @@ struct AdminAddress: CustomStringConvertible {
                 lastError = String(cString: strerror(errno))
                 continue
             }
-            let request = "GET \(path) HTTP/1.1\r\nHost: \(host):\(port)\r\nUser-Agent: catalog-cache-stat\r\nAccept: application/json\r\nConnection: close\r\n\r\n"
+            let request = "\(method) \(path) HTTP/1.1\r\nHost: \(host):\(port)\r\nUser-Agent: catalog-cache-stat\r\nAccept: application/json\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
             let sent = request.utf8CString.withUnsafeBufferPointer { send(fd, $0.baseAddress, $0.count - 1, Int32(MSG_NOSIGNAL)) }
             guard sent == request.utf8.count else { throw FetchError(description: "send failed: \(String(cString: strerror(errno)))") }
             var response = Data()
@@ -150,7 +151,7 @@ struct AdminAddress: CustomStringConvertible {
         guard parts.count >= 2, parts[0].hasPrefix("HTTP/1."), let status = Int(parts[1]) else {
             throw FetchError(description: "not an HTTP answer")
         }
-        guard status == 200 else { throw FetchError(description: "HTTP \(status)") }
+        guard status == 200 else { throw FetchError(description: "HTTP \(status)" + (body.isEmpty ? "" : ": " + String(decoding: body.prefix(1000), as: UTF8.self))) }
         return body
     }
 }

@@ -10,7 +10,7 @@ struct CatalogCacheCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "catalog-cache",
         abstract: "A cache-first read proxy for e-commerce catalogs.",
-        subcommands: [Serve.self, InstallTriggers.self, Purge.self, CheckConfig.self, Stat.self]
+        subcommands: [Serve.self, InstallTriggers.self, Purge.self, CheckConfig.self, Stat.self, Reload.self]
     )
 }
 
@@ -48,6 +48,8 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .customLong("log-format"), help: "text or json (JSON lines on stderr) (env CATALOG_CACHE_LOG_FORMAT; default text).") var logFormat: String?
 
     func run() async throws {
+        // From the first instruction: SIGHUP's default action would end the process.
+        signal(SIGHUP, SIG_IGN)
         let environment = ProcessInfo.processInfo.environment
         let levelName = logLevel ?? environment["CATALOG_CACHE_LOG_LEVEL"] ?? "info"
         guard let level = LogOutput.level(levelName) else {
@@ -63,13 +65,20 @@ struct Serve: AsyncParsableCommand {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: configuration.threads > 0 ? configuration.threads : System.coreCount)
         let service: ProxyService
         do {
-            service = try await ProxyService.start(configuration: configuration, group: group, logger: logger)
+            let (path, flags) = (options.config, ConfigurationOverrides(listen: listen, adminListen: adminListen, upstream: upstream, redis: redis, databaseURL: databaseURL))
+            service = try await ProxyService.start(configuration: configuration, group: group, logger: logger) {
+                try ConfigurationOverrides.resolve(path: path, environment: ProcessInfo.processInfo.environment, flags: flags)
+            }
         } catch {
             fail("cannot start: \(error)")
         }
+        onSignal(SIGHUP) { Task { _ = await service.reload() } }
         await waitForTermination()
-        logger.info("shutting down: no new connections; requests in progress have \(configuration.shutdownGraceMilliseconds) ms to finish", metadata: ["event": "stopping", "grace_ms": "\(configuration.shutdownGraceMilliseconds)", "open_connections": "\(service.metrics.openConnections.current)"])
-        await service.shutdown(grace: .milliseconds(configuration.shutdownGraceMilliseconds))
+        let live = service.configuration
+        logger.info("draining: /readyz answers 503 for \(live.drainDelayMilliseconds) ms while requests are still served", metadata: ["event": "draining", "drain_delay_ms": "\(live.drainDelayMilliseconds)"])
+        await service.drain(for: .milliseconds(live.drainDelayMilliseconds))
+        logger.info("shutting down: no new connections; requests in progress have \(live.shutdownGraceMilliseconds) ms to finish", metadata: ["event": "stopping", "grace_ms": "\(live.shutdownGraceMilliseconds)", "open_connections": "\(service.metrics.openConnections.current)"])
+        await service.shutdown(grace: .milliseconds(live.shutdownGraceMilliseconds))
         logger.info("stopped", metadata: ["event": "stopped"])
         try? await group.shutdownGracefully()
     }
@@ -85,6 +94,15 @@ struct CheckConfig: ParsableCommand {
         print("\(options.config): OK")
         print(EffectiveConfigurationReport.render(configuration))
     }
+}
+
+/// Runs `handler` on every delivery of `sig` (the signal's default action is turned off).
+func onSignal(_ sig: Int32, _ handler: @escaping @Sendable () -> Void) {
+    signal(sig, SIG_IGN)
+    let source = DispatchSource.makeSignalSource(signal: sig, queue: DispatchQueue(label: "catalog-cache.signal.\(sig)"))
+    source.setEventHandler(handler: handler)
+    source.resume()
+    SignalSources.keep(source)
 }
 
 /// Waits for SIGINT or SIGTERM.

@@ -50,7 +50,7 @@ import Testing
         ("routes:\n  - name: a\n    path: /x\n    key: k\n    tll: 5\n", 5, "routes[0].tll", "unknown field"),
         ("routes:\n  - name: a\n    path: /x\n    key: k\n", 2, "routes[0].ttl", "is required"),
         ("listen: nowhere\nroutes: []\n", 1, "listen", "HOST:PORT"),
-        ("upstream:\n  url: https://example.test\nroutes: []\n", 2, "upstream.url", "http"),
+        ("upstream:\n  url: ftp://example.test\nroutes: []\n", 2, "upstream.url", "http"),
         ("store:\n  redis_url: memcached://x\n", 2, "store.redis_url", "redis://"),
         ("upstream:\n  timeout: 3\n", 2, "upstream.timeout", "unknown field"),
         ("compression:\n  level: 11\n", 2, "compression.level", "between 1 and 9"),
@@ -123,7 +123,7 @@ import Testing
         let c = try ConfigurationLoader.load(path: Self.shippedConfig)
         let report = EffectiveConfigurationReport.render(c)
         for route in c.routes { #expect(report.contains("\(route.name): GET/HEAD")) }
-        #expect(report.contains("Cache-Control: public, max-age=300, stale-while-revalidate=600"))
+        #expect(report.contains("Cache-Control: public, max-age=300, stale-while-revalidate=600, stale-if-error=1800"))
         #expect(report.contains("in-process"))
     }
 }

@@ -107,7 +107,7 @@ import Testing
         let route = try EntryRepresentationTests.route()
         let gzipMeta = meta(encoding: .gzip, identityLength: 3)
         #expect(tier.insert("k", meta: gzipMeta, storedBody: body(10), epoch: tier.epoch, route: route))
-        #expect(tier.get("k")?.headerValues.preparedHit?.routeIndex == route.index)
+        #expect(tier.get("k")?.headerValues.preparedHit?.route === route)
         #expect(tier.attachIdentity("k", identity: body(3), to: gzipMeta))
         let entry = try #require(tier.get("k"))
         #expect(entry.identityBody?.readableBytes == 3)

@@ -22,7 +22,7 @@ import Testing
     }
 
     static func referenced(in text: String) -> Set<String> {
-        Set(text.matches(of: /catalog_cache_[a-z0-9_]+/).map { String($0.output) })
+        Set(text.matches(of: /(catalog_cache|process)_[a-z0-9_]+/).map { String($0.output.0) })
     }
 
     @Test func grafanaQueriesUseExportedMetrics() throws {

@@ -84,7 +84,7 @@ final class HandlerFixture {
         }
         let meta = EntryMetadata(
             status: 200, contentType: "application/json; charset=utf-8", etag: String(SHA256.hex(body).prefix(32)),
-            storedAt: storedAt ?? clock.nowMilliseconds(), ttl: 300, staleWhileRevalidate: 600, staleIfError: 0,
+            storedAt: storedAt ?? clock.nowMilliseconds(), ttl: 300, staleWhileRevalidate: 600, staleIfError: configuration.routes[0].staleIfError,
             encoding: encoding, identityLength: body.count, tags: ["hero_banners"], extraHeaders: []
         )
         let value = ByteBuffer(bytes: EntryEnvelope.encode(metadata: meta, body: stored))
@@ -119,7 +119,7 @@ final class HandlerFixture {
         #expect(r.status == 200)
         #expect(r.body == body)
         #expect(r.header("X-Cache") == "HIT")
-        #expect(r.header("Cache-Control") == "public, max-age=300, stale-while-revalidate=600")
+        #expect(r.header("Cache-Control") == "public, max-age=300, stale-while-revalidate=600, stale-if-error=1800")
         #expect(r.header("ETag") == meta.etagValue(for: .identity))
         #expect(r.header("Age") == "42")
         #expect(r.header("Vary") == "Accept-Encoding")

@@ -24,12 +24,14 @@ import Testing
         #expect(endpoint.hostHeader == "[::1]:9000")
     }
 
-    @Test func rejectsHTTPSWithAClearMessage() {
-        #expect(throws: UpstreamURLError.unsupportedScheme("https://origin")) {
-            try UpstreamEndpoint.parse("https://origin")
-        }
-        let message = UpstreamURLError.unsupportedScheme("https://origin").description
-        #expect(message.contains("https is not supported"))
+    @Test func parsesHTTPSWithItsDefaultPort() throws {
+        let endpoint = try UpstreamEndpoint.parse("https://origin/api")
+        #expect(endpoint.usesTLS && endpoint.port == 443 && endpoint.hostHeader == "origin" && endpoint.basePath == "/api")
+        let other = try UpstreamEndpoint.parse("HTTPS://origin:8443")
+        #expect(other.usesTLS && other.port == 8443 && other.hostHeader == "origin:8443")
+        #expect(try !UpstreamEndpoint.parse("http://origin").usesTLS)
+        let message = UpstreamURLError.unsupportedScheme("ftp://origin").description
+        #expect(message.contains("only http:// and https://"))
         #expect(!message.contains("\n"))
     }
 

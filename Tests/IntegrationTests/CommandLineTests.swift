@@ -62,7 +62,7 @@ struct CommandLineTests {
         let cases: [([String], [String: String], String)] = [
             (["check-config", "--config", bad], [:], "\(bad):5: routes[0].ttl: must be an integer"),
             (["check-config", "--config", dir.appendingPathComponent("missing.yaml").path], [:], "cannot read the file"),
-            (["serve", "--upstream", "https://origin.test"], [:], "--upstream: "),
+            (["serve", "--upstream", "ftp://origin.test"], [:], "--upstream: "),
             (["serve", "--listen", "nowhere"], [:], "--listen: must be HOST:PORT"),
             (["serve", "--redis", "http://x"], [:], "--redis: invalid Redis URL: unsupported scheme 'http'"),
             (["serve"], ["DATABASE_URL": "mysql://x"], "DATABASE_URL: must start with postgres://"),

@@ -21,7 +21,7 @@ struct ServePathTests {
             #expect(second.xCache == "HIT")
             #expect(first.text == direct.text)
             #expect(second.text == direct.text)
-            #expect(second.header("cache-control") == "public, max-age=300, stale-while-revalidate=600")
+            #expect(second.header("cache-control") == "public, max-age=300, stale-while-revalidate=600, stale-if-error=1800")
             #expect(second.header("vary") == "Accept-Encoding")
             #expect(second.header("etag") == first.header("etag"))
             #expect(second.header("etag")?.hasPrefix("\"") == true)

@@ -31,7 +31,7 @@ import Testing
             #expect(await eventually(seconds: 10) { gate.received == 1 })
 
             kill(process.processIdentifier, SIGTERM)
-            #expect(await eventually(seconds: 10) { (try? RawHTTPClient(port: port)) == nil }, "new connections must be refused")
+            #expect(await eventually(seconds: 30) { (try? RawHTTPClient(port: port)) == nil }, "new connections must be refused (after limits.drain_delay_ms)")
             #expect(process.isRunning, "the process must wait for the request in flight")
             gate.open()
             let r = try await inFlight.readResponse()

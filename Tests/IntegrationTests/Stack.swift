@@ -114,10 +114,10 @@ final class Stack: Sendable {
     }
 
     /// Starts a proxy; with a feed configured, waits until it listens unless `waitForFeed` is false.
-    func startProxy(_ configuration: ProxyConfiguration, clock: any CacheClock = SystemClock(), waitForFeed: Bool = true) async throws -> RunningProxy {
+    func startProxy(_ configuration: ProxyConfiguration, clock: any CacheClock = SystemClock(), waitForFeed: Bool = true, configurationSource: (@Sendable () throws -> ProxyConfiguration)? = nil) async throws -> RunningProxy {
         var logger = Logger(label: "test-proxy")
         logger.logLevel = .warning
-        let service = try await ProxyService.start(configuration: configuration, group: TestServices.group, clock: clock, logger: logger)
+        let service = try await ProxyService.start(configuration: configuration, group: TestServices.group, clock: clock, logger: logger, configurationSource: configurationSource)
         var clientConfiguration = UpstreamPoolConfiguration()
         clientConfiguration.maxConnectionsPerEventLoop = 256  // enough for stampede tests
         let client = UpstreamPool(endpoint: try UpstreamEndpoint.parse("http://127.0.0.1:\(service.proxyPort)"), configuration: clientConfiguration, group: TestServices.group)

@@ -10,6 +10,11 @@ public struct CacheControlDirectives: Sendable, Equatable {
     public struct Directive: Sendable, Equatable {
         public var name: String
         public var value: String?
+
+        public init(name: String, value: String?) {
+            self.name = name
+            self.value = value
+        }
     }
 
     public private(set) var directives: [Directive]
@@ -22,6 +27,11 @@ public struct CacheControlDirectives: Sendable, Equatable {
 
     public init(_ fieldValue: String?) {
         self.init(fieldValue.map { [$0] } ?? [])
+    }
+
+    /// Directives already parsed (from a Structured Field, `TargetedCacheControl`).
+    public init(directives: [Directive]) {
+        self.directives = directives
     }
 
     public var isEmpty: Bool { directives.isEmpty }

@@ -43,41 +43,13 @@ public struct ResponseCacheControl: Sendable, Equatable {
     /// The directives a shared cache obeys for a response: those of `CDN-Cache-Control`
     /// when that field is a valid Structured Field dictionary holding at least one directive
     /// (RFC 9213 §2.1: the targeted field then overrides `Cache-Control` entirely), else
-    /// `Cache-Control`'s. An invalid targeted field (`max-age="10"`, `&&&`) is ignored whole.
+    /// `Cache-Control`'s. An invalid targeted field (`max-age="10"`, `&&&`, an unterminated
+    /// string) is ignored whole (`TargetedCacheControl`).
     public static func effective(cacheControl: [String], cdnCacheControl: [String]) -> ResponseCacheControl {
-        if !cdnCacheControl.isEmpty, cdnCacheControl.allSatisfy(isValidTargetedField) {
-            let targeted = CacheControlDirectives(cdnCacheControl)
-            if !targeted.isEmpty { return ResponseCacheControl(targeted) }
+        if !cdnCacheControl.isEmpty, let targeted = TargetedCacheControl.directives(cdnCacheControl), !targeted.isEmpty {
+            return ResponseCacheControl(targeted)
         }
         return ResponseCacheControl(CacheControlDirectives(cacheControl))
-    }
-
-    /// Directives whose value must be an sf-integer in a targeted field.
-    static let integerDirectives: Set<String> = ["max-age", "s-maxage", "stale-while-revalidate", "stale-if-error"]
-
-    /// A simplified RFC 8941 dictionary check: members `key[=bare-item][;params]`, keys
-    /// `[a-z*][a-z0-9_.*-]*`, bare items an integer, decimal, token, quoted string, byte
-    /// sequence or boolean; the freshness directives must be integers.
-    static func isValidTargetedField(_ value: String) -> Bool {
-        for member in value.split(separator: ",", omittingEmptySubsequences: false) {
-            let parts = member.split(separator: ";", omittingEmptySubsequences: false)
-            let item = parts[0].trimmingWhitespace()
-            let pieces = item.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            let key = String(pieces[0])
-            guard let first = key.utf8.first, (first >= 0x61 && first <= 0x7a) || first == 0x2a,
-                  key.utf8.allSatisfy({ ($0 >= 0x61 && $0 <= 0x7a) || ($0 >= 0x30 && $0 <= 0x39) || "_-.*".utf8.contains($0) }) else { return false }
-            if pieces.count == 2 {
-                let bare = pieces[1]
-                let isInteger = DeltaSeconds.parse(bare.hasPrefix("-") ? bare.dropFirst() : bare) != nil && bare.count <= 16
-                if integerDirectives.contains(key) {
-                    guard isInteger, !bare.hasPrefix("-") else { return false }
-                } else if !isInteger {
-                    guard let c = bare.utf8.first, c == UInt8(ascii: "\"") || c == UInt8(ascii: "?") || c == UInt8(ascii: ":")
-                        || (c | 0x20 >= 0x61 && c | 0x20 <= 0x7a) || (c >= 0x30 && c <= 0x39) || c == 0x2a else { return false }
-                }
-            }
-        }
-        return true
     }
 
     /// Whether a stale response may never be served without revalidation (must-revalidate,

@@ -110,7 +110,7 @@ struct NodeReader {
 
     mutating func configuration(_ root: Node) throws(ConfigurationError) -> ProxyConfiguration {
         var config = ProxyConfiguration()
-        let top: Set = ["listen", "admin_listen", "admin", "threads", "upstream", "store", "compression", "limits", "invalidation", "routes", "cdn", "admin_events"]
+        let top: Set = ["listen", "admin_listen", "admin", "threads", "upstream", "store", "compression", "limits", "invalidation", "routes", "cdn", "admin_events", "cache_status_name"]
         var sawRoutes = false
         for (name, value) in try mapping(root, "", allowed: top) {
             switch name {
@@ -133,6 +133,12 @@ struct NodeReader {
             case "routes":
                 sawRoutes = true
                 (config.routes, config.entryTagging) = try routesAndTagging(value)
+            case "cache_status_name":
+                let cacheName = try string(value, name)
+                guard cacheName.utf8.count <= 64, CacheStatus.member(name: cacheName) != nil else {
+                    throw fail(value, name, "must be 1 to 64 printable ASCII characters (a Cache-Status cache name)")
+                }
+                config.cacheStatusName = cacheName
             default: break
             }
         }
@@ -169,7 +175,7 @@ struct NodeReader {
     }
 
     func upstream(_ node: Node, into config: inout ProxyConfiguration) throws(ConfigurationError) {
-        let allowed: Set = ["url", "connect_timeout_ms", "read_timeout_ms", "total_timeout_ms", "max_connections_per_loop", "max_background_refreshes", "max_queued_refreshes"]
+        let allowed: Set = ["url", "connect_timeout_ms", "read_timeout_ms", "total_timeout_ms", "max_connections_per_loop", "max_background_refreshes", "max_queued_refreshes", "health_probe_path", "unhealthy_after_failures", "tls_ca_file", "tls_server_name", "tls_client_certificate_file", "tls_client_key_file"]
         for (key, value) in try mapping(node, "upstream", allowed: allowed) {
             let field = "upstream.\(key)"
             switch key {
@@ -183,6 +189,20 @@ struct NodeReader {
             case "max_connections_per_loop": config.upstreamMaxConnectionsPerLoop = try int(value, field, 1...10_000)
             case "max_background_refreshes": config.maxBackgroundRefreshes = try int(value, field, 1...10_000)
             case "max_queued_refreshes": config.maxQueuedRefreshes = try int(value, field, 0...1_000_000)
+            case "health_probe_path":
+                let path = try optionalString(value, field)
+                if let path, !path.hasPrefix("/") || path.contains(where: { $0.isWhitespace || $0.isNewline }) || path.utf8.count > 1024 {
+                    throw fail(value, field, "must be a path starting with / (no spaces), got \"\(path)\"")
+                }
+                config.upstreamHealthProbePath = path
+            case "unhealthy_after_failures": config.upstreamUnhealthyAfterFailures = try int(value, field, 1...1_000_000)
+            case "tls_ca_file": config.upstreamTLS.caFile = try optionalString(value, field)
+            case "tls_server_name":
+                let name = try optionalString(value, field)
+                if let name, name.isEmpty || name.contains(where: { $0.isWhitespace || $0 == "/" }) { throw fail(value, field, "must be a host name") }
+                config.upstreamTLS.serverName = name
+            case "tls_client_certificate_file": config.upstreamTLS.clientCertificateFile = try optionalString(value, field)
+            case "tls_client_key_file": config.upstreamTLS.clientKeyFile = try optionalString(value, field)
             default: break
             }
         }
@@ -236,7 +256,7 @@ struct NodeReader {
     func limits(_ node: Node, into config: inout ProxyConfiguration) throws(ConfigurationError) {
         let allowed: Set = [
             "max_request_body_bytes", "max_request_head_bytes", "max_header_field_bytes", "max_cached_object_bytes", "max_connections", "idle_timeout_ms",
-            "header_timeout_ms", "body_timeout_ms", "shutdown_grace_ms",
+            "header_timeout_ms", "body_timeout_ms", "shutdown_grace_ms", "drain_delay_ms",
         ]
         for (key, value) in try mapping(node, "limits", allowed: allowed) {
             let field = "limits.\(key)"
@@ -250,6 +270,7 @@ struct NodeReader {
             case "header_timeout_ms": config.headerTimeoutMilliseconds = try int(value, field, 1...3_600_000)
             case "body_timeout_ms": config.bodyTimeoutMilliseconds = try int(value, field, 1...86_400_000)
             case "shutdown_grace_ms": config.shutdownGraceMilliseconds = try int(value, field, 0...3_600_000)
+            case "drain_delay_ms": config.drainDelayMilliseconds = try int(value, field, 0...3_600_000)
             default: break
             }
         }

@@ -71,6 +71,15 @@ public struct ProxyConfiguration: Sendable {
     public var upstreamReadTimeoutMilliseconds = 15000
     public var upstreamTotalTimeoutMilliseconds = 30000
     public var upstreamMaxConnectionsPerLoop = 64
+    /// `upstream.health_probe_path`: a path `/readyz` asks the upstream for (GET) to report
+    /// its health when set; nil: the health comes from the requests' own outcomes only.
+    public var upstreamHealthProbePath: String?
+    /// `upstream.unhealthy_after_failures`: consecutive failed upstream requests after which
+    /// `/readyz` reports the upstream down (`UpstreamHealth`).
+    public var upstreamUnhealthyAfterFailures = 5
+    /// TLS options of an `https://` upstream (`upstream.tls_*`): CA file, server name, client
+    /// certificate and key. Verification is always on.
+    public var upstreamTLS = UpstreamTLS.Options()
 
     /// `nil`: the bounded in-process store is used.
     public var redisURL: String?
@@ -133,6 +142,9 @@ public struct ProxyConfiguration: Sendable {
     public var bodyTimeoutMilliseconds = 30_000
     /// On SIGTERM/SIGINT, how long in-flight requests may take before connections are closed.
     public var shutdownGraceMilliseconds = 10_000
+    /// On SIGTERM, how long `/readyz` answers 503 (draining) while the listener still accepts
+    /// and serves, before it closes (`limits.drain_delay_ms`): time for a load balancer to notice.
+    public var drainDelayMilliseconds = 5_000
 
     /// `nil`: no invalidation feed, entries live until their TTL.
     public var databaseURL: String?
@@ -157,6 +169,9 @@ public struct ProxyConfiguration: Sendable {
     public var purge = PurgeConfiguration()
     /// Live admin events on the proxy port (`admin_events`).
     public var adminEvents = AdminEventsConfiguration()
+    /// This cache's name in `Cache-Status` (RFC 9211) on every cacheable-route response
+    /// (`cache_status_name`); an sf-token is sent as is, anything else quoted.
+    public var cacheStatusName = "catalog-cache"
 
     /// Tests only (not read from the file): delay applying each notification by this much,
     /// to force a slow feed and prove read-your-writes does not depend on its speed.

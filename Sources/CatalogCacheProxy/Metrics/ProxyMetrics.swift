@@ -1,4 +1,5 @@
 import CatalogCacheCore
+import Foundation
 import Synchronization
 
 /// Every counter the proxy exports on `/metrics`.
@@ -6,9 +7,15 @@ import Synchronization
 /// Invariant: each request served on the proxy port is counted exactly once in
 /// `requests`, under its route (or `-` when no route matched) and its `CacheOutcome`.
 public final class ProxyMetrics: Sendable {
-    /// Route names in configuration order; index `routeNames.count` is "no route".
-    public let routeNames: [String]
-    /// One counter per (route, outcome): atomics, so event loops never wait on each other.
+    /// Names of the route rows in row order: the configured routes first, then routes that
+    /// reloads added (a reload keeps the row of a route it keeps, by name, so its counters go
+    /// on). Read only off the request path (rendering, reloads, tests).
+    private let routeRowNames: Mutex<[String]>
+    /// Route rows: the start-up routes plus `spareRouteRows` for routes added by reloads.
+    public let routeRowCapacity: Int
+    /// The row of requests that matched no route (after every route row).
+    private let noRouteRow: Int
+    /// One counter per (route row, outcome): atomics, so event loops never wait on each other.
     private let requests: [Counter]
     /// Whole-request latency per outcome (index: `CacheOutcome.metricIndex`), from the
     /// complete request to its response handed to the connection.
@@ -75,10 +82,23 @@ public final class ProxyMetrics: Sendable {
     public let readYourWritesTimeouts = Counter()
     /// Edge purges and live admin events.
     public let edge = EdgeMetrics()
+    /// The configuration generation live (1 at start, +1 per applied reload).
+    public let configGeneration = Gauge()
+    /// Reloads by result (`applied`, `failed`).
+    public let configReloads = LabeledCounter()
+    /// Bytes read from and written to proxy-port connections (`ByteCountingHandler`).
+    public let clientBytesReceived = Counter()
+    public let clientBytesSent = Counter()
+    /// Body bytes of upstream responses (forwards and fills).
+    public let upstreamBytesReceived = Counter()
+    /// Wall-clock start of this instance, in seconds since the epoch (when /proc has none).
+    public let startedAtSeconds = Date().timeIntervalSince1970
 
-    public init(routeNames: [String], hotKeySampleEvery: Int = 64) {
-        self.routeNames = routeNames
-        self.requests = (0..<(routeNames.count + 1) * CacheOutcome.allCases.count).map { _ in Counter() }
+    public init(routeNames: [String], hotKeySampleEvery: Int = 64, spareRouteRows: Int = 64) {
+        self.routeRowNames = Mutex(routeNames)
+        self.routeRowCapacity = routeNames.count + spareRouteRows
+        self.noRouteRow = routeRowCapacity
+        self.requests = (0..<(routeRowCapacity + 1) * CacheOutcome.allCases.count).map { _ in Counter() }
         self.requestDuration = CacheOutcome.allCases.map { _ in LatencyHistogram() }
         self.responseClasses = (1...5).map { _ in Counter() }
         self.hotKeys = HotKeyTracker(sampleEvery: hotKeySampleEvery)
@@ -91,16 +111,35 @@ public final class ProxyMetrics: Sendable {
     /// relaxed atomic adds; no lock, allocation or string work unless sampled.
     @inline(__always)
     public func recordRequest(routeIndex: Int?, outcome: CacheOutcome, status: UInt, startedNanoseconds: UInt64, key: String) {
-        requests[(routeIndex ?? routeNames.count) &* CacheOutcome.metricCount &+ outcome.metricIndex].increment()
+        requests[(routeIndex ?? noRouteRow) &* CacheOutcome.metricCount &+ outcome.metricIndex].increment()
         let now = MonotonicClock.nanoseconds()
         requestDuration[outcome.metricIndex].observe(nanoseconds: Int(truncatingIfNeeded: now &- startedNanoseconds))
         responseClasses[Int(min(max(status / 100, 1), 5)) &- 1].increment()
         if hotKeys.samples(now), !key.isEmpty { hotKeys.record(key, now: now) }
     }
 
+    /// Every route name that has a row, in row order.
+    public var routeNames: [String] { routeRowNames.withLock { $0 } }
+
+    /// The row of each of `names` (the `routeIndex` of its requests): its existing row, or a
+    /// new one. Nil when there are not enough rows left (the caller refuses the reload).
+    public func routeRows(for names: [String]) -> [Int]? {
+        routeRowNames.withLock { rows in
+            var assigned = rows
+            let result = names.map { name -> Int in
+                if let row = assigned.firstIndex(of: name) { return row }
+                assigned.append(name)
+                return assigned.count - 1
+            }
+            guard assigned.count <= routeRowCapacity else { return nil }
+            rows = assigned
+            return result
+        }
+    }
+
     /// Requests counted for `route` (a route name, or "-") and `outcome`.
     public func requestCount(route: String, outcome: CacheOutcome) -> Int {
-        let row = routeNames.firstIndex(of: route) ?? routeNames.count
+        let row = routeRowNames.withLock { $0.firstIndex(of: route) } ?? noRouteRow
         return requests[row * CacheOutcome.allCases.count + outcome.metricIndex].count
     }
 
@@ -124,7 +163,8 @@ public final class ProxyMetrics: Sendable {
         out += "# HELP catalog_cache_requests_total Requests on the proxy port by route and cache outcome.\n"
         out += "# TYPE catalog_cache_requests_total counter\n"
         let width = CacheOutcome.allCases.count
-        for (row, route) in (routeNames + ["-"]).enumerated() {
+        let rows = routeNames
+        for (row, route) in zip(Array(rows.indices) + [noRouteRow], rows + ["-"]) {
             for (column, outcome) in CacheOutcome.allCases.enumerated() {
                 out += "catalog_cache_requests_total{route=\"\(route)\",outcome=\"\(outcome.rawValue)\"} \(counts[row * width + column])\n"
             }
@@ -185,6 +225,16 @@ public final class ProxyMetrics: Sendable {
         out += "catalog_cache_feed_connected \(feedConnected.current)\n"
         histogram(&out, "catalog_cache_commit_to_invalidated_seconds", "From the commit-side timestamp to the invalidation applied.", commitToInvalidated)
         edge.render(into: &out)
+        out += "# HELP catalog_cache_config_generation The configuration generation live: 1 at start, +1 per applied reload.\n# TYPE catalog_cache_config_generation gauge\n"
+        out += "catalog_cache_config_generation \(configGeneration.current)\n"
+        out += "# HELP catalog_cache_config_reloads_total Configuration reloads (SIGHUP, catalog-cache reload) by result.\n# TYPE catalog_cache_config_reloads_total counter\n"
+        for result in ["applied", "failed"] { out += "catalog_cache_config_reloads_total{result=\"\(result)\"} \(configReloads.count(result))\n" }
+        counter(&out, "catalog_cache_client_bytes_received_total", "Bytes received on proxy-port connections.", clientBytesReceived)
+        counter(&out, "catalog_cache_client_bytes_sent_total", "Bytes sent on proxy-port connections.", clientBytesSent)
+        counter(&out, "catalog_cache_upstream_bytes_received_total", "Body bytes of upstream responses (forwards and fills).", upstreamBytesReceived)
+        out += "# HELP catalog_cache_build_info The running build: version and commit.\n# TYPE catalog_cache_build_info gauge\n"
+        out += "catalog_cache_build_info{version=\"\(BuildInfo.version)\",commit=\"\(BuildInfo.commit)\"} 1\n"
+        ProcessMetrics.render(into: &out, fallbackStart: startedAtSeconds)
         return out
     }
 

@@ -40,6 +40,8 @@ public final class CacheEngine: Sendable {
     let feedStatus: InvalidationFeedStatus?
     /// Upstream failures, logged with their request ids (rate-limited).
     let upstreamFailures: UpstreamFailureLog
+    /// The upstream's health as this instance's requests observe it (`/readyz`).
+    public let upstreamHealth: UpstreamHealth
     /// Background refreshes: at most `maxBackgroundRefreshes` running, at most
     /// `maxQueuedRefreshes` more waiting for a slot.
     let refreshes: NIOLockedValueBox<RefreshQueue<RefreshJob>>
@@ -51,12 +53,15 @@ public final class CacheEngine: Sendable {
     /// held under this instance's name with a token not in here was left behind (its release
     /// was lost); one in here belongs to a fill still running here (an overflowing miss, or a
     /// fill started after an invalidation detached the earlier one) and is waited for.
-    private let liveFillLockTokens = NIOLockedValueBox(Set<String>())
+    private let liveFillLockTokens: NIOLockedValueBox<Set<String>>
 
-    public init(configuration: ProxyConfiguration, store: any CacheStore, upstream: UpstreamPool, metrics: ProxyMetrics, clock: any CacheClock, fills: FillCoordinator = FillCoordinator(), gate: InvalidationGate = InvalidationGate(), writeBarrier: WriteBarrier? = nil, hotTier: HotTier? = nil, feedStatus: InvalidationFeedStatus? = nil, logger: Logger = Logger(label: "catalog-cache")) {
-        self.identityBodies = configuration.identityCacheBytes > 0 ? IdentityBodyCache(maxBytes: configuration.identityCacheBytes) : nil
+    public init(configuration: ProxyConfiguration, store: any CacheStore, upstream: UpstreamPool, metrics: ProxyMetrics, clock: any CacheClock, fills: FillCoordinator = FillCoordinator(), gate: InvalidationGate = InvalidationGate(), writeBarrier: WriteBarrier? = nil, hotTier: HotTier? = nil, feedStatus: InvalidationFeedStatus? = nil, logger: Logger = Logger(label: "catalog-cache"), continuing previous: CacheEngine? = nil) {
+        self.identityBodies = previous?.identityBodies ?? (configuration.identityCacheBytes > 0 ? IdentityBodyCache(maxBytes: configuration.identityCacheBytes) : nil)
         self.configuration = configuration
-        self.routes = configuration.routes.enumerated().map { CompiledRoute(index: $0, rule: $1, tagging: configuration.entryTagging[$1.name]) }
+        guard let metricRows = metrics.routeRows(for: configuration.routes.map(\.name)) else {
+            preconditionFailure("more routes than metric rows: ProxyService.reload checks this first")
+        }
+        self.routes = configuration.routes.enumerated().map { CompiledRoute(index: metricRows[$0], rule: $1, tagging: configuration.entryTagging[$1.name], cacheStatusName: configuration.cacheStatusName) }
         self.routesByName = Dictionary(routes.map { ($0.rule.name, $0) }, uniquingKeysWith: { first, _ in first })
         self.routeTable = RouteTable(configuration.routes)
         self.classifier = RequestClassifier(routes: routeTable)
@@ -67,16 +72,18 @@ public final class CacheEngine: Sendable {
         self.metrics = metrics
         self.clock = clock
         self.representation = EntryRepresentation(metrics: metrics)
-        self.sharedRepresentation = SharedCacheRepresentation(metrics: metrics)
+        self.sharedRepresentation = SharedCacheRepresentation(metrics: metrics, cacheStatusMember: CacheStatus.member(name: configuration.cacheStatusName) ?? "catalog-cache")
         self.hasOriginRoutes = configuration.routes.contains { $0.mode == .origin }
         self.gate = gate
         self.writeBarrier = writeBarrier
         self.hotTier = hotTier
         self.feedStatus = feedStatus
         self.upstreamFailures = UpstreamFailureLog(logger: logger)
-        self.refreshes = NIOLockedValueBox(RefreshQueue(limit: configuration.maxBackgroundRefreshes, maxWaiting: configuration.maxQueuedRefreshes))
-        self.fillLockOwner = String(UInt64.random(in: 0...UInt64.max), radix: 36)
+        self.upstreamHealth = previous?.upstreamHealth ?? UpstreamHealth(failureThreshold: configuration.upstreamUnhealthyAfterFailures)
+        self.refreshes = previous?.refreshes ?? NIOLockedValueBox(RefreshQueue(limit: configuration.maxBackgroundRefreshes, maxWaiting: configuration.maxQueuedRefreshes))
+        self.fillLockOwner = previous?.fillLockOwner ?? String(UInt64.random(in: 0...UInt64.max), radix: 36)
         self.fillLockTokenPrefix = fillLockOwner + "."
+        self.liveFillLockTokens = previous?.liveFillLockTokens ?? NIOLockedValueBox(Set<String>())
     }
 
     /// False when the feed is down and `meta` is older than `feed_down_max_age_s`: such an
@@ -133,7 +140,7 @@ public final class CacheEngine: Sendable {
     /// steps a `RequestFlow` takes, or nil when the tier has no fresh entry for the request
     /// (the flow then looks again and takes it from there).
     private func freshHotTierResponse(_ request: ProxyRequest, routed: RoutedRequest, started: UInt64) -> ProxyResponse? {
-        guard hotTier != nil, let key = routed.key, let route = routed.route, let hot = usableHotEntry(key) else { return nil }
+        guard hotTier != nil, let key = routed.key, let route = routed.route, let hot = usableHotEntry(key), route.storedUnderCurrentRules(hot.meta) else { return nil }
         var machine = RequestStateMachine()
         let now = clock.nowMilliseconds()
         guard case .lookup = machine.start(routed.classification, key: key),
@@ -187,21 +194,31 @@ public final class CacheEngine: Sendable {
         let started = clock.nowMilliseconds()
         var answered = upstream.execute(UpstreamRequest(head: head, body: request.body), on: loop)
         answered.whenFailure { [head] in self.upstreamFailures.record($0, request: head, fill: false) }
+        answered.whenComplete { self.upstreamHealth.record($0) }
         if let writeBarrier, Self.isWrite(request.head.method) {
             answered = answered.flatMap { response in writeBarrier.wait(on: loop).map { response } }
         }
         return answered.map { response in
             self.metrics.upstreamLatency.observe(Double(self.clock.nowMilliseconds() - started) / 1000)
+            self.metrics.upstreamBytesReceived.increment(by: response.body.readableBytes)
             var headers = ForwardingHeaders.forwardedResponseHeaders(response.head.headers)
             if request.head.method != .HEAD, !Self.bodyless(response.head.status) {
                 headers.replaceOrAdd(name: "Content-Length", value: String(response.body.readableBytes))
             }
             headers.replaceOrAdd(name: "X-Cache", value: CacheOutcome.bypass.xCacheValue)
+            let cacheStatus = CacheStatus(forward: .bypass, forwardStatus: Int(response.head.status.code)).fieldValue(member: self.sharedRepresentation.cacheStatusMember)
+            headers.replaceOrAdd(name: "Cache-Status", value: CacheStatus.appending(cacheStatus, to: Self.joined(headers, "cache-status")))
             let head = HTTPResponseHead(version: request.head.version, status: response.head.status, headers: headers)
             return ProxyResponse(head: head, body: request.head.method == .HEAD ? nil : response.body, outcome: .bypass)
         }.flatMapErrorThrowing { error in
             self.upstreamFailureResponse(error, request: request.head, outcome: .bypass)
         }
+    }
+
+    /// Every value of the field `name`, joined as one list (nil when absent).
+    static func joined(_ headers: HTTPHeaders, _ name: String) -> String? {
+        let values = headers[name]
+        return values.isEmpty ? nil : values.joined(separator: ", ")
     }
 
     static func bodyless(_ status: HTTPResponseStatus) -> Bool {
@@ -258,7 +275,7 @@ public final class CacheEngine: Sendable {
         let lockMilliseconds = Int64(configuration.fillLockMilliseconds)
         guard lockMilliseconds > 0 else {
             return ticketRead.flatMap { ticket in
-                if let entry = self.freshEntry(ticket?.entry, key: key) { return loop.makeSucceededFuture(entry) }
+                if let entry = self.freshEntry(ticket?.entry, key: key, route: route) { return loop.makeSucceededFuture(entry) }
                 return fetchUnlocked(ticket)
             }
         }
@@ -268,7 +285,7 @@ public final class CacheEngine: Sendable {
         return ticketRead.and(lockTaken).flatMap { ticket, acquired in
             // Double check: a fill that finished between this request's lookup and its
             // joining the flight left a fresh entry; use it rather than go upstream again.
-            if let entry = self.freshEntry(ticket?.entry, key: key) {
+            if let entry = self.freshEntry(ticket?.entry, key: key, route: route) {
                 if acquired { self.releaseFillLock(key, token: token, on: loop) } else { self.forgetFillLockToken(token) }
                 return loop.makeSucceededFuture(entry)
             }
@@ -291,7 +308,7 @@ public final class CacheEngine: Sendable {
                 }
                 self.metrics.fillLockWaits.increment()
                 let deadline = self.clock.nowMilliseconds() + lockMilliseconds
-                return self.awaitPeerFill(key: key, deadline: deadline, on: loop).flatMap { peer in
+                return self.awaitPeerFill(key: key, route: route, deadline: deadline, on: loop).flatMap { peer in
                     if let peer { return loop.makeSucceededFuture(peer) }
                     return fetchUnlocked(ticket)
                 }
@@ -313,8 +330,8 @@ public final class CacheEngine: Sendable {
     /// Waits for another fill of `key` (another instance's, or one still running here):
     /// answers its entry once stored (fresh, and not being invalidated), or nil when its lock
     /// went away without one or at `deadline`.
-    private func awaitPeerFill(key: String, deadline: Int64, on loop: EventLoop) -> EventLoopFuture<FillResult?> {
-        let freshEntry: @Sendable (ByteBuffer?) -> FillResult? = { self.freshEntry($0, key: key) }
+    private func awaitPeerFill(key: String, route: CompiledRoute, deadline: Int64, on loop: EventLoop) -> EventLoopFuture<FillResult?> {
+        let freshEntry: @Sendable (ByteBuffer?) -> FillResult? = { self.freshEntry($0, key: key, route: route) }
         return store.get(key, on: loop).flatMap { buffer -> EventLoopFuture<FillResult?> in
             if let entry = freshEntry(buffer) { return loop.makeSucceededFuture(entry) }
             if self.clock.nowMilliseconds() >= deadline { return loop.makeSucceededFuture(nil) }
@@ -324,16 +341,17 @@ public final class CacheEngine: Sendable {
                     return self.store.get(key, on: loop).map(freshEntry)
                 }
                 return loop.flatScheduleTask(in: .milliseconds(10)) {
-                    self.awaitPeerFill(key: key, deadline: deadline, on: loop)
+                    self.awaitPeerFill(key: key, route: route, deadline: deadline, on: loop)
                 }.futureResult
             }
         }.recover { _ in nil }
     }
 
     /// The entry in `buffer` if it decodes, is fresh, is not being invalidated, and may be
-    /// served while the feed is down: by the same rules as a lookup.
-    private func freshEntry(_ buffer: ByteBuffer?, key: String) -> FillResult? {
-        guard let buffer, let decoded = RequestFlow.decode(buffer),
+    /// served while the feed is down, and was stored under `route`'s current rules: by the
+    /// same rules as a lookup.
+    private func freshEntry(_ buffer: ByteBuffer?, key: String, route: CompiledRoute) -> FillResult? {
+        guard let buffer, let decoded = RequestFlow.decode(buffer), route.storedUnderCurrentRules(decoded.meta),
               FreshnessPolicy.evaluate(decoded.meta, now: clock.nowMilliseconds()) == .fresh,
               !gate.blocks(key: key, tags: decoded.meta.tags), usableWhileFeedDown(decoded.meta) else { return nil }
         return .storedByAnotherFill(decoded.meta, body: decoded.body)
@@ -354,8 +372,10 @@ public final class CacheEngine: Sendable {
         let started = clock.nowMilliseconds()
         let answered = upstream.execute(UpstreamRequest(head: head, body: nil), on: loop)
         answered.whenFailure { [head] in self.upstreamFailures.record($0, request: head, fill: true) }
+        answered.whenComplete { self.upstreamHealth.record($0) }
         return answered.flatMap { response in
             self.metrics.upstreamLatency.observe(Double(self.clock.nowMilliseconds() - started) / 1000)
+            self.metrics.upstreamBytesReceived.increment(by: response.body.readableBytes)
             return self.makeEntry(from: response, route: route, key: key, tags: tags, ticket: ticket, hotEpoch: hotEpoch, on: loop)
         }
     }

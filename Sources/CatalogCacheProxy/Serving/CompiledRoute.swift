@@ -17,13 +17,32 @@ final class CompiledRoute: Sendable {
     /// tag starting with one may belong to a fill of this route whose body is not read yet.
     let bodyTagPrefixes: [String]
 
-    init(index: Int, rule: RouteRule, tagging: EntryTagging? = nil) {
+    /// This cache's name as a `Cache-Status` list member (`CacheStatus.member(name:)`).
+    let cacheStatusMember: String
+    /// `Cache-Status` of a fresh hit.
+    let hitCacheStatus: String
+
+    init(index: Int, rule: RouteRule, tagging: EntryTagging? = nil, cacheStatusName: String = "catalog-cache") {
         self.index = index
         self.rule = rule
         self.tagging = tagging
         self.bodyTagPrefixes = tagging?.bodyIDs.map { spec in String(spec.tag[..<spec.tag.firstRange(of: "{id}")!.lowerBound]) } ?? []
         self.cacheControl = rule.cacheControlHeader
         self.vary = (["Accept-Encoding"] + rule.varyHeaders.map(Self.canonicalHeaderName)).joined(separator: ", ")
+        self.cacheStatusMember = CacheStatus.member(name: cacheStatusName) ?? "catalog-cache"
+        self.hitCacheStatus = CacheStatus.hit.fieldValue(member: cacheStatusMember)
+    }
+
+    /// The `Cache-Status` value of `status` from this cache.
+    func cacheStatus(_ status: CacheStatus) -> String {
+        status == .hit ? hitCacheStatus : status.fieldValue(member: cacheStatusMember)
+    }
+
+    /// Whether `meta` was stored under this route's freshness rules (TTL, stale-while-
+    /// revalidate, stale-if-error). An entry stored before a reload changed them is treated
+    /// as absent, so it is refetched rather than served under the old rules.
+    func storedUnderCurrentRules(_ meta: EntryMetadata) -> Bool {
+        meta.ttl == rule.ttl && meta.staleWhileRevalidate == rule.staleWhileRevalidate && meta.staleIfError == rule.staleIfError
     }
 
     /// An entry's tags: `known` (the route's and its query's) plus the ids its identity `body`

@@ -5,14 +5,14 @@ import NIOCore
 /// no `HTTPHeaders`, no strings per value, no second pass in `ResponseSerializer`.
 ///
 /// Invariants: the block holds exactly the fields `EntryRepresentation.response` sends for
-/// the same entry, route, encoding and outcome when it answers with the entry's status,
+/// the same entry, route, encoding, outcome and `Cache-Status` when it answers with the entry's status,
 /// except `Age` (written by the serializer after the block); `Content-Length` is the length
 /// given. Every value that comes from the entry or the route (which Redis or the config could
 /// hold anything in) passes `ResponseSerializer`'s value check, extra header names its token
 /// check; when one does not, no block is made (the general path then refuses the response).
 enum EntryHeaderBlock {
-    static func make(meta: EntryMetadata, route: CompiledRoute, encoding: ContentEncoding, contentLength: Int, outcome: CacheOutcome) -> ByteBuffer? {
-        guard ResponseSerializer.isFieldValue(meta.etag), ResponseSerializer.isFieldValue(route.cacheControl),
+    static func make(meta: EntryMetadata, route: CompiledRoute, encoding: ContentEncoding, contentLength: Int, outcome: CacheOutcome, cacheStatus: String) -> ByteBuffer? {
+        guard ResponseSerializer.isFieldValue(meta.etag), ResponseSerializer.isFieldValue(cacheStatus), ResponseSerializer.isFieldValue(route.cacheControl),
               ResponseSerializer.isFieldValue(route.vary), ResponseSerializer.isFieldValue(meta.contentType),
               meta.tags.allSatisfy(ResponseSerializer.isFieldValue),
               meta.extraHeaders.allSatisfy({ ResponseSerializer.isToken($0.name) && ResponseSerializer.isFieldValue($0.value) })
@@ -27,6 +27,8 @@ enum EntryHeaderBlock {
         out.writeString(route.vary)
         out.writeStaticString("\r\nX-Cache: ")
         out.writeString(outcome.xCacheValue)
+        out.writeStaticString("\r\nCache-Status: ")
+        out.writeString(cacheStatus)
         if let first = meta.tags.first {
             out.writeStaticString("\r\nSurrogate-Key: ")
             out.writeString(first)

@@ -14,17 +14,40 @@ struct EntryRepresentation {
     /// The response to send: written as one header block when it can be (`blockResponse`,
     /// with the tier's prepared blocks when `headerValues` has them), else through
     /// `HTTPHeaders` (`response`: 304s, 502s, fields that cannot be sent).
+    /// `cacheStatus`: the `Cache-Status` member when the outcome alone does not tell it
+    /// (`cacheStatus(for:meta:now:)` otherwise).
     func serve(
         meta: EntryMetadata, storedBody: ByteBuffer, identityBody: ByteBuffer?, headerValues: EntryHeaderValues? = nil,
-        outcome: CacheOutcome, route: CompiledRoute, request: HTTPRequestHead, prefersGzip: Bool, now: Int64
+        outcome: CacheOutcome, cacheStatus: CacheStatus? = nil, route: CompiledRoute, request: HTTPRequestHead, prefersGzip: Bool, now: Int64
     ) -> ProxyResponse {
-        blockResponse(meta: meta, storedBody: storedBody, identityBody: identityBody, prepared: headerValues?.preparedHit, outcome: outcome, route: route, request: request, prefersGzip: prefersGzip, now: now)
-            ?? response(meta: meta, storedBody: storedBody, identityBody: identityBody, headerValues: headerValues, outcome: outcome, route: route, request: request, prefersGzip: prefersGzip, now: now)
+        blockResponse(meta: meta, storedBody: storedBody, identityBody: identityBody, prepared: headerValues?.preparedHit, outcome: outcome, cacheStatus: cacheStatus, route: route, request: request, prefersGzip: prefersGzip, now: now)
+            ?? response(meta: meta, storedBody: storedBody, identityBody: identityBody, headerValues: headerValues, outcome: outcome, cacheStatus: cacheStatus, route: route, request: request, prefersGzip: prefersGzip, now: now)
+    }
+
+    /// The `Cache-Status` of a response from a stored entry with `outcome`: a fresh hit; a
+    /// stale entry served while it is refreshed (`hit` with a negative `ttl`); a fill this
+    /// request led and stored (`fwd=miss; stored`); one it waited for (`collapsed`).
+    static func cacheStatus(for outcome: CacheOutcome, meta: EntryMetadata, now: Int64) -> CacheStatus {
+        switch outcome {
+        case .hit: return .hit
+        case .stale: return CacheStatus(hit: true, ttl: remainingTTL(meta, now: now))
+        case .miss: return CacheStatus(forward: .miss, forwardStatus: meta.status, stored: true)
+        case .coalesced: return CacheStatus(forward: .miss, collapsed: true)
+        case .bypass: return CacheStatus(forward: .bypass, forwardStatus: meta.status)
+        }
+    }
+
+    /// Whole seconds of freshness left, rounded towards the past, so any age at or beyond the
+    /// TTL gives a negative value (RFC 9211 §2.5: a negative `ttl` marks a stale response).
+    static func remainingTTL(_ meta: EntryMetadata, now: Int64) -> Int64 {
+        let (ttlMilliseconds, overflow) = Int64(clamping: meta.ttl).multipliedReportingOverflow(by: 1000)
+        let left = (overflow ? .max : ttlMilliseconds) - FreshnessPolicy.ageMilliseconds(meta, now: now)
+        return left >= 0 ? left / 1000 : -((-(left + 1)) / 1000) - 1
     }
 
     func response(
         meta: EntryMetadata, storedBody: ByteBuffer, identityBody: ByteBuffer?, headerValues: EntryHeaderValues? = nil,
-        outcome: CacheOutcome, route: CompiledRoute, request: HTTPRequestHead, prefersGzip acceptsGzip: Bool, now: Int64
+        outcome: CacheOutcome, cacheStatus: CacheStatus? = nil, route: CompiledRoute, request: HTTPRequestHead, prefersGzip acceptsGzip: Bool, now: Int64
     ) -> ProxyResponse {
         var encoding = meta.encoding
         var body = storedBody
@@ -44,6 +67,7 @@ struct EntryRepresentation {
         headers.add(name: "Age", value: String(FreshnessPolicy.age(meta, now: now)))
         headers.add(name: "Vary", value: route.vary)
         headers.add(name: "X-Cache", value: outcome.xCacheValue)
+        headers.add(name: "Cache-Status", value: route.cacheStatus(cacheStatus ?? Self.cacheStatus(for: outcome, meta: meta, now: now)))
         if let surrogateKey = headerValues?.surrogateKey ?? EntryHeaderValues.surrogateKey(meta.tags) {
             headers.add(name: "Surrogate-Key", value: surrogateKey)
         }
@@ -66,16 +90,16 @@ struct EntryRepresentation {
     /// entry without its identity body (502), a field that cannot be sent.
     func blockResponse(
         meta: EntryMetadata, storedBody: ByteBuffer, identityBody: ByteBuffer?, prepared: PreparedHitHeaders? = nil,
-        outcome: CacheOutcome, route: CompiledRoute, request: HTTPRequestHead, prefersGzip: Bool, now: Int64
+        outcome: CacheOutcome, cacheStatus: CacheStatus? = nil, route: CompiledRoute, request: HTTPRequestHead, prefersGzip: Bool, now: Int64
     ) -> ProxyResponse? {
         let encoding: ContentEncoding = meta.encoding == .gzip && !prefersGzip ? .identity : meta.encoding
         let body = encoding == meta.encoding ? storedBody : identityBody
         guard let body, !request.headers.contains(name: "if-none-match") else { return nil }
         let block: ByteBuffer
-        if let prepared, outcome == .hit, prepared.routeIndex == route.index {
+        if let prepared, outcome == .hit, cacheStatus == nil || cacheStatus == .hit, prepared.route === route {
             block = prepared.block(for: encoding, of: meta)
         } else {
-            guard let made = EntryHeaderBlock.make(meta: meta, route: route, encoding: encoding, contentLength: body.readableBytes, outcome: outcome) else { return nil }
+            guard let made = EntryHeaderBlock.make(meta: meta, route: route, encoding: encoding, contentLength: body.readableBytes, outcome: outcome, cacheStatus: route.cacheStatus(cacheStatus ?? Self.cacheStatus(for: outcome, meta: meta, now: now))) else { return nil }
             block = made
         }
         let head = HTTPResponseHead(version: request.version, status: HTTPResponseStatus(statusCode: meta.status))

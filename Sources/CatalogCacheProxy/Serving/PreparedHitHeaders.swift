@@ -7,25 +7,26 @@ import NIOCore
 /// terminator, and builds nothing of its own.
 ///
 /// Invariants: each block holds exactly the fields `EntryRepresentation` sends for a fresh
-/// hit (`X-Cache: HIT`) except `Age`, and its `Content-Length` is the length of the body of
+/// hit (`X-Cache: HIT`, `Cache-Status: <name>; hit`) except `Age`, and its `Content-Length` is the length of the body of
 /// that encoding; an entry with a field that cannot be sent is given no blocks, and its hits
-/// take the general path. The blocks are only valid for `routeIndex` (Cache-Control and
-/// Vary come from the route).
+/// take the general path. The blocks are only valid for `route`, the very compiled route they
+/// were made for (Cache-Control, Vary and Cache-Status come from it, and a reload compiles
+/// new routes).
 struct PreparedHitHeaders: Sendable {
-    let routeIndex: Int
+    let route: CompiledRoute
     let storedEncoding: ByteBuffer
     let identity: ByteBuffer
 
     init?(meta: EntryMetadata, values: EntryHeaderValues, route: CompiledRoute) {
-        guard let stored = EntryHeaderBlock.make(meta: meta, route: route, encoding: meta.encoding, contentLength: values.storedLength, outcome: .hit) else { return nil }
+        guard let stored = EntryHeaderBlock.make(meta: meta, route: route, encoding: meta.encoding, contentLength: values.storedLength, outcome: .hit, cacheStatus: route.hitCacheStatus) else { return nil }
         if meta.encoding == .identity {
             identity = stored
         } else {
-            guard let inflated = EntryHeaderBlock.make(meta: meta, route: route, encoding: .identity, contentLength: values.identityLength, outcome: .hit) else { return nil }
+            guard let inflated = EntryHeaderBlock.make(meta: meta, route: route, encoding: .identity, contentLength: values.identityLength, outcome: .hit, cacheStatus: route.hitCacheStatus) else { return nil }
             identity = inflated
         }
         storedEncoding = stored
-        routeIndex = route.index
+        self.route = route
     }
 
     func block(for encoding: ContentEncoding, of meta: EntryMetadata) -> ByteBuffer {

@@ -200,7 +200,7 @@ final class ProxyHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
             adminEvents.open(request, channel: context.channel) { handler.value.receive($0) }
             return
         }
-        if let response = engine.answer(request, router: router, on: context.eventLoop, sink: self) {
+        if let response = router.engine.answer(request, router: router, on: context.eventLoop, sink: self) {
             finish(response, context: context)
         }
     }

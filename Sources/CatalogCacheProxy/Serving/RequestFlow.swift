@@ -75,7 +75,7 @@ final class RequestFlow: @unchecked Sendable {
         case .lookup(let key):
             let hotEpoch: UInt64?
             if let hotTier = engine.hotTier {
-                if let hot = engine.usableHotEntry(key) {
+                if let hot = engine.usableHotEntry(key), route?.storedUnderCurrentRules(hot.meta) ?? true {
                     engine.metrics.hotTierHits.increment()
                     found = (hot.meta, hot.storedBody, hot.identityBody)
                     perform(machine.lookupFinished(hot.meta, now: engine.clock.nowMilliseconds()))
@@ -95,7 +95,11 @@ final class RequestFlow: @unchecked Sendable {
             if !prefersGzip, found.meta.encoding == .gzip, found.identity == nil {
                 found.identity = engine.identityBody(found.meta, gzipBody: found.body)
             }
-            finish(engine.representation.serve(meta: found.meta, storedBody: found.body, identityBody: found.identity, outcome: outcome, route: route, request: request.head, prefersGzip: prefersGzip, now: engine.clock.nowMilliseconds()))
+            let now = engine.clock.nowMilliseconds()
+            // Served stale without a refresh: the fill failed (stale-if-error).
+            let staleIfError = outcome == .stale && !refresh
+                ? CacheStatus(forward: .stale, ttl: EntryRepresentation.remainingTTL(found.meta, now: now), detail: "stale-if-error") : nil
+            finish(engine.representation.serve(meta: found.meta, storedBody: found.body, identityBody: found.identity, outcome: outcome, cacheStatus: staleIfError, route: route, request: request.head, prefersGzip: prefersGzip, now: now))
             if refresh { engine.refreshInBackground(fillRequest, route: route, key: key, tags: tags, on: loop) }
 
         case .joinFill(let key):
@@ -127,20 +131,30 @@ final class RequestFlow: @unchecked Sendable {
             switch fillResult {
             case .entry(let meta, let body), .storedByAnotherFill(let meta, let body):
                 let identity = !prefersGzip && meta.encoding == .gzip ? engine.identityBody(meta, gzipBody: body) : nil
-                finish(engine.representation.serve(meta: meta, storedBody: body, identityBody: identity, outcome: outcome, route: route, request: request.head, prefersGzip: prefersGzip, now: engine.clock.nowMilliseconds()))
+                // A miss that found an expired entry went forward because it was stale.
+                let forwardedStale = outcome == .miss && found != nil
+                    ? CacheStatus(forward: .stale, forwardStatus: meta.status, stored: true) : nil
+                finish(engine.representation.serve(meta: meta, storedBody: body, identityBody: identity, outcome: outcome, cacheStatus: forwardedStale, route: route, request: request.head, prefersGzip: prefersGzip, now: engine.clock.nowMilliseconds()))
             case .unshareable(let response):
                 var headers = ForwardingHeaders.forwardedResponseHeaders(response.head.headers)
                 if !CacheEngine.bodyless(response.head.status) {
                     headers.replaceOrAdd(name: "Content-Length", value: String(response.body.readableBytes))
                 }
                 headers.replaceOrAdd(name: "X-Cache", value: outcome.xCacheValue)
+                let cacheStatus = route.cacheStatus(CacheStatus(forward: found != nil ? .stale : .miss, forwardStatus: Int(response.head.status.code)))
+                headers.replaceOrAdd(name: "Cache-Status", value: CacheStatus.appending(cacheStatus, to: CacheEngine.joined(headers, "cache-status")))
                 headers.replaceOrAdd(name: "Cache-Control", value: headers.first(name: "cache-control") ?? "no-cache")
                 let head = HTTPResponseHead(version: request.head.version, status: response.head.status, headers: headers)
                 finish(ProxyResponse(head: head, body: request.head.method == .HEAD ? nil : response.body, outcome: outcome))
             }
 
         case .failUpstream:
-            finish(engine.upstreamFailureResponse(lastError ?? UpstreamError.connectionClosedBeforeResponse, request: request.head, outcome: .miss))
+            var response = engine.upstreamFailureResponse(lastError ?? UpstreamError.connectionClosedBeforeResponse, request: request.head, outcome: .miss)
+            if let route {
+                response.head.headers.add(name: "X-Cache", value: CacheOutcome.miss.xCacheValue)
+                response.head.headers.add(name: "Cache-Status", value: route.cacheStatus(CacheStatus(forward: found != nil ? .stale : .miss, detail: "upstream-unavailable")))
+            }
+            finish(response)
         }
     }
 
@@ -182,7 +196,8 @@ final class RequestFlow: @unchecked Sendable {
         engine.metrics.redisLatency.observe(Double(engine.clock.nowMilliseconds() - started) / 1000)
         switch result {
         case .success(let value):
-            if let buffer = value, let decoded = Self.decode(buffer), !engine.gate.blocks(key: key, tags: decoded.meta.tags),
+            if let buffer = value, let decoded = Self.decode(buffer), route?.storedUnderCurrentRules(decoded.meta) ?? true,
+               !engine.gate.blocks(key: key, tags: decoded.meta.tags),
                engine.usableWhileFeedDown(decoded.meta) {
                 found = (decoded.meta, decoded.body, nil)
                 // Enters probation: a read from the store is the entry's first touch here, and

@@ -44,12 +44,18 @@ final class RequestRouter {
         let route: CompiledRoute
     }
 
-    private let classifier: RequestClassifier
-    private let keys: CacheKeyBuilder
-    private let routesByName: [String: CompiledRoute]
+    /// The engine that answers this loop's requests: replaced by a reload (`adopt`), so
+    /// requests routed after it are answered by the new configuration's engine while those in
+    /// flight finish with the one they started with.
+    private(set) var engine: CacheEngine
+    private var classifier: RequestClassifier
+    private var keys: CacheKeyBuilder
+    private var routesByName: [String: CompiledRoute]
     /// Every header name some route varies on, lowercased, without duplicates.
-    let varyNames: [String]
+    private(set) var varyNames: [String]
     private var memo: BoundedMemo<Target, Cacheable>
+    private let capacity: Int
+    private let maxBytes: Int
     /// `Accept-Encoding` value to whether it prefers gzip: clients send few distinct values.
     private var encodings = BoundedMemo<String, Bool>(capacity: 64)
 
@@ -66,15 +72,33 @@ final class RequestRouter {
     }
 
     init(engine: CacheEngine, capacity: Int = 4096, maxBytes: Int = RequestRouter.maxRememberedBytes) {
+        self.engine = engine
+        self.classifier = engine.classifier
+        self.keys = engine.keys
+        self.routesByName = engine.routesByName
+        self.varyNames = Self.varyNames(engine)
+        self.memo = BoundedMemo(capacity: capacity, maxCost: maxBytes)
+        self.capacity = capacity
+        self.maxBytes = maxBytes
+    }
+
+    /// Routes this loop's next requests with `engine` (a reloaded configuration): its routes,
+    /// keys and vary headers, and none of the targets remembered under the old ones.
+    func adopt(_ engine: CacheEngine) {
+        self.engine = engine
+        classifier = engine.classifier
+        keys = engine.keys
+        routesByName = engine.routesByName
+        varyNames = Self.varyNames(engine)
+        memo = BoundedMemo(capacity: capacity, maxCost: maxBytes)
+    }
+
+    private static func varyNames(_ engine: CacheEngine) -> [String] {
         var names: [String] = []
         for route in engine.routes {
             for name in route.rule.varyHeaders where !names.contains(name) { names.append(name) }
         }
-        self.classifier = engine.classifier
-        self.keys = engine.keys
-        self.routesByName = engine.routesByName
-        self.varyNames = names
-        self.memo = BoundedMemo(capacity: capacity, maxCost: maxBytes)
+        return names
     }
 
     var rememberedTargets: Int { memo.count }
@@ -160,5 +184,14 @@ final class LoopRouters: @unchecked Sendable {
     func router(for loop: EventLoop) -> RequestRouter {
         loop.preconditionInEventLoop()
         return routers[ObjectIdentifier(loop)] ?? RequestRouter(engine: engine)
+    }
+
+    /// Hands `engine` to every loop's router, each on its own loop; completes when all have it.
+    /// A router made for a loop outside the group keeps the engine it was made with.
+    func adopt(_ engine: CacheEngine, group: EventLoopGroup) -> EventLoopFuture<Void> {
+        let adopted = group.makeIterator().map { loop in
+            loop.submit { self.routers[ObjectIdentifier(loop)]?.adopt(engine) }
+        }
+        return EventLoopFuture.andAllSucceed(adopted, on: group.next())
     }
 }

@@ -328,6 +328,8 @@ final class SharedCacheFlow: @unchecked Sendable {
         let bodyless = CacheEngine.bodyless(response.head.status)
         if !bodyless { headers.replaceOrAdd(name: "Content-Length", value: String(response.body.readableBytes)) }
         headers.replaceOrAdd(name: "X-Cache", value: CacheOutcome.miss.xCacheValue)
+        let cacheStatus = CacheStatus(outcome: .miss, forwardStatus: Int(response.head.status.code)).fieldValue(member: engine.sharedRepresentation.cacheStatusMember)
+        headers.replaceOrAdd(name: "Cache-Status", value: CacheStatus.appending(cacheStatus, to: CacheEngine.joined(headers, "cache-status")))
         let head = HTTPResponseHead(version: request.head.version, status: response.head.status, headers: headers)
         return ProxyResponse(head: head, body: request.head.method == .HEAD || bodyless ? nil : response.body, outcome: .miss)
     }

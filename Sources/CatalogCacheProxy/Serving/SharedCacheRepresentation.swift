@@ -11,6 +11,8 @@ import NIOHTTP1
 /// Kept apart from `EntryRepresentation` so the configured routes' hit path is untouched.
 struct SharedCacheRepresentation {
     let metrics: ProxyMetrics
+    /// This cache's `Cache-Status` member name.
+    var cacheStatusMember = "catalog-cache"
 
     /// - Parameter revalidated: false when the entry is served without contacting the origin,
     ///   in which case the fields of a qualified `no-cache="..."` are left out (RFC 9111 §5.2.2.4).
@@ -51,6 +53,7 @@ struct SharedCacheRepresentation {
         }
         headers.add(name: "Age", value: AgeCalculation.headerValue(milliseconds: AgeCalculation.currentAge(correctedInitialAge: meta.initialAge, responseTime: meta.storedAt, now: now)))
         headers.add(name: "X-Cache", value: outcome.xCacheValue)
+        headers.add(name: "Cache-Status", value: CacheStatus(outcome: outcome).fieldValue(member: cacheStatusMember))
 
         if meta.status == 200 || meta.status == 203 {
             let inm = request.headers.first(name: "if-none-match")
