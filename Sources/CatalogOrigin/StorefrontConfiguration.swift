@@ -1,3 +1,4 @@
+import CatalogHTTP
 import CatalogRedis
 
 /// What the cart, checkout and event parts of the origin run on besides PostgreSQL.
@@ -35,25 +36,6 @@ public struct StorefrontConfiguration: Sendable {
 
 /// JSON text helpers for the few objects built in Swift rather than in PostgreSQL.
 enum JSONText {
-    /// `s` as a JSON string literal, quotes included.
-    static func string(_ s: String) -> String {
-        var out = "\""
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if scalar.value < 0x20 {
-                    let hex = String(scalar.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return out + "\""
-    }
+    /// `s` as a JSON string literal, quotes included (`HTTPServerJSON.quote`).
+    static func string(_ s: String) -> String { HTTPServerJSON.quote(s) }
 }

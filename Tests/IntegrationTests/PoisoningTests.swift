@@ -39,7 +39,11 @@ import Testing
         c.hotTierBytes = 0
         c.keyPrefix = "poison_it_\(UInt32.random(in: 0...UInt32.max)):"
         c.redisTimeoutMilliseconds = 5000
-        if let routes { c.routes = try ConfigurationLoader.parse(yaml: routes).routes }
+        if let routes {
+            let parsed = try ConfigurationLoader.parse(yaml: routes)
+            c.routes = parsed.routes
+            c.entryTagging = parsed.entryTagging
+        }
         var logger = Logger(label: "test-proxy")
         logger.logLevel = .error
         let proxy = try await ProxyService.start(configuration: c, group: TestServices.group, clock: clock, logger: logger)

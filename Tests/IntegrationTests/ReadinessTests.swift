@@ -96,7 +96,7 @@ struct ReadinessTests {
         }
         func readiness() async -> Int? {
             guard let client = try? RawHTTPClient(port: adminPort) else { return nil }
-            try? await client.send("GET /readyz HTTP/1.1\r\nHost: a\r\n\r\n")
+            try? await client.send("GET /readyz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
             return try? await client.readResponse().statusCode
         }
         #expect(await eventually(seconds: 30) { await readiness() == 200 })

@@ -163,11 +163,11 @@ struct ReloadTests {
             #expect(proxy.metrics.configReloads.count("failed") == 1)
             // The same through the admin port: 400 with the reason, then 200 once fixed.
             let admin = try RawHTTPClient(port: proxy.service.adminPort)
-            try await admin.send("POST /reload HTTP/1.1\r\nHost: a\r\nContent-Length: 0\r\n\r\n")
+            try await admin.send("POST /reload HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\n\r\n")
             let bad = try await admin.readResponse()
             #expect(bad.statusCode == 400 && bad.body.contains("\"applied\":false") && bad.body.contains("invalid_configuration"))
             try file.write(try Self.shippedText { $0.replacingOccurrences(of: "max_connections: 10000", with: "max_connections: 9000") })
-            try await admin.send("POST /reload HTTP/1.1\r\nHost: a\r\nContent-Length: 0\r\n\r\n")
+            try await admin.send("POST /reload HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\n\r\n")
             let good = try await admin.readResponse()
             #expect(good.statusCode == 200 && good.body.contains("\"generation\":2") && good.body.contains("\"kept_for_restart\":[\"limits.max_connections\"]"), "\(good.body)")
         }
@@ -194,7 +194,7 @@ struct ReloadTests {
         }
         func generation() async -> String? {
             guard let client = try? RawHTTPClient(port: adminPort) else { return nil }
-            try? await client.send("GET /metrics HTTP/1.1\r\nHost: a\r\n\r\n")
+            try? await client.send("GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
             guard let body = try? await client.readResponse().body else { return nil }
             return body.split(separator: "\n").first { $0.hasPrefix("catalog_cache_config_generation ") }.map(String.init)
         }

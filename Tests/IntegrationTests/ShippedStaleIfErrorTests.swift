@@ -22,9 +22,14 @@ struct ShippedStaleIfErrorTests {
             let configuration = try stack.configuration(feed: false)
             let proxy = try await stack.startProxy(configuration, clock: clock)
             let id = try #require(try await stack.sql("SELECT id FROM product WHERE status = 'published' ORDER BY id LIMIT 1").scalar)
+            let region = try #require(try await stack.sql("SELECT id FROM region ORDER BY id LIMIT 1").scalar)
+            let collection = try #require(try await stack.sql("SELECT id FROM product_collection ORDER BY id LIMIT 1").scalar)
+            let category = try #require(try await stack.sql("SELECT id FROM product_category ORDER BY id LIMIT 1").scalar)
             let pathOf = [
                 "hero_banners": "/store/hero-banners", "products": "/store/products?limit=3", "product": "/store/products/\(id)",
                 "regions": "/store/regions", "collections": "/store/collections", "product_categories": "/store/product-categories",
+                "region": "/store/regions/\(region)", "collection": "/store/collections/\(collection)",
+                "product_category": "/store/product-categories/\(category)",
             ]
             #expect(Set(pathOf.keys) == Set(configuration.routes.map(\.name)), "a shipped route is not covered")
             var bodies: [String: String] = [:]
