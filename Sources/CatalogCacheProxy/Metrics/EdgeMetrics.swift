@@ -32,13 +32,13 @@ public final class EdgeMetrics: Sendable {
         labeled(&out, "catalog_cache_purges_abandoned_total", "Purge batches given up (attempts exhausted or refused), by target.", purgesAbandoned, split: ("target", nil))
         labeled(&out, "catalog_cache_purge_fallbacks_total", "Times a target's purge queue overflowed and fell back to the fixed tags.", purgeFallbacks, split: ("target", nil))
         out += "# HELP catalog_cache_purge_queue_tags Tags waiting to be purged at the edge.\n# TYPE catalog_cache_purge_queue_tags gauge\ncatalog_cache_purge_queue_tags \(purgeQueueTags.current)\n"
-        histogram(&out, "catalog_cache_invalidated_to_purged_seconds", "From the local drop to the edge acknowledging the purge.", invalidatedToPurged)
+        Histogram.render(&out, "catalog_cache_invalidated_to_purged_seconds", "From the local drop to the edge acknowledging the purge.", invalidatedToPurged)
         out += "# HELP catalog_cache_admin_event_subscribers Open GET /admin/events streams.\n# TYPE catalog_cache_admin_event_subscribers gauge\ncatalog_cache_admin_event_subscribers \(eventSubscribers.current)\n"
         out += "# HELP catalog_cache_admin_events_published_total Admin events published.\n# TYPE catalog_cache_admin_events_published_total counter\ncatalog_cache_admin_events_published_total \(eventsPublished.count)\n"
         out += "# HELP catalog_cache_admin_events_sent_total Admin events written to subscribers.\n# TYPE catalog_cache_admin_events_sent_total counter\ncatalog_cache_admin_events_sent_total \(eventsSent.count)\n"
         labeled(&out, "catalog_cache_admin_event_subscribers_dropped_total", "Admin event streams closed by the proxy, by reason.", eventSubscribersDropped, split: ("reason", nil))
         labeled(&out, "catalog_cache_admin_event_subscriptions_refused_total", "GET /admin/events answered without a stream, by status.", eventSubscriptionsRefused, split: ("status", nil))
-        histogram(&out, "catalog_cache_invalidated_to_event_seconds", "From the local drop to the admin event handed to the subscribers' connections.", invalidatedToEvent)
+        Histogram.render(&out, "catalog_cache_invalidated_to_event_seconds", "From the local drop to the admin event handed to the subscribers' connections.", invalidatedToEvent)
     }
 
     /// Labels `a:b` split into two label names when `split.1` is given.
@@ -51,16 +51,5 @@ public final class EdgeMetrics: Sendable {
                 out += "\(name){\(split.0)=\"\(value)\"} \(n)\n"
             }
         }
-    }
-
-    private func histogram(_ out: inout String, _ name: String, _ help: String, _ h: Histogram) {
-        let s = h.snapshot
-        out += "# HELP \(name) \(help)\n# TYPE \(name) histogram\n"
-        var cumulative = 0
-        for (i, bound) in h.bounds.enumerated() {
-            cumulative += s.buckets[i]
-            out += "\(name)_bucket{le=\"\(bound)\"} \(cumulative)\n"
-        }
-        out += "\(name)_bucket{le=\"+Inf\"} \(s.count)\n\(name)_sum \(s.sum)\n\(name)_count \(s.count)\n"
     }
 }

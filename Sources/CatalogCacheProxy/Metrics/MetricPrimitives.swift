@@ -150,3 +150,17 @@ public final class HotKeyTracker: Sendable {
     /// The heaviest keys; counts are samples (multiply by `sampleEvery` for requests).
     public func top(_ n: Int) -> [SpaceSaving<String>.Item] { table.withLock { $0.keys.top(n) } }
 }
+
+extension Histogram {
+    /// Appends `h` in the Prometheus text format: cumulative buckets, `+Inf`, sum and count.
+    static func render(_ out: inout String, _ name: String, _ help: String, _ h: Histogram) {
+        let s = h.snapshot
+        out += "# HELP \(name) \(help)\n# TYPE \(name) histogram\n"
+        var cumulative = 0
+        for (i, bound) in h.bounds.enumerated() {
+            cumulative += s.buckets[i]
+            out += "\(name)_bucket{le=\"\(bound)\"} \(cumulative)\n"
+        }
+        out += "\(name)_bucket{le=\"+Inf\"} \(s.count)\n\(name)_sum \(s.sum)\n\(name)_count \(s.count)\n"
+    }
+}

@@ -185,8 +185,8 @@ public final class ProxyMetrics: Sendable {
         }
         out += "# HELP catalog_cache_responses_total Responses of the serve path by status class.\n# TYPE catalog_cache_responses_total counter\n"
         for (i, c) in responseClasses.enumerated() { out += "catalog_cache_responses_total{class=\"\(i + 1)xx\"} \(c.count)\n" }
-        histogram(&out, "catalog_cache_upstream_request_duration_seconds", "Upstream request latency.", upstreamLatency)
-        histogram(&out, "catalog_cache_redis_command_duration_seconds", "Redis command latency.", redisLatency)
+        Histogram.render(&out, "catalog_cache_upstream_request_duration_seconds", "Upstream request latency.", upstreamLatency)
+        Histogram.render(&out, "catalog_cache_redis_command_duration_seconds", "Redis command latency.", redisLatency)
         labeled(&out, "catalog_cache_upstream_errors_total", "Upstream failures by kind.", "kind", upstreamErrors)
         labeled(&out, "catalog_cache_client_errors_total", "Requests the proxy refused, by reason.", "reason", clientErrors)
         counter(&out, "catalog_cache_redis_errors_total", "Redis commands that failed or timed out (served from the upstream instead).", redisErrors)
@@ -223,7 +223,7 @@ public final class ProxyMetrics: Sendable {
         counter(&out, "catalog_cache_read_your_writes_timeouts_total", "Writes answered before their invalidations were confirmed.", readYourWritesTimeouts)
         out += "# HELP catalog_cache_feed_connected 1 when the invalidation feed is listening.\n# TYPE catalog_cache_feed_connected gauge\n"
         out += "catalog_cache_feed_connected \(feedConnected.current)\n"
-        histogram(&out, "catalog_cache_commit_to_invalidated_seconds", "From the commit-side timestamp to the invalidation applied.", commitToInvalidated)
+        Histogram.render(&out, "catalog_cache_commit_to_invalidated_seconds", "From the commit-side timestamp to the invalidation applied.", commitToInvalidated)
         edge.render(into: &out)
         out += "# HELP catalog_cache_config_generation The configuration generation live: 1 at start, +1 per applied reload.\n# TYPE catalog_cache_config_generation gauge\n"
         out += "catalog_cache_config_generation \(configGeneration.current)\n"
@@ -245,17 +245,6 @@ public final class ProxyMetrics: Sendable {
     private func labeled(_ out: inout String, _ name: String, _ help: String, _ label: String, _ c: LabeledCounter) {
         out += "# HELP \(name) \(help)\n# TYPE \(name) counter\n"
         for (value, n) in c.snapshot.sorted(by: { $0.key < $1.key }) { out += "\(name){\(label)=\"\(value)\"} \(n)\n" }
-    }
-
-    private func histogram(_ out: inout String, _ name: String, _ help: String, _ h: Histogram) {
-        let s = h.snapshot
-        out += "# HELP \(name) \(help)\n# TYPE \(name) histogram\n"
-        var cumulative = 0
-        for (i, bound) in h.bounds.enumerated() {
-            cumulative += s.buckets[i]
-            out += "\(name)_bucket{le=\"\(bound)\"} \(cumulative)\n"
-        }
-        out += "\(name)_bucket{le=\"+Inf\"} \(s.count)\n\(name)_sum \(s.sum)\n\(name)_count \(s.count)\n"
     }
 }
 
