@@ -10,8 +10,9 @@ import NIOHTTP1
 /// Invariants:
 /// - output is bounded: while the channel is not writable (more than its high water mark,
 ///   64 KiB, waits to be sent) no held request is answered and the socket is not read, so a
-///   client that pipelines and never reads costs at most the water mark plus one response,
-///   plus the requests of one read;
+///   client that pipelines and never reads costs at most the water mark plus one response;
+/// - at most `maxHeldRequests` parsed requests are held (plus those of one chunk on the
+///   decoder's path): beyond that `PlainRequestHandler` keeps the rest of the read unparsed;
 /// - responses go out in request order: requests (and parser errors) arriving while one is
 ///   being answered are held, in order, then delivered one by one; while any is held the
 ///   socket is not read (so a pipelining client cannot make it buffer more than one read
@@ -89,6 +90,16 @@ final class ProxyHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// `GET /admin/events` is streamed by these; nil when off. A streaming request stays
     /// `.processing` for the life of the connection (later requests are held, unread).
     private var adminEvents: AdminEventStreams?
+    /// The handler in front that parses plain requests; it stops parsing while this handler
+    /// `holdsEnough` and is `resume()`d when held requests were answered.
+    weak var input: PlainRequestHandler?
+    /// Requests held at most before the handler in front stops parsing (it keeps raw bytes).
+    static let maxHeldRequests = 64
+
+    /// Whether enough requests are held that no more should be parsed for now.
+    var holdsEnough: Bool { held.count >= Self.maxHeldRequests }
+    /// Requests (and parse errors) waiting for their turn.
+    var heldCount: Int { held.count }
 
     init(engine: CacheEngine, maxBodyBytes: Int, deadlines: ConnectionDeadlineHandler? = nil, router: RequestRouter? = nil) {
         self.engine = engine
@@ -256,6 +267,11 @@ final class ProxyHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
             // (`channelWritabilityChanged` resumes).
             guard context.channel.isWritable else { return }
             handle(held.removeFirst(), context: context)
+        }
+        // Bytes kept unparsed while too many requests were held come before any new read.
+        if held.isEmpty, case .idle = state, context.channel.isWritable {
+            input?.resume()
+            guard held.isEmpty, !isProcessing else { return }
         }
         if readHeld, context.channel.isWritable {
             readHeld = false
