@@ -3,13 +3,15 @@
 /// Order of checks (the first that applies decides):
 /// 1. The path is normalized (`PathNormalizer`); failure → `.bypass(.unsafePath)`, for every
 ///    method, so an ambiguous path never reaches the upstream through the proxy.
-/// 2. Methods other than `GET` and `HEAD` (case-sensitive, RFC 9110 §9.1) → `.method`.
-/// 3. A normalized path equal to or under a never-cacheable prefix (`/admin`, `/store/carts`,
-///    `/store/customers`, `/store/orders` by default) → `.notCacheableRoute`, even when a
+/// 2. A normalized path equal to or under a never-cacheable prefix (`/admin`, `/store/carts`,
+///    `/store/customers`, `/store/orders` by default) → `.method` for methods other than `GET`
+///    and `HEAD` (case-sensitive, RFC 9110 §9.1), else `.notCacheableRoute`, even when a
 ///    configured route would match. Prefixes match whole segments: `/store/cartsale` is not
 ///    under `/store/carts`.
-/// 4. No route matches → `.notCacheableRoute`.
-/// 5. Unless the rule `isPublic`: an `Authorization` header (even empty) → `.authorization`,
+/// 3. A route with `mode: origin` matches → `.originControlled`, for every method.
+/// 4. Methods other than `GET` and `HEAD` → `.method`.
+/// 5. No route matches → `.notCacheableRoute`.
+/// 6. Unless the rule `isPublic`: an `Authorization` header (even empty) → `.authorization`,
 ///    then a `Cookie` header → `.cookie`.
 ///
 /// Request `Cache-Control` is ignored (see `BypassReason.noStoreRequest`).
@@ -32,9 +34,12 @@ public struct RequestClassifier: Sendable {
     /// nil when absent.
     public func classify(method: String, rawPath: String, headerValue: (String) -> String?) -> RequestClass {
         guard let path = PathNormalizer.normalize(rawPath) else { return .bypass(.unsafePath) }
-        guard method == "GET" || method == "HEAD" else { return .bypass(.method) }
-        if isNeverCacheable(path) { return .bypass(.notCacheableRoute) }
-        guard let match = routes.match(path: path) else { return .bypass(.notCacheableRoute) }
+        let isRead = method == "GET" || method == "HEAD"
+        if isNeverCacheable(path) { return isRead ? .bypass(.notCacheableRoute) : .bypass(.method) }
+        let match = routes.match(path: path)
+        if let match, match.rule.mode == .origin { return .originControlled(match, normalizedPath: path) }
+        guard isRead else { return .bypass(.method) }
+        guard let match else { return .bypass(.notCacheableRoute) }
         if !match.rule.isPublic {
             if headerValue("authorization") != nil { return .bypass(.authorization) }
             if headerValue("cookie") != nil { return .bypass(.cookie) }

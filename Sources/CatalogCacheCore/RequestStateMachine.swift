@@ -1,8 +1,10 @@
 /// The life of one request on the proxy port, in the manner of Varnish's `cache_req_fsm.c`:
-/// a value whose `mutating func`s take what just happened and return what to do next.
-/// The NIO handler executes the actions; this type performs no I/O and reads no clock.
+/// one dispatcher for every kind of request, a value whose `mutating func`s take what just
+/// happened and return what to do next. `RequestFlow` executes the actions (the fill's own
+/// protocol is `FillStateMachine`); this type performs no I/O and reads no clock.
 ///
 ///     start ──bypass──────────────────────────────► passing ──► finished(.bypass)
+///       ├──origin-controlled──► originControlled (RFC 9111) ──► finished(its outcome)
 ///       └──lookup──► lookingUp ──fresh──────────────────────► finished(.hit)
 ///                        ├──stale (swr)──► (background refresh) finished(.stale)
 ///                        └──absent/expired──► filling ──leader──► finished(.miss)
@@ -15,6 +17,8 @@ public struct RequestStateMachine: Sendable {
     public enum State: Sendable, Equatable {
         case idle
         case passing(BypassReason)
+        /// An origin-controlled route: the shared-cache rules of RFC 9111 decide.
+        case originControlled(route: String)
         case lookingUp(key: String)
         /// A usable-on-error copy is remembered while the fill runs (stale-if-error).
         case filling(key: String, role: FillRole, staleFallback: Bool)
@@ -27,8 +31,10 @@ public struct RequestStateMachine: Sendable {
     public enum Action: Sendable, Equatable {
         /// Answer 400: the path cannot be normalised safely.
         case rejectUnsafePath
-        /// Forward to the upstream as is; never store the answer.
+        /// Forward to the upstream as is; never store the answer; count the reason.
         case pass(BypassReason)
+        /// Serve as a shared cache (RFC 9111) on the origin-controlled route `route`.
+        case serveOriginControlled(route: String)
         /// Read the entry under `key`.
         case lookup(key: String)
         /// Serve the entry just looked up; start one background refresh when asked.
@@ -67,6 +73,9 @@ public struct RequestStateMachine: Sendable {
         case .bypass(let reason):
             state = .passing(reason)
             return .pass(reason)
+        case .originControlled(let match, _):
+            state = .originControlled(route: match.rule.name)
+            return .serveOriginControlled(route: match.rule.name)
         case .cacheable:
             guard let key else { preconditionFailure("a cacheable request needs a key") }
             state = .lookingUp(key: key)
@@ -142,6 +151,12 @@ public struct RequestStateMachine: Sendable {
         }
         state = .failed
         return .failUpstream(status: isTimeout ? 504 : 502)
+    }
+
+    /// An origin-controlled request was answered with `outcome` (the RFC 9111 rules decided).
+    public mutating func originControlledFinished(_ outcome: CacheOutcome) {
+        guard case .originControlled = state else { preconditionFailure("originControlledFinished in \(state)") }
+        state = .finished(outcome)
     }
 
     /// A passed request was answered (or failed): it counts as a bypass either way.

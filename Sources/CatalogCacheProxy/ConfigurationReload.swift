@@ -70,8 +70,8 @@ extension ProxyService {
             let previous = live.engine
             let engine = CacheEngine(
                 configuration: plan.effective, store: previous.store, upstream: previous.upstream, metrics: metrics, clock: previous.clock,
-                fills: previous.fills, gate: previous.gate, writeBarrier: previous.writeBarrier, hotTier: previous.hotTier,
-                feedStatus: previous.feedStatus, logger: logger, continuing: previous
+                fills: previous.fills, gate: previous.gate, writeBarrier: previous.forwarder.writeBarrier, hotTier: previous.hotTier,
+                feedStatus: previous.lookup.feedStatus, logger: logger, continuing: previous
             )
             adopted.withLock { $0 = routers.adopt(engine, group: group) }
             live = (engine, live.generation + 1)

@@ -89,4 +89,22 @@ import CatalogCacheCore
         #expect(!custom.isNeverCacheable("/store/productsx"))
         #expect(RequestClassifier(routes: RouteTable([]), neverCacheablePrefixes: ["/"]).isNeverCacheable("/anything"))
     }
+
+    @Test func originControlledRoutesTakeEveryMethodButNotUnsafePathsOrNeverCacheablePrefixes() throws {
+        let classifier = RequestClassifier(routes: RouteTable([
+            try RouteRule(name: "pages", path: "/store/pages/{id}", key: "pages:{id}", ttl: 60, mode: .origin),
+            try RouteRule(name: "orders", path: "/store/orders/{id}", key: "orders:{id}", ttl: 60, mode: .origin),
+        ]))
+        for method in ["GET", "HEAD", "POST", "DELETE", "PURGE"] {
+            let result = classifier.classify(method: method, rawPath: "/store/./pages/a", headerValue: headers(["authorization": "x"]))
+            guard case .originControlled(let match, let path) = result else {
+                Issue.record("\(method): expected origin-controlled, got \(result)")
+                continue
+            }
+            #expect(match.rule.name == "pages" && path == "/store/pages/a")
+        }
+        #expect(classifier.classify(method: "GET", rawPath: "/store/pages/%2F", headerValue: headers([:])) == .bypass(.unsafePath))
+        #expect(classifier.classify(method: "GET", rawPath: "/store/orders/1", headerValue: headers([:])) == .bypass(.notCacheableRoute))
+        #expect(classifier.classify(method: "POST", rawPath: "/store/orders/1", headerValue: headers([:])) == .bypass(.method))
+    }
 }

@@ -126,4 +126,23 @@ import Testing
         _ = m.joined(as: .leader)
         #expect(m.fillFailed(isTimeout: true) == .failUpstream(status: 504))
     }
+
+    @Test func originControlledRoutesAreDispatchedToTheSharedCacheAndEndInItsOutcome() throws {
+        let rule = try RouteRule(name: "pages", path: "/store/pages/{id}", key: "pages:{id}", ttl: 60, mode: .origin)
+        let match = RouteMatch(rule: rule, parameters: ["id": "a"])
+        for outcome in [CacheOutcome.hit, .stale, .miss, .coalesced, .bypass] {
+            var m = RequestStateMachine()
+            #expect(m.start(.originControlled(match, normalizedPath: "/store/pages/a"), key: nil) == .serveOriginControlled(route: "pages"))
+            #expect(m.outcome == nil)
+            m.originControlledFinished(outcome)
+            #expect(m.outcome == outcome)
+        }
+    }
+
+    @Test(arguments: BypassReason.allCases.filter { $0 != .unsafePath })
+    func everyBypassReasonIsCarriedToTheFlow(reason: BypassReason) {
+        var m = RequestStateMachine()
+        #expect(m.start(.bypass(reason), key: nil) == .pass(reason))
+        #expect(m.state == .passing(reason))
+    }
 }

@@ -145,6 +145,8 @@ struct ServePathTests {
             #expect(missingAgain.xCache == "MISS")
             #expect(try await stack.redisKeys().filter { !$0.contains(":tag:") && !$0.contains(":gen:") }.isEmpty)
             #expect(proxy.metrics.requestCount(outcome: .bypass) == 5)
+            // Each pass counted under the reason the request state machine gave it.
+            #expect(proxy.metrics.bypassReasons.snapshot == ["authorization": 1, "cookie": 1, "notCacheableRoute": 3])
             #expect(proxy.metrics.entriesStored.count == 0)
         }
     }

@@ -35,7 +35,7 @@ public final class UpstreamFailureLog: Sendable {
             "request_id": .string(head.headers.first(name: RequestID.headerName) ?? "-"),
             "method": .string(head.method.rawValue),
             "target": .string(String(head.uri.prefix(512))),
-            "kind": .string((error as? UpstreamError).map { CacheEngine.label($0) } ?? "other"),
+            "kind": .string((error as? UpstreamError).map { Forwarder.label($0) } ?? "other"),
             "fill": .stringConvertible(fill),
         ]
         if suppressed > 0 { metadata["suppressed_since_last"] = .stringConvertible(suppressed) }

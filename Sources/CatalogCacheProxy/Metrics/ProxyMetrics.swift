@@ -51,6 +51,8 @@ public final class ProxyMetrics: Sendable {
     public let notModified = Counter()
     public let revalidations = Counter()
     public let clientErrors = LabeledCounter()
+    /// Requests passed to the upstream without the cache, by `BypassReason`.
+    public let bypassReasons = LabeledCounter()
     public let inflatesPerRequest = Counter()
     public let hotTierHits = Counter()
     public let fillLockWaits = Counter()
@@ -86,7 +88,8 @@ public final class ProxyMetrics: Sendable {
     public let configGeneration = Gauge()
     /// Reloads by result (`applied`, `failed`).
     public let configReloads = LabeledCounter()
-    /// Bytes read from and written to proxy-port connections (`ByteCountingHandler`).
+    /// Bytes read from (`ConnectionDeadlineHandler`) and written to (`ProxyHTTPHandler`, the 408s,
+    /// event streams) proxy-port connections.
     public let clientBytesReceived = Counter()
     public let clientBytesSent = Counter()
     /// Body bytes of upstream responses (forwards and fills).
@@ -189,6 +192,7 @@ public final class ProxyMetrics: Sendable {
         Histogram.render(&out, "catalog_cache_redis_command_duration_seconds", "Redis command latency.", redisLatency)
         labeled(&out, "catalog_cache_upstream_errors_total", "Upstream failures by kind.", "kind", upstreamErrors)
         labeled(&out, "catalog_cache_client_errors_total", "Requests the proxy refused, by reason.", "reason", clientErrors)
+        labeled(&out, "catalog_cache_bypass_total", "Requests passed to the upstream without the cache, by reason.", "reason", bypassReasons)
         counter(&out, "catalog_cache_redis_errors_total", "Redis commands that failed or timed out (served from the upstream instead).", redisErrors)
         counter(&out, "catalog_cache_redis_circuit_opens_total", "Times the Redis circuit breaker opened (calls then fail fast for a cool-down).", redisCircuitOpens)
         out += "# HELP catalog_cache_redis_circuit_open 1 while the Redis circuit breaker is open or half-open.\n# TYPE catalog_cache_redis_circuit_open gauge\n"

@@ -47,11 +47,18 @@ final class RequestFlow: @unchecked Sendable {
 
     func run(_ routed: RoutedRequest) {
         prefersGzip = routed.prefersGzip
-        if case .cacheable(let match, let normalizedPath) = routed.classification, let key = routed.key {
+        switch routed.classification {
+        case .cacheable(let match, let normalizedPath):
             route = routed.route
             self.normalizedPath = normalizedPath
             self.match = match
-            self.key = key
+            self.key = routed.key ?? ""
+        case .originControlled(let match, let normalizedPath):
+            route = routed.route
+            self.normalizedPath = normalizedPath
+            self.match = match
+        case .bypass:
+            break
         }
         perform(machine.start(routed.classification, key: routed.key))
     }
@@ -63,19 +70,34 @@ final class RequestFlow: @unchecked Sendable {
             engine.metrics.clientErrors.increment("unsafe_path")
             finish(.error(.badRequest, code: "bad_path", message: "the request path cannot be normalised safely", outcome: .bypass, version: request.head.version))
 
-        case .pass:
-            engine.forward(request, on: loop).whenComplete { result in
+        case .pass(let reason):
+            engine.metrics.bypassReasons.increment(reason.rawValue)
+            engine.forwarder.forward(request, on: loop).whenComplete { result in
                 self.machine.passFinished()
                 switch result {
                 case .success(let response): self.finish(response)
-                case .failure(let error): self.finish(self.engine.upstreamFailureResponse(error, request: self.request.head, outcome: .bypass))
+                case .failure(let error): self.finish(self.engine.forwarder.failureResponse(error, request: self.request.head, outcome: .bypass))
                 }
+            }
+
+        case .serveOriginControlled:
+            guard let route, let match else { preconditionFailure("origin-controlled without a route") }
+            let flow = SharedCacheFlow(engine: engine, request: request, loop: loop, route: route, match: match, path: normalizedPath)
+            key = flow.urlKey
+            flow.run().whenComplete { result in
+                let response: ProxyResponse
+                switch result {
+                case .success(let answer): response = answer
+                case .failure(let error): response = .error(.internalServerError, code: "internal", message: "\(error)", version: self.request.head.version)
+                }
+                self.machine.originControlledFinished(response.outcome)
+                self.finish(response)
             }
 
         case .lookup(let key):
             let hotEpoch: UInt64?
             if let hotTier = engine.hotTier {
-                if let hot = engine.usableHotEntry(key), route?.storedUnderCurrentRules(hot.meta) ?? true {
+                if let hot = engine.lookup.usableHotEntry(key), route?.storedUnderCurrentRules(hot.meta) ?? true {
                     engine.metrics.hotTierHits.increment()
                     found = (hot.meta, hot.storedBody, hot.identityBody)
                     perform(machine.lookupFinished(hot.meta, now: engine.clock.nowMilliseconds()))
@@ -100,7 +122,7 @@ final class RequestFlow: @unchecked Sendable {
             let staleIfError = outcome == .stale && !refresh
                 ? CacheStatus(forward: .stale, ttl: EntryRepresentation.remainingTTL(found.meta, now: now), detail: "stale-if-error") : nil
             finish(engine.representation.serve(meta: found.meta, storedBody: found.body, identityBody: found.identity, outcome: outcome, cacheStatus: staleIfError, route: route, request: request.head, prefersGzip: prefersGzip, now: now))
-            if refresh { engine.refreshInBackground(fillRequest, route: route, key: key, tags: tags, on: loop) }
+            if refresh { engine.filling.refreshInBackground(fillRequest, route: route, key: key, tags: tags, on: loop) }
 
         case .joinFill(let key):
             switch engine.fills.join(key: key, tags: tags, bodyTagPrefixes: route?.bodyTagPrefixes ?? [], on: loop) {
@@ -118,7 +140,7 @@ final class RequestFlow: @unchecked Sendable {
             guard let route else { preconditionFailure("fetch without a route") }
             let flight = self.flight
             self.flight = nil
-            engine.fill(fillRequest, route: route, key: key, tags: tags, on: loop).whenComplete { result in
+            engine.filling.fill(fillRequest, route: route, key: key, tags: tags, on: loop).whenComplete { result in
                 if let flight { self.engine.fills.finish(flight, with: result) }
                 self.fillCompleted(result)
             }
@@ -136,20 +158,12 @@ final class RequestFlow: @unchecked Sendable {
                     ? CacheStatus(forward: .stale, forwardStatus: meta.status, stored: true) : nil
                 finish(engine.representation.serve(meta: meta, storedBody: body, identityBody: identity, outcome: outcome, cacheStatus: forwardedStale, route: route, request: request.head, prefersGzip: prefersGzip, now: engine.clock.nowMilliseconds()))
             case .unshareable(let response):
-                var headers = ForwardingHeaders.forwardedResponseHeaders(response.head.headers)
-                if !CacheEngine.bodyless(response.head.status) {
-                    headers.replaceOrAdd(name: "Content-Length", value: String(response.body.readableBytes))
-                }
-                headers.replaceOrAdd(name: "X-Cache", value: outcome.xCacheValue)
                 let cacheStatus = route.cacheStatus(CacheStatus(forward: found != nil ? .stale : .miss, forwardStatus: Int(response.head.status.code)))
-                headers.replaceOrAdd(name: "Cache-Status", value: CacheStatus.appending(cacheStatus, to: CacheEngine.joined(headers, "cache-status")))
-                headers.replaceOrAdd(name: "Cache-Control", value: headers.first(name: "cache-control") ?? "no-cache")
-                let head = HTTPResponseHead(version: request.head.version, status: response.head.status, headers: headers)
-                finish(ProxyResponse(head: head, body: request.head.method == .HEAD ? nil : response.body, outcome: outcome))
+                finish(Forwarder.relay(response, to: request.head, outcome: outcome, cacheStatus: cacheStatus, defaultCacheControl: "no-cache"))
             }
 
-        case .failUpstream:
-            var response = engine.upstreamFailureResponse(lastError ?? UpstreamError.connectionClosedBeforeResponse, request: request.head, outcome: .miss)
+        case .failUpstream(let status):
+            var response = engine.forwarder.failureResponse(lastError ?? UpstreamError.connectionClosedBeforeResponse, status: status, request: request.head, outcome: .miss)
             if let route {
                 response.head.headers.add(name: "X-Cache", value: CacheOutcome.miss.xCacheValue)
                 response.head.headers.add(name: "Cache-Status", value: route.cacheStatus(CacheStatus(forward: found != nil ? .stale : .miss, detail: "upstream-unavailable")))
@@ -196,9 +210,7 @@ final class RequestFlow: @unchecked Sendable {
         engine.metrics.redisLatency.observe(Double(engine.clock.nowMilliseconds() - started) / 1000)
         switch result {
         case .success(let value):
-            if let buffer = value, let decoded = Self.decode(buffer), route?.storedUnderCurrentRules(decoded.meta) ?? true,
-               !engine.gate.blocks(key: key, tags: decoded.meta.tags),
-               engine.usableWhileFeedDown(decoded.meta) {
+            if let decoded = engine.lookup.servable(value, key: key, route: route) {
                 found = (decoded.meta, decoded.body, nil)
                 // Enters probation: a read from the store is the entry's first touch here, and
                 // only a second (a tier hit) promotes it, so a scan cannot push out the hot set.
@@ -211,13 +223,5 @@ final class RequestFlow: @unchecked Sendable {
             engine.metrics.redisErrors.increment()
             perform(machine.lookupFailed())
         }
-    }
-
-    /// Decodes an envelope; an undecodable value counts as absent (it will be refilled).
-    static func decode(_ buffer: ByteBuffer) -> (meta: EntryMetadata, body: ByteBuffer)? {
-        let decoded = buffer.withUnsafeReadableBytes { try? EntryEnvelope.decodeMetadata($0) }
-        guard let (meta, offset) = decoded,
-              let body = buffer.getSlice(at: buffer.readerIndex + offset, length: buffer.readableBytes - offset) else { return nil }
-        return (meta, body)
     }
 }

@@ -2,8 +2,8 @@ import CatalogCacheCore
 import NIOCore
 import NIOHTTP1
 
-/// A request's classification and, exactly when it is cacheable, its cache key and compiled
-/// route (the normalised path is in the classification).
+/// A request's classification and, exactly when it is cacheable, its cache key; its compiled
+/// route when cacheable or origin-controlled (the normalised path is in the classification).
 struct RoutedRequest {
     let classification: RequestClass
     let key: String?
@@ -155,6 +155,9 @@ final class RequestRouter {
         let target = request.target
         let classification = classifier.classify(method: head.method.rawValue, rawPath: String(target.path)) {
             head.headers.first(name: $0)
+        }
+        if case .originControlled(let match, _) = classification {
+            return RoutedRequest(classification: classification, key: nil, route: routesByName[match.rule.name])
         }
         guard case .cacheable(let match, let normalizedPath) = classification, let route = routesByName[match.rule.name] else {
             return .bypass(classification)

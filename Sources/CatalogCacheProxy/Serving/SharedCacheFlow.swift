@@ -20,24 +20,18 @@ final class SharedCacheFlow: @unchecked Sendable {
     private let route: CompiledRoute
     private let match: RouteMatch
     private let target: String
-    private let urlKey: String
+    /// The URL's entry (or Vary index) in the store.
+    let urlKey: String
     private let tags: [String]
     private let requestDirectives: RequestCacheControl
     /// The request's headers as every fetch sends them (`upstreamHeaders(of:)`); secondary
     /// keys are computed from these, so a variant is keyed on what the origin saw.
     private let forwardedHeaders: HTTPHeaders
 
-    /// The flow for `request` if its path falls on an origin-controlled route, else nil.
-    static func make(engine: CacheEngine, request: ProxyRequest, loop: EventLoop) -> SharedCacheFlow? {
-        let (rawPath, query) = request.target
-        guard let path = PathNormalizer.normalize(String(rawPath)), !engine.classifier.isNeverCacheable(path),
-              let match = engine.routeTable.match(path: path), match.rule.mode == .origin,
-              let route = engine.routesByName[match.rule.name] else { return nil }
-        let target = query.map { path + "?" + $0 } ?? path
-        return SharedCacheFlow(engine: engine, request: request, loop: loop, route: route, match: match, target: target)
-    }
-
-    private init(engine: CacheEngine, request: ProxyRequest, loop: EventLoop, route: CompiledRoute, match: RouteMatch, target: String) {
+    /// The flow of `request` on the origin-controlled route `route` (matched as `match` on the
+    /// normalised `path`, by the `RequestRouter`).
+    init(engine: CacheEngine, request: ProxyRequest, loop: EventLoop, route: CompiledRoute, match: RouteMatch, path: String) {
+        let target = request.target.query.map { path + "?" + $0 } ?? path
         self.engine = engine
         self.request = request
         self.loop = loop
@@ -70,29 +64,19 @@ final class SharedCacheFlow: @unchecked Sendable {
 
     private var now: Int64 { engine.clock.nowMilliseconds() }
 
+    /// The response; its outcome is the request's (counted by the `RequestFlow`).
     func run() -> EventLoopFuture<ProxyResponse> {
-        let started = MonotonicClock.nanoseconds()
         let method = request.head.method
-        let result: EventLoopFuture<ProxyResponse>
-        if method == .GET || method == .HEAD {
-            if request.head.headers.contains(name: "range") {
-                result = engine.forward(request, on: loop)  // partial content is passed on untouched
-            } else {
-                result = serve()
-            }
-        } else {
-            result = forwardUnsafe()
-        }
-        return result.map { response in
-            self.engine.metrics.recordRequest(routeIndex: self.route.index, outcome: response.outcome, status: response.head.status.code, startedNanoseconds: started, key: self.urlKey)
-            return response
-        }
+        guard method == .GET || method == .HEAD else { return forwardUnsafe() }
+        // Partial content is passed on untouched.
+        if request.head.headers.contains(name: "range") { return engine.forwarder.forward(request, on: loop) }
+        return serve()
     }
 
     // MARK: Unsafe methods (§4.4)
 
     private func forwardUnsafe() -> EventLoopFuture<ProxyResponse> {
-        engine.forward(request, on: loop).flatMap { response in
+        engine.forwarder.forward(request, on: loop).flatMap { response in
             let method = self.request.head.method.rawValue
             guard UnsafeMethodInvalidation.invalidates(method: method, status: Int(response.head.status.code)) else {
                 return self.loop.makeSucceededFuture(response)
@@ -183,8 +167,8 @@ final class SharedCacheFlow: @unchecked Sendable {
 
     private func get(_ key: String) -> EventLoopFuture<Found?> {
         engine.store.get(key, on: loop).map { buffer -> Found? in
-            guard let buffer, let decoded = RequestFlow.decode(buffer),
-                  !self.engine.gate.blocks(key: key, tags: decoded.meta.tags), self.engine.usableWhileFeedDown(decoded.meta) else { return nil }
+            guard let buffer, let decoded = EntryLookup.decode(buffer),
+                  !self.engine.gate.blocks(key: key, tags: decoded.meta.tags), self.engine.lookup.usableWhileFeedDown(decoded.meta) else { return nil }
             return Found(meta: decoded.meta, body: decoded.body, key: key)
         }.recover { _ in
             self.engine.metrics.redisErrors.increment()
@@ -215,7 +199,7 @@ final class SharedCacheFlow: @unchecked Sendable {
         switch engine.fills.join(key: urlKey, tags: tags, on: loop) {
         case .leader(let flight):
             return fetch(revalidating: nil).map { outcome in
-                self.engine.fills.finish(flight, with: .success(outcome.shared ?? .unshareable(UpstreamResponse(head: HTTPResponseHead(version: .http1_1, status: .ok), body: ByteBuffer()))))
+                self.engine.fills.finish(flight, with: .success(outcome.shared ?? Self.nothingShared))
                 return outcome.response
             }
         case .follower(let future):
@@ -269,7 +253,7 @@ final class SharedCacheFlow: @unchecked Sendable {
                 if let entry, self.staleIfError(entry) {
                     return self.loop.makeSucceededFuture(Fetched(response: self.respond(entry.meta, entry.body, outcome: .stale, revalidated: false), shared: nil))
                 }
-                return self.loop.makeSucceededFuture(Fetched(response: self.engine.upstreamFailureResponse(error, request: self.request.head, outcome: .miss), shared: nil))
+                return self.loop.makeSucceededFuture(Fetched(response: self.engine.forwarder.failureResponse(error, request: self.request.head, outcome: .miss), shared: nil))
             }
         }
     }
@@ -324,14 +308,8 @@ final class SharedCacheFlow: @unchecked Sendable {
 
     /// The response as the origin sent it (hop-by-hop fields removed): not stored.
     private func passThrough(_ response: UpstreamResponse) -> ProxyResponse {
-        var headers = ForwardingHeaders.forwardedResponseHeaders(response.head.headers)
-        let bodyless = CacheEngine.bodyless(response.head.status)
-        if !bodyless { headers.replaceOrAdd(name: "Content-Length", value: String(response.body.readableBytes)) }
-        headers.replaceOrAdd(name: "X-Cache", value: CacheOutcome.miss.xCacheValue)
         let cacheStatus = CacheStatus(outcome: .miss, forwardStatus: Int(response.head.status.code)).fieldValue(member: engine.sharedRepresentation.cacheStatusMember)
-        headers.replaceOrAdd(name: "Cache-Status", value: CacheStatus.appending(cacheStatus, to: CacheEngine.joined(headers, "cache-status")))
-        let head = HTTPResponseHead(version: request.head.version, status: response.head.status, headers: headers)
-        return ProxyResponse(head: head, body: request.head.method == .HEAD || bodyless ? nil : response.body, outcome: .miss)
+        return Forwarder.relay(response, to: request.head, outcome: .miss, cacheStatus: cacheStatus)
     }
 
     private func makeEntry(_ response: UpstreamResponse, incoming: [HeaderField], directives: ResponseCacheControl, varyNames: [String], requestTime: Int64, responseTime: Int64) -> (EntryMetadata, ByteBuffer)? {
@@ -380,12 +358,14 @@ final class SharedCacheFlow: @unchecked Sendable {
         }
     }
 
-    /// A stale-while-revalidate refresh, once per URL at a time.
+    /// A stale-while-revalidate refresh, once per URL at a time, in the bounded refresh queue
+    /// the configured routes' refreshes use (`FillService`); misses of the URL meanwhile join it.
     private func revalidateInBackground(_ entry: Found) {
-        guard case .leader(let flight) = engine.fills.join(key: urlKey + "#refresh", tags: tags, on: loop) else { return }
-        fetch(revalidating: entry).whenComplete { result in
-            let shared = (try? result.get())?.shared
-            self.engine.fills.finish(flight, with: .success(shared ?? .unshareable(UpstreamResponse(head: HTTPResponseHead(version: .http1_1, status: .ok), body: ByteBuffer()))))
-        }
+        engine.filling.refreshInBackground(RefreshJob(key: urlKey, tags: tags, loop: loop) {
+            self.fetch(revalidating: entry).map { $0.shared ?? Self.nothingShared }
+        })
     }
+
+    /// What waiters of a fill that stored nothing get: not an entry, so each fetches alone.
+    static let nothingShared = FillResult.unshareable(UpstreamResponse(head: HTTPResponseHead(version: .http1_1, status: .ok), body: ByteBuffer()))
 }

@@ -66,8 +66,8 @@ struct SharedCacheRepresentation {
             }
         }
         let status = HTTPResponseStatus(statusCode: meta.status)
-        if !CacheEngine.bodyless(status) { headers.add(name: "Content-Length", value: String(body.readableBytes)) }
-        return ProxyResponse(head: HTTPResponseHead(version: request.version, status: status, headers: headers), body: request.method == .HEAD || CacheEngine.bodyless(status) ? nil : body, outcome: outcome)
+        if !Forwarder.bodyless(status) { headers.add(name: "Content-Length", value: String(body.readableBytes)) }
+        return ProxyResponse(head: HTTPResponseHead(version: request.version, status: status, headers: headers), body: request.method == .HEAD || Forwarder.bodyless(status) ? nil : body, outcome: outcome)
     }
 
     /// `"x"` → `"x-gzip"`, `W/"x"` → `W/"x-gzip"`.
