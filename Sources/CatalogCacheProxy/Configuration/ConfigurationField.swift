@@ -107,7 +107,7 @@ extension ConfigurationField {
 
     /// A field whose value is carried over a reload (or compared) through `keyPath`, read by
     /// `read`, shown by `show` (plain text; the reference quotes the default as code).
-    static func stored<T: Equatable>(
+    static func stored<T: Equatable & Sendable>(
         _ path: String, _ type: ConfigurationValueType, _ keyPath: Path<T>, reload: ReloadBehaviour, secret: Bool = false,
         default defaultText: String? = nil, _ doc: String, show: @escaping @Sendable (T) -> String, read: @escaping Reader
     ) -> ConfigurationField {

@@ -17,10 +17,6 @@ extension NodeReader {
         return .ignore(patterns)
     }
 
-    func routes(_ node: Node) throws(ConfigurationError) -> [RouteRule] {
-        try routesAndTagging(node).rules
-    }
-
     func routesAndTagging(_ node: Node) throws(ConfigurationError) -> (rules: [RouteRule], tagging: [String: EntryTagging]) {
         guard let sequence = node.sequence else { throw fail(node, "routes", "must be a list of routes") }
         if sequence.count == 0 { throw fail(node, "routes", "needs at least one route") }
