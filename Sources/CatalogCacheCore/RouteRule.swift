@@ -4,7 +4,8 @@
 /// Invariants (checked by `init`, which throws `RouteError` otherwise):
 /// - `name` is non-empty;
 /// - `1 <= ttl`, `0 <= staleWhileRevalidate`, `0 <= staleIfError`, each at most
-///   `maximumSeconds` (ten years), so millisecond arithmetic never overflows;
+///   `maximumSeconds` (one year), so millisecond arithmetic never overflows; the
+///   configuration loader checks the same bound (it is the one source of it);
 /// - no path placeholder is named `hash`;
 /// - every placeholder of `keyTemplate` is a placeholder of `pattern` or `{hash}`;
 ///   every placeholder of a tag template is a placeholder of `pattern` (`{hash}` is not
@@ -12,7 +13,7 @@
 /// - a rule with `varyHeaders` uses `{hash}`: the digest is the only part of the key that
 ///   covers header values, so without it two variants would share one entry;
 /// - `varyHeaders` are stored lowercased, are valid header names and unique;
-/// - `cacheableStatuses` is non-empty and within 200...599;
+/// - `cacheableStatuses` is non-empty and within `cacheableStatusRange`;
 /// - a `cacheControl` override holds no CR, LF or other control characters.
 ///
 /// A key template without `{hash}` deliberately ignores the query string (e.g. a fixed key
@@ -21,8 +22,13 @@
 /// Immutable, and a class: a rule is handed to every routed request and route match, and a
 /// copy is then one reference count, not one per field.
 public final class RouteRule: Sendable, Equatable {
-    /// Upper bound for `ttl`, `staleWhileRevalidate` and `staleIfError` (ten years).
-    public static let maximumSeconds = 315_360_000
+    /// Upper bound for `ttl`, `staleWhileRevalidate` and `staleIfError` (one year): the
+    /// configuration schema takes its ranges from here.
+    public static let maximumSeconds = 31_536_000
+    /// Statuses a route may list as cacheable.
+    public static let cacheableStatusRange = 200...599
+    /// The statuses stored when a route lists none.
+    public static let defaultCacheableStatuses: Set<Int> = [200]
 
     public let name: String
     public let pattern: PathPattern
@@ -72,7 +78,7 @@ public final class RouteRule: Sendable, Equatable {
         staleIfError: Int = 0,
         varyHeaders: [String] = [],
         tags: [String] = [],
-        cacheableStatuses: Set<Int> = [200],
+        cacheableStatuses: Set<Int> = RouteRule.defaultCacheableStatuses,
         isPublic: Bool = false,
         cacheControl: String? = nil,
         mode: RouteMode = .configured,
@@ -123,8 +129,8 @@ public final class RouteRule: Sendable, Equatable {
         if !lowercasedVary.isEmpty && !keyTemplate.usesHash {
             throw RouteError("\(context): vary headers need {hash} in the key template \"\(keyTemplate)\"")
         }
-        guard !cacheableStatuses.isEmpty, cacheableStatuses.allSatisfy({ (200...599).contains($0) }) else {
-            throw RouteError("\(context): cacheable statuses must be a non-empty set within 200...599")
+        guard !cacheableStatuses.isEmpty, cacheableStatuses.allSatisfy({ RouteRule.cacheableStatusRange.contains($0) }) else {
+            throw RouteError("\(context): cacheable statuses must be a non-empty set within \(RouteRule.cacheableStatusRange)")
         }
         if let cacheControl, cacheControl.utf8.contains(where: { $0 < 0x20 || $0 == 0x7f }) {
             throw RouteError("\(context): cache-control override holds a control character")
@@ -155,7 +161,7 @@ public final class RouteRule: Sendable, Equatable {
         staleIfError: Int = 0,
         varyHeaders: [String] = [],
         tags: [String] = [],
-        cacheableStatuses: Set<Int> = [200],
+        cacheableStatuses: Set<Int> = RouteRule.defaultCacheableStatuses,
         isPublic: Bool = false,
         cacheControl: String? = nil,
         mode: RouteMode = .configured,

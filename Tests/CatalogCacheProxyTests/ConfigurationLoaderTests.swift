@@ -26,6 +26,21 @@ import Testing
         #expect(c.upstreamURL == "http://127.0.0.1:9000")
     }
 
+    /// Every file under config/ (the default, the examples) loads: the schema refuses nothing they use.
+    @Test func everyShippedConfigurationLoads() throws {
+        let root = Self.packageRoot.appendingPathComponent("config")
+        let files = (FileManager.default.enumerator(at: root, includingPropertiesForKeys: nil)?.compactMap { $0 as? URL } ?? []).filter { $0.pathExtension == "yaml" }
+        #expect(files.count >= 4)
+        for file in files {
+            do {
+                let c = try ConfigurationLoader.load(path: file.path)
+                #expect(!c.routes.isEmpty)
+            } catch {
+                Issue.record("\(error)")
+            }
+        }
+    }
+
     static let minimal = """
     routes:
       - name: banners

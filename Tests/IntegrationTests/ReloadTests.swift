@@ -31,6 +31,7 @@ struct ReloadTests {
                     (running.listen, running.adminListen, running.upstreamURL, running.redisURL, running.databaseURL, running.keyPrefix)
                 (c.redisTimeoutMilliseconds, c.upstreamReadTimeoutMilliseconds, c.upstreamTotalTimeoutMilliseconds, c.hotTierBytes) =
                     (running.redisTimeoutMilliseconds, running.upstreamReadTimeoutMilliseconds, running.upstreamTotalTimeoutMilliseconds, running.hotTierBytes)
+                c.redisTLSCAFile = running.redisTLSCAFile
                 return c
             }
         }

@@ -1,39 +1,24 @@
 import CatalogCacheCore
 import Yams
 
-/// The `cdn` and `admin_events` sections.
+/// The structured parts of the `cdn` and `admin_events` sections (their scalar fields are
+/// read through `ConfigurationSchema`).
 extension NodeReader {
-    func purge(_ node: Node) throws(ConfigurationError) -> PurgeConfiguration {
-        var config = PurgeConfiguration()
-        let allowed: Set = ["targets", "window_ms", "max_pending_tags", "max_attempts", "initial_backoff_ms", "max_backoff_ms"]
-        for (key, value) in try mapping(node, "cdn", allowed: allowed) {
-            let field = "cdn.\(key)"
-            switch key {
-            case "window_ms": config.windowMilliseconds = try int(value, field, 0...60_000)
-            case "max_pending_tags": config.maxPendingTags = try int(value, field, 1...10_000_000)
-            case "max_attempts": config.maxAttempts = try int(value, field, 1...1000)
-            case "initial_backoff_ms": config.initialBackoffMilliseconds = try int(value, field, 1...600_000)
-            case "max_backoff_ms": config.maxBackoffMilliseconds = try int(value, field, 1...3_600_000)
-            case "targets":
-                guard let sequence = value.sequence else { throw fail(value, field, "must be a list of purge targets") }
-                var names = Set<String>()
-                for (index, item) in sequence.enumerated() {
-                    let target = try purgeTarget(item, "\(field)[\(index)]")
-                    guard names.insert(target.name).inserted else { throw fail(item, "\(field)[\(index)].name", "\"\(target.name)\" is used by another target") }
-                    config.targets.append(target)
-                }
-            default: break
-            }
+    /// `cdn.targets`: names unique.
+    func purgeTargets(_ node: Node, _ field: String) throws(ConfigurationError) -> [PurgeTargetConfiguration] {
+        guard let sequence = node.sequence else { throw fail(node, field, "must be a list of purge targets") }
+        var targets: [PurgeTargetConfiguration] = []
+        var names = Set<String>()
+        for (index, item) in sequence.enumerated() {
+            let target = try purgeTarget(item, "\(field)[\(index)]")
+            guard names.insert(target.name).inserted else { throw fail(item, "\(field)[\(index)].name", "\"\(target.name)\" is used by another target") }
+            targets.append(target)
         }
-        if config.maxBackoffMilliseconds < config.initialBackoffMilliseconds {
-            throw fail(node, "cdn.max_backoff_ms", "must be at least initial_backoff_ms (\(config.initialBackoffMilliseconds))")
-        }
-        return config
+        return targets
     }
 
     private func purgeTarget(_ node: Node, _ field: String) throws(ConfigurationError) -> PurgeTargetConfiguration {
-        let allowed: Set = ["name", "kind", "url", "service_id", "zone_id", "token", "token_env", "soft", "header", "max_tags_per_request", "timeout_ms"]
-        let fields = try mapping(node, field, allowed: allowed)
+        let fields = try mapping(node, field)
         var values: [String: Node] = [:]
         for (key, value) in fields { values[key] = value }
         guard let kindNode = values["kind"] else { throw fail(node, "\(field).kind", "is required (one of \(PurgeProviderKind.allCases.map(\.rawValue).joined(separator: ", ")))") }
@@ -77,7 +62,7 @@ extension NodeReader {
                 target.tagHeader = try string(value, f)
                 guard ConfigurationValidation.isHeaderName(target.tagHeader) else { throw fail(value, f, "is not a header name") }
             case "max_tags_per_request": target.maxTagsPerRequest = try int(value, f, 1...kind.defaultMaxTagsPerRequest)
-            case "timeout_ms": target.timeoutMilliseconds = try int(value, f, 1...600_000)
+            case "timeout_ms": target.timeoutMilliseconds = try int(value, f)
             default: break
             }
         }
@@ -89,34 +74,16 @@ extension NodeReader {
         return target
     }
 
-    func adminEvents(_ node: Node) throws(ConfigurationError) -> AdminEventsConfiguration {
-        var config = AdminEventsConfiguration()
-        let allowed: Set = ["enabled", "authorization_path", "recheck_s", "heartbeat_s", "max_subscribers", "subscriber_buffer_events", "replay_events", "tables"]
-        for (key, value) in try mapping(node, "admin_events", allowed: allowed) {
-            let field = "admin_events.\(key)"
-            switch key {
-            case "enabled": config.enabled = try bool(value, field)
-            case "authorization_path":
-                let path = try string(value, field)
-                guard path.hasPrefix("/"), !path.contains(where: { $0.isWhitespace }) else { throw fail(value, field, "must be a path starting with /") }
-                config.authorizationPath = path
-            case "recheck_s": config.recheckSeconds = try int(value, field, 1...86_400)
-            case "heartbeat_s": config.heartbeatSeconds = try int(value, field, 1...3_600)
-            case "max_subscribers": config.maxSubscribers = try int(value, field, 1...100_000)
-            case "subscriber_buffer_events": config.subscriberBufferEvents = try int(value, field, 1...100_000)
-            case "replay_events": config.replayEvents = try int(value, field, 0...1_000_000)
-            case "tables":
-                guard let map = value.mapping else { throw fail(value, field, "must map table names to event names") }
-                config.tables = [:]
-                for (tableNode, eventNode) in map {
-                    guard let table = tableNode.string, ConfigurationValidation.isIdentifier(table) else { throw fail(tableNode, field, "table names must be SQL identifiers") }
-                    let name = try string(eventNode, "\(field).\(table)")
-                    guard !name.isEmpty, name.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else { throw fail(eventNode, "\(field).\(table)", "event names are visible ASCII without spaces") }
-                    config.tables[table] = name
-                }
-            default: break
-            }
+    /// `admin_events.tables`: table name (an SQL identifier) to event name (visible ASCII).
+    func eventTables(_ node: Node, _ field: String) throws(ConfigurationError) -> [String: String] {
+        guard let map = node.mapping else { throw fail(node, field, "must map table names to event names") }
+        var tables: [String: String] = [:]
+        for (tableNode, eventNode) in map {
+            guard let table = tableNode.string, ConfigurationValidation.isIdentifier(table) else { throw fail(tableNode, field, "table names must be SQL identifiers") }
+            let name = try string(eventNode, "\(field).\(table)")
+            guard !name.isEmpty, name.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else { throw fail(eventNode, "\(field).\(table)", "event names are visible ASCII without spaces") }
+            tables[table] = name
         }
-        return config
+        return tables
     }
 }

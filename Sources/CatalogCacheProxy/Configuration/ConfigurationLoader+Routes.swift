@@ -6,7 +6,7 @@ import Yams
 extension NodeReader {
     /// `query: {allow: [...]}` or `query: {ignore: [...]}` (one of them).
     func queryFilter(_ node: Node, _ field: String) throws(ConfigurationError) -> QueryParameterFilter {
-        let pairs = try mapping(node, field, allowed: ["allow", "ignore"])
+        let pairs = try mapping(node, field)
         guard pairs.count == 1, let (kind, list) = pairs.first else { throw fail(node, field, "needs exactly one of allow or ignore") }
         let patterns = try strings(list, "\(field).\(kind)")
         for pattern in patterns where !QueryParameterFilter.isValidPattern(pattern) {
@@ -17,19 +17,9 @@ extension NodeReader {
         return .ignore(patterns)
     }
 
-    func routes(_ node: Node) throws(ConfigurationError) -> [RouteRule] {
-        try routesAndTagging(node).rules
-    }
-
     func routesAndTagging(_ node: Node) throws(ConfigurationError) -> (rules: [RouteRule], tagging: [String: EntryTagging]) {
         guard let sequence = node.sequence else { throw fail(node, "routes", "must be a list of routes") }
         if sequence.count == 0 { throw fail(node, "routes", "needs at least one route") }
-        let allowed: Set = [
-            "name", "path", "key", "ttl", "stale_while_revalidate", "stale_if_error", "vary", "tags",
-            "cacheable_statuses", "public", "cache_control", "mode", "query", "entry_tags",
-        ]
-        /// Fields that only mean something when the route decides caching itself.
-        let configuredOnly = ["key", "stale_while_revalidate", "stale_if_error", "vary", "cacheable_statuses", "public", "cache_control", "query"]
         var rules: [RouteRule] = []
         var tagging: [String: EntryTagging] = [:]
         var names = Set<String>()
@@ -37,28 +27,28 @@ extension NodeReader {
             let field = "routes[\(index)]"
             var name: String?, path: String?, key: String?
             var ttl: Int?, swr = 0, sie = 0
-            var vary: [String] = [], tags: [String] = [], statuses: Set<Int> = [200]
+            var vary: [String] = [], tags: [String] = [], statuses = RouteRule.defaultCacheableStatuses
             var isPublic = false
             var cacheControl: String?
             var mode = RouteMode.configured
             var queryFilter = QueryParameterFilter.all
             var entryTags: Node?
-            let fields = try mapping(item, field, allowed: allowed)
+            let fields = try mapping(item, field)
             for (k, v) in fields {
                 let f = "\(field).\(k)"
                 switch k {
                 case "name": name = try string(v, f)
                 case "path": path = try string(v, f)
                 case "key": key = try string(v, f)
-                case "ttl": ttl = try int(v, f, 1...31_536_000)
-                case "stale_while_revalidate": swr = try int(v, f, 0...31_536_000)
-                case "stale_if_error": sie = try int(v, f, 0...31_536_000)
+                case "ttl": ttl = try int(v, f)
+                case "stale_while_revalidate": swr = try int(v, f)
+                case "stale_if_error": sie = try int(v, f)
                 case "vary": vary = try strings(v, f).map { $0.lowercased() }
                 case "tags": tags = try strings(v, f)
                 case "cacheable_statuses":
                     guard let seq = v.sequence else { throw fail(v, f, "must be a list of status codes") }
                     statuses = []
-                    for (i, s) in seq.enumerated() { statuses.insert(try int(s, "\(f)[\(i)]", 200...599)) }
+                    for (i, s) in seq.enumerated() { statuses.insert(try int(s, "\(f)[\(i)]", RouteRule.cacheableStatusRange)) }
                 case "public": isPublic = try bool(v, f)
                 case "cache_control": cacheControl = try string(v, f)
                 case "query": queryFilter = try self.queryFilter(v, f)
@@ -75,11 +65,11 @@ extension NodeReader {
             if mode == .origin {
                 // The origin's headers decide: the route's own caching fields would be ignored,
                 // so they are refused rather than silently dropped.
-                for (k, v) in fields where configuredOnly.contains(k) {
+                for (k, v) in fields where !ConfigurationSchema.originRouteKeys.contains(k) {
                     throw fail(v, "\(field).\(k)", "does not apply to a route with mode: origin (the upstream's Cache-Control decides)")
                 }
                 key = "{hash}"
-                ttl = ttl ?? 86_400
+                ttl = ttl ?? ConfigurationSchema.originRouteDefaultTTL
             }
             guard let name else { throw fail(item, "\(field).name", "is required") }
             guard let path else { throw fail(item, "\(field).path", "is required") }

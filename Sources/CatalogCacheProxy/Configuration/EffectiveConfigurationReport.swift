@@ -1,16 +1,29 @@
+import Foundation
 import CatalogCacheCore
 
-/// The human-readable summary `check-config` prints.
+/// The summary `check-config` prints: every stored field of `ConfigurationSchema` with its
+/// effective value (credentials shown only as set or unset), then each table's and route's
+/// rules in full.
 public enum EffectiveConfigurationReport {
     public static func render(_ c: ProxyConfiguration) -> String {
+        let shown = ConfigurationSchema.fields.filter { $0.render != nil }
+        let width = (shown.map(\.path.count).max() ?? 0) + 2
         var lines: [String] = []
-        lines.append("listen        \(c.listen)")
-        lines.append("admin_listen  \(c.adminListen)")
-        lines.append("upstream      \(c.upstreamURL)  (connect \(c.upstreamConnectTimeoutMilliseconds) ms, read \(c.upstreamReadTimeoutMilliseconds) ms, total \(c.upstreamTotalTimeoutMilliseconds) ms)")
-        lines.append("store         \(c.redisURL.map { "redis \($0)" } ?? "in-process, \(c.memoryStoreMaxBytes) bytes (no Redis URL)")  prefix \"\(c.keyPrefix)\"")
-        lines.append("hot tier      \(c.hotTierBytes > 0 ? "\(c.hotTierBytes) bytes" : "off")  identity bodies \(c.identityCacheBytes > 0 ? "\(c.identityCacheBytes) bytes" : "off")  fill lock \(c.fillLockMilliseconds > 0 && c.redisURL != nil ? "\(c.fillLockMilliseconds) ms" : "off")  threads \(c.threads == 0 ? "one per core" : String(c.threads))")
-        lines.append("compression   gzip at >= \(c.compressionThresholdBytes) bytes, level \(c.compressionLevel)")
-        lines.append("invalidation  \(c.databaseURL.map { "LISTEN \(c.notifyChannel) on \($0)" } ?? "none (no database URL): TTLs only")")
+        for field in shown {
+            guard let render = field.render else { continue }
+            let value = render(c)
+            let text = field.isSecret ? (value == "unset" ? "unset" : "set (hidden)") : value
+            lines.append(field.path.padding(toLength: width, withPad: " ", startingAt: 0) + text)
+        }
+        lines.append("invalidation tables:")
+        lines += tableLines(c)
+        lines.append("routes:")
+        lines += routeLines(c)
+        return lines.joined(separator: "\n")
+    }
+
+    private static func tableLines(_ c: ProxyConfiguration) -> [String] {
+        var lines: [String] = []
         for table in c.tables {
             let targets = (table.mapping.tags.map { "tag \($0)" } + table.mapping.keys.map { "key \($0)" }).joined(separator: ", ")
             let ids = "id column \(table.idColumn)" + (table.idQuery != nil ? ", resolved by id_query" : "")
@@ -26,7 +39,11 @@ public enum EffectiveConfigurationReport {
             }
             lines.append("      any other change -> \(targets)")
         }
-        lines.append("routes:")
+        return lines
+    }
+
+    private static func routeLines(_ c: ProxyConfiguration) -> [String] {
+        var lines: [String] = []
         for rule in c.routes {
             if rule.mode == .origin {
                 var line = "  \(rule.name): \(rule.pattern) -> origin-controlled (RFC 9111: the upstream's headers decide), kept at most \(rule.ttl)s"
@@ -38,7 +55,7 @@ public enum EffectiveConfigurationReport {
             if rule.staleIfError > 0 { line += " sie \(rule.staleIfError)s" }
             if !rule.varyHeaders.isEmpty { line += "  vary \(rule.varyHeaders.joined(separator: ","))" }
             if !rule.tags.isEmpty { line += "  tags \(rule.tags.joined(separator: ","))" }
-            if rule.cacheableStatuses != [200] { line += "  statuses \(rule.cacheableStatuses.sorted().map(String.init).joined(separator: ","))" }
+            if rule.cacheableStatuses != RouteRule.defaultCacheableStatuses { line += "  statuses \(rule.cacheableStatuses.sorted().map(String.init).joined(separator: ","))" }
             if rule.isPublic { line += "  public" }
             lines.append(line)
             if let tagging = c.entryTagging[rule.name] {
@@ -51,6 +68,6 @@ public enum EffectiveConfigurationReport {
             }
             lines.append("      Cache-Control: \(rule.cacheControlHeader)")
         }
-        return lines.joined(separator: "\n")
+        return lines
     }
 }

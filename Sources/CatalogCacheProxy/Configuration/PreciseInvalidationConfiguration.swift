@@ -8,15 +8,14 @@ extension NodeReader {
     /// search, paging, ignored, count}`; the dimension tags are prefixed with the route's name.
     func entryTagging(_ node: Node, _ field: String, prefix: String) throws(ConfigurationError) -> EntryTagging {
         var tagging = EntryTagging(prefix: prefix)
-        let allowed: Set = ["ids", "filters", "sort", "search", "paging", "ignored", "count"]
-        for (key, value) in try mapping(node, field, allowed: allowed) {
+        for (key, value) in try mapping(node, field) {
             let f = "\(field).\(key)"
             switch key {
             case "ids":
                 guard let sequence = value.sequence else { throw fail(value, f, "must be a list of {member, field, tag}") }
                 for (i, item) in sequence.enumerated() {
                     var spec = EntryTagging.BodyIDs(member: "", tag: "")
-                    for (k, v) in try mapping(item, "\(f)[\(i)]", allowed: ["member", "field", "tag"]) {
+                    for (k, v) in try mapping(item, "\(f)[\(i)]") {
                         switch k {
                         case "member": spec.member = try string(v, "\(f)[\(i)].member")
                         case "field": spec.field = try string(v, "\(f)[\(i)].field")
@@ -33,7 +32,7 @@ extension NodeReader {
             case "ignored": tagging.ignored = try strings(value, f)
             case "count": tagging.countField = try string(value, f)
             case "sort":
-                for (k, v) in try mapping(value, f, allowed: ["parameter", "keys", "default"]) {
+                for (k, v) in try mapping(value, f) {
                     switch k {
                     case "parameter": tagging.sortParameter = try string(v, "\(f).parameter")
                     case "keys": tagging.sortKeys = try strings(v, "\(f).keys")
@@ -56,7 +55,7 @@ extension NodeReader {
         for (i, item) in sequence.enumerated() {
             let f = "\(field)[\(i)]"
             var rule = ChangeRule()
-            for (k, v) in try mapping(item, f, allowed: ["columns", "on", "tags", "keys"]) {
+            for (k, v) in try mapping(item, f, section: "invalidation.tables.*.changes[]") {
                 switch k {
                 case "columns":
                     rule.columns = try strings(v, "\(f).columns")
