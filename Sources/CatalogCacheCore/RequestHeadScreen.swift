@@ -85,39 +85,80 @@ public enum RequestHeadScreen {
     public static func screen<Fields: Sequence>(
         method: String, target: String, requiresHost: Bool, fields: Fields, varyNames: [String], limits: RequestHeadLimits
     ) -> RequestHeadRefusal? where Fields.Element == (name: String, value: String) {
-        if method == "CONNECT" { return .connect }
-        var total = method.utf8.count + target.utf8.count + 12
-        var hosts = 0
-        var varySeen = [Bool](repeating: false, count: varyNames.count)
-        var refusal: RequestHeadRefusal?
+        var scan = Scan(method: method, target: target, varyNames: varyNames, limits: limits)
         for field in fields {
-            let line = field.name.utf8.count + field.value.utf8.count + 4
+            if let refusal = scan.field(name: field.name, value: field.value) { return refusal }
+        }
+        return scan.finish(requiresHost: requiresHost)
+    }
+
+    /// The same checks, one field at a time, for a caller that walks its own header storage
+    /// (no sequence of copies, no generic code across modules on the hit path).
+    ///
+    /// Invariant: `field` answers a refusal as soon as a size limit is passed (nothing more
+    /// need be read); any other refusal is remembered and answered by `finish`, so the size
+    /// limits are enforced over the whole head first, as `screen` does.
+    public struct Scan {
+        public let varyNames: [String]
+        public let limits: RequestHeadLimits
+        private let isConnect: Bool
+        private var total: Int
+        private var hosts = 0
+        /// Bit i: `varyNames[i]` was seen (names past the 64th in `seenBeyond`).
+        private var seen: UInt64 = 0
+        private var seenBeyond: Set<Int> = []
+        private var refusal: RequestHeadRefusal?
+
+        public init(method: String, target: String, varyNames: [String], limits: RequestHeadLimits) {
+            self.varyNames = varyNames
+            self.limits = limits
+            self.isConnect = method == "CONNECT"
+            self.total = method.utf8.count + target.utf8.count + 12
+        }
+
+        /// One field line; a size refusal at once, else nil (see `finish`).
+        public mutating func field(name: String, value: String) -> RequestHeadRefusal? {
+            if isConnect { return .connect }
+            let line = name.utf8.count + value.utf8.count + 4
             if line > limits.maxFieldLineBytes { return .fieldTooLarge }
             total += line
             if total > limits.maxHeadBytes { return .headTooLarge }
-            guard refusal == nil else { continue }
-            let name = field.name.utf8
-            if HTTPToken.equalsIgnoringCase(name, "host".utf8) {
+            guard refusal == nil else { return nil }
+            let bytes = name.utf8
+            if HTTPToken.equalsIgnoringCase(bytes, "host".utf8) {
                 hosts += 1
                 if hosts > 1 { refusal = .repeatedHost }
-            } else if HTTPToken.equalsIgnoringCase(name, "upgrade".utf8) {
+            } else if HTTPToken.equalsIgnoringCase(bytes, "upgrade".utf8) {
                 refusal = .upgrade
-            } else if HTTPToken.equalsIgnoringCase(name, "connection".utf8) {
-                for member in HTTPToken.listMembers(field.value) {
+            } else if HTTPToken.equalsIgnoringCase(bytes, "connection".utf8) {
+                for member in HTTPToken.listMembers(value) {
                     if let vary = varyNames.first(where: { HTTPToken.equalsIgnoringCase(member, $0.utf8) }) {
                         refusal = .connectionNamesVaryHeader(vary)
                         break
                     }
                 }
             } else {
-                for (i, vary) in varyNames.enumerated() where HTTPToken.equalsIgnoringCase(name, vary.utf8) {
-                    if varySeen[i] { refusal = .repeatedVaryHeader(vary) }
-                    varySeen[i] = true
+                for (i, vary) in varyNames.enumerated() where HTTPToken.equalsIgnoringCase(bytes, vary.utf8) {
+                    if markSeen(i) { refusal = .repeatedVaryHeader(vary) }
                 }
             }
+            return nil
         }
-        if let refusal { return refusal }
-        if requiresHost && hosts == 0 { return .missingHost }
-        return nil
+
+        /// After the last field: the first refusal found, or a missing `Host`, or nil.
+        public func finish(requiresHost: Bool) -> RequestHeadRefusal? {
+            if isConnect { return .connect }
+            if let refusal { return refusal }
+            if requiresHost && hosts == 0 { return .missingHost }
+            return nil
+        }
+
+        /// Marks `varyNames[i]` seen; true when it was already.
+        private mutating func markSeen(_ i: Int) -> Bool {
+            guard i < 64 else { return !seenBeyond.insert(i).inserted }
+            let bit: UInt64 = 1 << UInt64(i)
+            defer { seen |= bit }
+            return seen & bit != 0
+        }
     }
 }

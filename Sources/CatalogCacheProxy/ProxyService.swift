@@ -163,7 +163,7 @@ public final class ProxyService: Sendable {
         }
         var adminEvents: AdminEventStreams?
         if configuration.adminEvents.enabled {
-            let streams = AdminEventStreams(configuration: configuration.adminEvents, upstream: upstream, metrics: metrics.edge, logger: logger)
+            let streams = AdminEventStreams(configuration: configuration.adminEvents, upstream: upstream, metrics: metrics.edge, bytesSent: metrics.clientBytesSent, logger: logger)
             adminEvents = streams
             observers.append(streams)
             if configuration.databaseURL == nil {
@@ -206,7 +206,6 @@ public final class ProxyService: Sendable {
                         try channel.pipeline.syncOperations.addHandler(RejectConnectionHandler())
                         return
                     }
-                    try channel.pipeline.syncOperations.addHandler(ByteCountingHandler(metrics: metrics))
                     let deadlines = ConnectionDeadlineHandler(timeouts: timeouts, metrics: metrics)
                     try channel.pipeline.syncOperations.addHandler(deadlines)
                     try ProxyHTTPHandler.install(on: channel.pipeline.syncOperations, engine: engine, maxBodyBytes: maxBody, deadlines: deadlines, router: routers.router(for: channel.eventLoop), adminEvents: adminEvents)

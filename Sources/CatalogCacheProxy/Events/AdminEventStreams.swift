@@ -24,9 +24,12 @@ public final class AdminEventStreams: InvalidationObserver {
     private let authorizer: AdminAuthorizer
     private let configuration: AdminEventsConfiguration
     private let metrics: EdgeMetrics
+    /// The proxy port's sent bytes (`catalog_cache_client_bytes_sent_total`): streams write
+    /// to their channels directly.
+    private let bytesSent: Counter?
     private let logger: Logger
 
-    init(configuration: AdminEventsConfiguration, upstream: UpstreamPool, metrics: EdgeMetrics, logger: Logger) {
+    init(configuration: AdminEventsConfiguration, upstream: UpstreamPool, metrics: EdgeMetrics, bytesSent: Counter? = nil, logger: Logger) {
         let limits = AdminEventHub.Limits(maxSubscribers: configuration.maxSubscribers, subscriberBuffer: configuration.subscriberBufferEvents, replayEvents: configuration.replayEvents)
         let epoch = String(UInt64(Date().timeIntervalSince1970 * 1000), radix: 36) + String(UInt16.random(in: 0...UInt16.max), radix: 36)
         self.state = NIOLockedValueBox(State(hub: AdminEventHub(limits: limits, epoch: epoch)))
@@ -34,6 +37,7 @@ public final class AdminEventStreams: InvalidationObserver {
         self.authorizer = AdminAuthorizer(upstream: upstream, path: configuration.authorizationPath)
         self.configuration = configuration
         self.metrics = metrics
+        self.bytesSent = bytesSent
         self.logger = logger
     }
 
@@ -70,6 +74,7 @@ public final class AdminEventStreams: InvalidationObserver {
         metrics.eventsPublished.increment(by: events.count)
         metrics.eventSubscribers.set(subscribers)
         for (channel, frame, subscriber) in writes {
+            bytesSent?.increment(by: frame.readableBytes)
             channel.writeAndFlush(frame).whenComplete { _ in self.state.withLockedValue { $0.hub.written(subscriber) } }
         }
         metrics.eventsSent.increment(by: writes.count)
@@ -130,12 +135,15 @@ public final class AdminEventStreams: InvalidationObserver {
         buffer.writeString(EventStreamFormat.retry(milliseconds: 2000))
         for frame in frames { buffer.writeString(frame) }
         let replayed = frames.count
+        bytesSent?.increment(by: buffer.readableBytes)
         channel.writeAndFlush(buffer).whenComplete { _ in self.state.withLockedValue { $0.hub.written(subscriber, count: replayed) } }
         metrics.eventsSent.increment(by: replayed)
 
         let loop = channel.eventLoop
         let heartbeat = loop.scheduleRepeatedTask(initialDelay: .seconds(Int64(configuration.heartbeatSeconds)), delay: .seconds(Int64(configuration.heartbeatSeconds))) { _ in
-            channel.writeAndFlush(ByteBuffer(string: EventStreamFormat.heartbeat), promise: nil)
+            let beat = ByteBuffer(string: EventStreamFormat.heartbeat)
+            self.bytesSent?.increment(by: beat.readableBytes)
+            channel.writeAndFlush(beat, promise: nil)
         }
         let recheck = loop.scheduleRepeatedTask(initialDelay: .seconds(Int64(configuration.recheckSeconds)), delay: .seconds(Int64(configuration.recheckSeconds))) { _ in
             self.authorizer.check(credentials, on: loop).whenSuccess { verdict in

@@ -94,6 +94,7 @@ final class ConnectionDeadlineHandler: ChannelInboundHandler, RemovableChannelHa
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        metrics.clientBytesReceived.increment(by: unwrapInboundIn(data).readableBytes)
         switch phase {
         case .idle: enter(.head)
         case .busy: bytesWhileBusy = true
@@ -187,6 +188,7 @@ final class ConnectionDeadlineHandler: ChannelInboundHandler, RemovableChannelHa
             let body = "{\"error\":\"request_timeout\",\"message\":\"\(message)\"}"
             let text = "HTTP/1.1 408 Request Timeout\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: \(body.utf8.count)\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n\(body)"
             let loopBound = NIOLoopBound(context, eventLoop: context.eventLoop)
+            metrics.clientBytesSent.increment(by: text.utf8.count)
             context.writeAndFlush(NIOAny(ByteBuffer(string: text))).whenComplete { _ in loopBound.value.close(promise: nil) }
         case .busy, .closed:
             break

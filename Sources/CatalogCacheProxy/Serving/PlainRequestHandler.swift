@@ -60,11 +60,17 @@ final class PlainRequestHandler: ChannelInboundHandler, RemovableChannelHandler 
         consume(kept, context: context)
     }
 
+    /// Keeps `bytes` unparsed until `resume()`, and tells the proxy there are some.
+    private func keep(_ bytes: ByteBuffer) {
+        pending = bytes
+        proxy.inputHasPending = true
+    }
+
     private func consume(_ bytes: ByteBuffer, context: ChannelHandlerContext) {
         guard !ended else { return }
         var buffer = bytes
         guard !proxy.holdsEnough else {
-            pending = buffer
+            keep(buffer)
             return
         }
         guard plain else {
@@ -73,7 +79,7 @@ final class PlainRequestHandler: ChannelInboundHandler, RemovableChannelHandler 
         }
         while buffer.readableBytes > 0 && !ended {
             guard !proxy.holdsEnough else {
-                pending = buffer
+                keep(buffer)
                 return
             }
             guard case .head(let head) = buffer.withUnsafeReadableBytes({ SimpleRequestHead.parse($0) }) else {

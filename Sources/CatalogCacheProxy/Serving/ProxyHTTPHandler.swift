@@ -93,6 +93,12 @@ final class ProxyHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// The handler in front that parses plain requests; it stops parsing while this handler
     /// `holdsEnough` and is `resume()`d when held requests were answered.
     weak var input: PlainRequestHandler?
+    /// The handler in front keeps bytes unparsed (set by it): `resume()` it once requests are
+    /// answered. Read instead of `input` on every request (a weak load costs more).
+    var inputHasPending = false
+    /// The channel's writability, as its `channelWritabilityChanged` events tell it (the
+    /// channel is writable when it becomes active).
+    private var writable = true
     /// Requests held at most before the handler in front stops parsing (it keeps raw bytes).
     static let maxHeldRequests = 64
 
@@ -140,7 +146,7 @@ final class ProxyHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// Held while a request is being answered (or others are held, or the socket cannot take
     /// more output), else handled now.
     private func arrived(_ arrival: Arrival, context: ChannelHandlerContext) {
-        if isProcessing || !held.isEmpty || !context.channel.isWritable {
+        if isProcessing || !held.isEmpty || !writable {
             held.append(arrival)
         } else {
             handle(arrival, context: context)
@@ -178,7 +184,9 @@ final class ProxyHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
             }
             // 100 Continue is HTTP/1.1's; an HTTP/1.0 client gets none (RFC 9110, 10.1.1).
             if (head.version.major, head.version.minor) >= (1, 1), head.headers.first(name: "expect")?.lowercased() == "100-continue" {
-                context.writeAndFlush(wrapOutboundOut(ByteBuffer(staticString: "HTTP/1.1 100 Continue\r\n\r\n")), promise: nil)
+                let interim = ByteBuffer(staticString: "HTTP/1.1 100 Continue\r\n\r\n")
+                engine.metrics.clientBytesSent.increment(by: interim.readableBytes)
+                context.writeAndFlush(wrapOutboundOut(interim), promise: nil)
             }
             state = .receiving(head, nil)
         case (.body(var chunk), .receiving(let head, var body)):
@@ -218,11 +226,13 @@ final class ProxyHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     /// Answers and closes when `RequestHeadScreen` refuses the head (400 or 431); true then.
     private func refused(_ head: HTTPRequestHead, context: ChannelHandlerContext) -> Bool {
-        let refusal = RequestHeadScreen.screen(
-            method: head.method.rawValue, target: head.uri, requiresHost: head.version.major == 1 && head.version.minor >= 1,
-            fields: head.headers.lazy.map { (name: $0.name, value: $0.value) }, varyNames: router.varyNames, limits: engine.configuration.requestHeadLimits
-        )
-        guard let refusal else { return false }
+        var scan = RequestHeadScreen.Scan(method: head.method.rawValue, target: head.uri, varyNames: router.varyNames, limits: engine.configuration.requestHeadLimits)
+        var refusal: RequestHeadRefusal?
+        for field in head.headers {
+            refusal = scan.field(name: field.name, value: field.value)
+            if refusal != nil { break }
+        }
+        guard let refusal = refusal ?? scan.finish(requiresHost: head.version.major == 1 && head.version.minor >= 1) else { return false }
         deadlines?.requestEnded()
         writeProtocolError(context: context, status: HTTPResponseStatus(statusCode: refusal.status), code: refusal.code, message: refusal.message)
         return true
@@ -265,15 +275,16 @@ final class ProxyHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
             }
             // A client that does not read its answers gets no more until it does
             // (`channelWritabilityChanged` resumes).
-            guard context.channel.isWritable else { return }
+            guard writable else { return }
             handle(held.removeFirst(), context: context)
         }
         // Bytes kept unparsed while too many requests were held come before any new read.
-        if held.isEmpty, case .idle = state, context.channel.isWritable {
+        if inputHasPending, held.isEmpty, case .idle = state, writable {
+            inputHasPending = false
             input?.resume()
             guard held.isEmpty, !isProcessing else { return }
         }
-        if readHeld, context.channel.isWritable {
+        if readHeld, writable {
             readHeld = false
             context.read()
         }
@@ -289,6 +300,7 @@ final class ProxyHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
             write(refused, method: method, connection: .close, context: context)
             return
         }
+        engine.metrics.clientBytesSent.increment(by: bytes.head.readableBytes + (bytes.body?.readableBytes ?? 0))
         if let body = bytes.body {
             context.write(wrapOutboundOut(bytes.head), promise: nil)
             flush(body, close: close, context: context)
@@ -355,13 +367,14 @@ final class ProxyHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {
-        if context.channel.isWritable { deliverHeld(context: context) }
+        writable = context.channel.isWritable
+        if writable { deliverHeld(context: context) }
         context.fireChannelWritabilityChanged()
     }
 
     func read(context: ChannelHandlerContext) {
         if case .closing = state { return }
-        if !held.isEmpty || !context.channel.isWritable {
+        if !held.isEmpty || !writable {
             readHeld = true
         } else {
             context.read()
