@@ -1,3 +1,4 @@
+import CatalogTestSupport
 import Testing
 import CatalogCacheCore
 
@@ -71,5 +72,30 @@ import CatalogCacheCore
         #expect(RequestCacheControl(cacheControl: [], pragma: ["no-cache"]).noCache)
         #expect(!RequestCacheControl(cacheControl: ["max-age=1"], pragma: ["no-cache"]).noCache)
         #expect(RequestCacheControl(cacheControl: ["max-age=-3"]).maxAge == nil)
+    }
+
+    /// Generated field values: parsing never traps and keeps its invariants whatever the input:
+    /// names are non-empty lowercase tokens, and no more directives come out than there are
+    /// list elements (commas + 1).
+    @Test func generatedFieldValuesKeepTheParsersInvariants() {
+        var generator = SeededGenerator(seed: 0xCC0)
+        let atoms = ["max-age", "S-MAXAGE", "no-cache", "private", "=", "60", "\"", "\\", ",", " ", "\t", ";", "é", "\u{0}",
+                     "=\"set-cookie, x-a\"", "stale-if-error=", "()", "{", "x"]
+        let tokenCharacters = Set("!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyz".utf8)
+        var parsed = 0
+        for _ in 0..<20_000 {
+            let lines = (0..<Int.random(in: 1...2, using: &generator)).map { _ in
+                (0..<Int.random(in: 0...12, using: &generator)).map { _ in generator.element(of: atoms) }.joined()
+            }
+            let directives = CacheControlDirectives(lines)
+            parsed += directives.directives.count
+            let elements = lines.reduce(0) { $0 + $1.utf8.filter { $0 == UInt8(ascii: ",") }.count + 1 }
+            #expect(directives.directives.count <= elements, "\(lines)")
+            for directive in directives.directives {
+                #expect(!directive.name.isEmpty && directive.name.utf8.allSatisfy(tokenCharacters.contains), "\(lines)")
+                _ = directives.seconds(directive.name)
+            }
+        }
+        #expect(parsed > 1_000)  // the generator reaches the accepting paths, not only refusals
     }
 }
