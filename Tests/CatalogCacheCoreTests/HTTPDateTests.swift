@@ -48,14 +48,19 @@ import CatalogCacheCore
     /// as exactly the date its digits spell, never normalised into another one.
     @Test func mutatedDatesParseToTheDateTheySpellOrNotAtAll() {
         var generator = SeededGenerator(seed: 0xF022)
-        let seed = Array("Sun, 06 Nov 1994 08:49:37 GMT".utf8)
+        // Dates next to month ends and leap days, so digit changes reach invalid days.
+        let seeds = ["Sun, 06 Nov 1994 08:49:37 GMT", "Mon, 28 Feb 2000 23:59:59 GMT", "Tue, 30 Apr 2024 12:00:00 GMT"].map { Array($0.utf8) }
         let digits = Array("0123456789".utf8)
         var accepted = 0
         for round in 0..<20_000 {
-            var bytes = seed
+            var bytes = generator.element(of: seeds)
+            let digitPositions = bytes.indices.filter { digits.contains(bytes[$0]) }
             for _ in 0..<Int.random(in: 1...3, using: &generator) {
-                let position = Int.random(in: 0..<bytes.count, using: &generator)
-                bytes[position] = round % 2 == 0 ? generator.element(of: digits) : UInt8.random(in: 0...255, using: &generator)
+                if round % 2 == 0 {
+                    bytes[generator.element(of: digitPositions)] = generator.element(of: digits)
+                } else {
+                    bytes[Int.random(in: 0..<bytes.count, using: &generator)] = UInt8.random(in: 0...255, using: &generator)
+                }
             }
             let text = String(decoding: bytes, as: UTF8.self)
             guard let seconds = HTTPDate.parse(text) else { continue }
