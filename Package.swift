@@ -70,7 +70,8 @@ let package = Package(
         .testTarget(name: "CatalogCacheCoreTests", dependencies: ["CatalogCacheCore", "CatalogTestSupport"]),
         .testTarget(name: "CatalogCompressionTests", dependencies: ["CatalogCompression"]),
         .testTarget(name: "CatalogRedisTests", dependencies: ["CatalogRedis"] + nio),
-        .testTarget(name: "CatalogHTTPTests", dependencies: ["CatalogHTTP"] + nio + [.product(name: "NIOEmbedded", package: "swift-nio")]),
+        .testTarget(name: "CatalogHTTPTests", dependencies: ["CatalogHTTP", "CatalogTestSupport"] + nio + [.product(name: "NIOEmbedded", package: "swift-nio")]),
+        .testTarget(name: "CatalogPostgresTests", dependencies: ["CatalogPostgres", "CatalogTestSupport"]),
         .testTarget(name: "CatalogOriginTests", dependencies: ["CatalogOrigin", "CatalogCacheCore", "CatalogPostgres", "CatalogRedis", "CatalogHTTP", "CatalogTestSupport"] + nio),
         .testTarget(
             name: "CatalogCacheProxyTests",

@@ -1,4 +1,5 @@
 import CatalogHTTP
+import CatalogTestSupport
 import CatalogOrigin
 import CatalogPostgres
 import CatalogRedis
@@ -82,13 +83,6 @@ enum TestDatabase {
             await drop()
             throw error
         }
-    }
-}
-
-/// Runs blocking work on a dispatch queue instead of a cooperative-pool thread.
-func offThePool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-    try await withCheckedThrowingContinuation { continuation in
-        DispatchQueue.global().async { continuation.resume(with: Result { try body() }) }
     }
 }
 

@@ -1,6 +1,5 @@
 import CatalogTestSupport
 import CatalogHTTP
-import CatalogOrigin
 import Foundation
 import NIOCore
 import NIOHTTP1
@@ -18,12 +17,13 @@ struct EchoResponder: HTTPResponder {
     }
 }
 
+/// CatalogHTTP's server over a real loopback socket: framing, keep-alive, pipelining, limits.
 @Suite("HTTP server over a real socket")
 struct HTTPServerSocketTests {
-    static func withServer(maxBodySize: Int = 1 << 20, _ body: (Int) async throws -> Void) async throws {
+    static func withServer(maxBodySize: Int = 1 << 20, limits: HTTPServerLimits = .unlimited, _ body: (Int) async throws -> Void) async throws {
         let server = try await HTTPServer.start(
             host: "127.0.0.1", port: 0, group: MultiThreadedEventLoopGroup.singleton,
-            maxBodySize: maxBodySize, responder: EchoResponder())
+            maxBodySize: maxBodySize, limits: limits, responder: EchoResponder())
         do {
             try await body(server.localPort)
         } catch {
@@ -98,29 +98,58 @@ struct HTTPServerSocketTests {
         #expect(try await client.isClosedByPeer())
     }
 
-    @Test("the origin over a socket: product list, then HEAD on the same connection",
-          .enabled(if: TestDatabase.enabled))
-    func origin() async throws {
-        try await TestDatabase.with(seed: 50) { env in
-            let service = try await OriginService.start(
-                databaseURL: env.url, host: "127.0.0.1", port: 0, poolSize: 2, group: MultiThreadedEventLoopGroup.singleton)
-            do {
-                let client = try RawHTTPClient(port: service.localPort)
-                try await client.send("GET /store/products?limit=2&order=-price HTTP/1.1\r\nHost: x\r\n\r\n")
-                let get = try await client.readResponse()
-                #expect(get.statusCode == 200 && get.headers["content-type"]?.hasPrefix("application/json") == true)
-                let json = try JSONSerialization.jsonObject(with: Data(get.body.utf8)) as? [String: Any]
-                #expect((json?["products"] as? [Any])?.count == 2)
-                try await client.send("HEAD /store/products?limit=2&order=-price HTTP/1.1\r\nHost: x\r\n\r\n")
-                let head = try await client.readResponse(head: true)
-                #expect(head.statusCode == 200 && head.headers["content-length"] == String(get.body.utf8.count))
-                try await client.send("GET /store/products/prod_none HTTP/1.1\r\nHost: x\r\n\r\n")
-                #expect(try await client.readResponse().statusCode == 404)
-            } catch {
-                try await service.shutdown()
-                throw error
-            }
-            try await service.shutdown()
+    @Test("a head over maxHeadBytes, or one field over maxHeaderFieldBytes, gets 400 and the connection closes")
+    func headLimits() async throws {
+        let limits = HTTPServerLimits(maxHeaderFieldBytes: 512, maxHeadBytes: 1024)
+        try await Self.withServer(limits: limits) { port in
+            let within = try RawHTTPClient(port: port)
+            try await within.send("GET /ok HTTP/1.1\r\nHost: x\r\nX-A: \(String(repeating: "a", count: 400))\r\n\r\n")
+            #expect(try await within.readResponse().statusCode == 200)
+
+            let manyFields = (0..<6).map { "X-\($0): \(String(repeating: "b", count: 300))\r\n" }.joined()
+            let longHead = try RawHTTPClient(port: port)
+            try await longHead.send("GET /head HTTP/1.1\r\nHost: x\r\n\(manyFields)\r\n")
+            #expect(try await longHead.readResponse().statusCode == 400)
+            #expect(try await longHead.isClosedByPeer())
+
+            let longField = try RawHTTPClient(port: port)
+            try await longField.send("GET /field HTTP/1.1\r\nHost: x\r\nX-Long: \(String(repeating: "c", count: 600))\r\n\r\n")
+            #expect(try await longField.readResponse().statusCode == 400)
+            #expect(try await longField.isClosedByPeer())
+        }
+    }
+
+    @Test("a chunked body over maxBodySize gets 413 JSON and the connection closes")
+    func chunkedTooLarge() async throws {
+        try await Self.withServer(maxBodySize: 10) { port in
+            let client = try RawHTTPClient(port: port)
+            try await client.send("POST /x HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n8\r\n01234567\r\n8\r\n89012345\r\n0\r\n\r\n")
+            let r = try await client.readResponse()
+            #expect(r.statusCode == 413 && r.body.contains("payload_too_large"))
+            #expect(try await client.isClosedByPeer())
+        }
+    }
+
+    @Test("beyond maxConnections a new connection is closed at once; open ones keep working")
+    func connectionLimit() async throws {
+        try await Self.withServer(limits: HTTPServerLimits(maxConnections: 1)) { port in
+            let first = try RawHTTPClient(port: port)
+            try await first.send("GET /1 HTTP/1.1\r\nHost: x\r\n\r\n")
+            #expect(try await first.readResponse().statusCode == 200)
+            let second = try RawHTTPClient(port: port)
+            #expect(try await second.isClosedByPeer())
+            try await first.send("GET /2 HTTP/1.1\r\nHost: x\r\n\r\n")
+            #expect(try await first.readResponse().body.contains("\"path\":\"/2\""))
+        }
+    }
+
+    @Test("keep-alive after a body: the next pipelined request is read from where the body ends")
+    func bodyThenPipelinedRequest() async throws {
+        try await Self.withServer { port in
+            let client = try RawHTTPClient(port: port)
+            try await client.send("POST /a HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabcGET /b HTTP/1.1\r\nHost: x\r\n\r\n")
+            #expect(try await client.readResponse().body.contains("\"body\":3"))
+            #expect(try await client.readResponse().body.contains("\"path\":\"/b\""))
         }
     }
 }
