@@ -65,8 +65,8 @@ let package = Package(
 
         // Tests mirror the modules: pure unit tests, handler tests, then integration tests
         // against real Redis, PostgreSQL and the reference origin (started by scripts/test).
-        // Helpers shared by test targets (a raw-socket HTTP client, a seeded generator, a manual clock).
-        .target(name: "CatalogTestSupport", dependencies: ["CatalogCacheCore"], path: "Tests/CatalogTestSupport"),
+        // Helpers shared by test targets (a raw-socket HTTP client, a seeded generator, a manual clock, throwaway databases).
+        .target(name: "CatalogTestSupport", dependencies: ["CatalogCacheCore", "CatalogPostgres"], path: "Tests/CatalogTestSupport"),
         .testTarget(name: "CatalogCacheCoreTests", dependencies: ["CatalogCacheCore", "CatalogTestSupport"]),
         .testTarget(name: "CatalogCompressionTests", dependencies: ["CatalogCompression"]),
         .testTarget(name: "CatalogRedisTests", dependencies: ["CatalogRedis"] + nio),

@@ -100,4 +100,41 @@ import Testing
         otherKey.head.headers.add(name: "X-Publishable-Api-Key", value: "pk_2")
         #expect(router.route(otherKey).key != router.route(plain).key)
     }
+
+    @Test func rememberedEncodingPreferencesEqualFreshOnes() throws {
+        let (engine, group, upstream) = try makeEngine()
+        defer { try? upstream.shutdown().wait(); try? group.syncShutdownGracefully() }
+        let router = RequestRouter(engine: engine)
+        let values: [String?] = [nil, "gzip", "GZIP", "gzip;q=0", "identity", "br, gzip, deflate", "*", "*;q=0", "identity;q=1, gzip;q=0.5", "x-gzip", "", "gzip;q=2"]
+        for _ in 0..<3 {
+            for value in values {
+                #expect(router.prefersGzip(value) == AcceptEncoding.prefersGzip(value), "\(String(describing: value))")
+            }
+        }
+        var request = ProxyRequest(head: HTTPRequestHead(version: .http1_1, method: .GET, uri: "/store/hero-banners"))
+        request.head.headers.add(name: "Accept-Encoding", value: "gzip")
+        #expect(router.route(request).prefersGzip == true)
+        request.head.headers.replaceOrAdd(name: "Accept-Encoding", value: "gzip;q=0")
+        #expect(router.route(request).prefersGzip == false)
+        request.head.method = .POST
+        #expect(router.route(request).key == nil && !router.route(request).prefersGzip)
+    }
+
+    /// 200 distinct 30 KB targets (what the head limit lets a client send) would keep about
+    /// 12 MB per loop under the count bound alone; the byte bound keeps it under 2 MiB.
+    @Test func longDistinctTargetsStayWithinTheByteBound() throws {
+        let (engine, group, upstream) = try makeEngine()
+        defer { try? upstream.shutdown().wait(); try? group.syncShutdownGracefully() }
+        let router = RequestRouter(engine: engine)
+        let junk = String(repeating: "j", count: 30_000)
+        var largest = 0
+        for i in 0..<200 {
+            let request = ProxyRequest(head: HTTPRequestHead(version: .http1_1, method: .GET, uri: "/store/products?q=\(i)\(junk)"))
+            #expect(router.route(request).key != nil)
+            largest = max(largest, router.rememberedTargets * 2 * 30_000)
+            #expect(router.rememberedBytes <= RequestRouter.maxRememberedBytes)
+        }
+        #expect(largest <= 2 * RequestRouter.maxRememberedBytes)
+        #expect(router.rememberedTargets > 0)
+    }
 }

@@ -1,3 +1,4 @@
+import CatalogTestSupport
 import CatalogPostgres
 import Foundation
 import Testing
