@@ -65,12 +65,13 @@ let package = Package(
 
         // Tests mirror the modules: pure unit tests, handler tests, then integration tests
         // against real Redis, PostgreSQL and the reference origin (started by scripts/test).
-        // Helpers shared by test targets (a raw-socket HTTP client, a seeded generator).
-        .target(name: "CatalogTestSupport", path: "Tests/CatalogTestSupport"),
+        // Helpers shared by test targets (a raw-socket HTTP client, a seeded generator, a manual clock, throwaway databases).
+        .target(name: "CatalogTestSupport", dependencies: ["CatalogCacheCore", "CatalogPostgres"], path: "Tests/CatalogTestSupport"),
         .testTarget(name: "CatalogCacheCoreTests", dependencies: ["CatalogCacheCore", "CatalogTestSupport"]),
         .testTarget(name: "CatalogCompressionTests", dependencies: ["CatalogCompression"]),
         .testTarget(name: "CatalogRedisTests", dependencies: ["CatalogRedis"] + nio),
-        .testTarget(name: "CatalogHTTPTests", dependencies: ["CatalogHTTP"] + nio + [.product(name: "NIOEmbedded", package: "swift-nio")]),
+        .testTarget(name: "CatalogHTTPTests", dependencies: ["CatalogHTTP", "CatalogTestSupport"] + nio + [.product(name: "NIOEmbedded", package: "swift-nio")]),
+        .testTarget(name: "CatalogPostgresTests", dependencies: ["CatalogPostgres", "CatalogTestSupport"]),
         .testTarget(name: "CatalogOriginTests", dependencies: ["CatalogOrigin", "CatalogCacheCore", "CatalogPostgres", "CatalogRedis", "CatalogHTTP", "CatalogTestSupport"] + nio),
         .testTarget(
             name: "CatalogCacheProxyTests",

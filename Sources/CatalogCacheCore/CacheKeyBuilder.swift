@@ -62,11 +62,6 @@ public struct CacheKeyBuilder: Sendable {
         return prefix + expanded
     }
 
-    /// The storage key of the set that records which entries carry `tag`.
-    public func tagKey(_ tag: String) -> String {
-        prefix + "tag:" + tag
-    }
-
     /// The 32-hex-character request digest described in the type's documentation.
     public static func digest(
         routeName: String,

@@ -132,9 +132,4 @@ import CatalogCacheCore
         }
         #expect(byKey.count > 100)
     }
-
-    @Test func tagKey() {
-        #expect(builder.tagKey("product:prod_1") == "cc:tag:product:prod_1")
-        #expect(CacheKeyBuilder(prefix: "").tagKey("x") == "tag:x")
-    }
 }

@@ -49,12 +49,41 @@ import CatalogCacheCore
         #expect(EntityTagMatcher.ifNoneMatch("\(identity), \(gzip)", matches: gzip))
     }
 
-    @Test func neverCrashesOnGeneratedHeaders() {
+    /// Noise built from the grammar's pieces: a match needs `*` alone or the quoted tag itself
+    /// in the field, and the weak comparison makes `"a"`, `W/"a"` and a bare `a` the same target.
+    @Test func generatedHeadersMatchOnlyWhenTheyNameTheTag() {
         var generator = SeededGenerator(seed: 3)
         let atoms = ["\"", "W/", "w/", ",", " ", "*", "a", "b", "\t", "é", "\u{0}"]
+        var matched = 0
         for _ in 0..<20_000 {
             let header = (0..<Int.random(in: 0...10, using: &generator)).map { _ in generator.element(of: atoms) }.joined()
-            _ = EntityTagMatcher.ifNoneMatch(header, matches: "\"a\"")
+            let result = EntityTagMatcher.ifNoneMatch(header, matches: "\"a\"")
+            if result { matched += 1 }
+            let isWhitespace: (Character) -> Bool = { $0 == " " || $0 == "\t" }
+            let bare = header.drop(while: isWhitespace).reversed().drop(while: isWhitespace)
+            #expect(!result || String(bare) == "*" || header.contains("\"a\""), "\(header.debugDescription)")
+            #expect(EntityTagMatcher.ifNoneMatch(header, matches: "W/\"a\"") == result, "\(header.debugDescription)")
+            #expect(EntityTagMatcher.ifNoneMatch(header, matches: "a") == result, "\(header.debugDescription)")
+        }
+        #expect(matched > 0)
+    }
+
+    /// Well-formed lists (tags that may hold commas, weak or strong, any separators): the field
+    /// matches exactly when one of its tags is the representation's.
+    @Test func wellFormedListsMatchExactlyWhenTheyHoldTheTag() {
+        var generator = SeededGenerator(seed: 0xE7A6)
+        let opaques = ["a", "b", "ab", "a,b", ""]
+        let separators = [",", ", ", " ,", ",,", " , ", ",\t"]
+        for _ in 0..<5_000 {
+            let tags = (0..<Int.random(in: 1...4, using: &generator)).map { _ in generator.element(of: opaques) }
+            var header = ""
+            for (index, tag) in tags.enumerated() {
+                if index > 0 { header += generator.element(of: separators) }
+                header += (Bool.random(using: &generator) ? "W/" : "") + "\"\(tag)\""
+            }
+            #expect(EntityTagMatcher.ifNoneMatch(header, matches: "\"a\"") == tags.contains("a"), "\(header)")
+            #expect(EntityTagMatcher.ifNoneMatch(header, matches: "\"a,b\"") == tags.contains("a,b"), "\(header)")
         }
     }
+
 }

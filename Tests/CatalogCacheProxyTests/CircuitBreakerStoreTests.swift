@@ -1,5 +1,6 @@
 import CatalogCacheCore
 import CatalogRedis
+import CatalogTestSupport
 import NIOCore
 import NIOEmbedded
 import Synchronization

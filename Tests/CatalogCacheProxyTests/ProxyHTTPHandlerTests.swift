@@ -1,6 +1,7 @@
 import CatalogCacheCore
 import CatalogCompression
 import CatalogHTTP
+import CatalogTestSupport
 import NIOCore
 import NIOEmbedded
 import NIOHTTP1

@@ -100,11 +100,9 @@ import Testing
         otherKey.head.headers.add(name: "X-Publishable-Api-Key", value: "pk_2")
         #expect(router.route(otherKey).key != router.route(plain).key)
     }
-}
 
-@Suite struct RequestRouterEncodingTests {
     @Test func rememberedEncodingPreferencesEqualFreshOnes() throws {
-        let (engine, group, upstream) = try RequestRouterTests().makeEngine()
+        let (engine, group, upstream) = try makeEngine()
         defer { try? upstream.shutdown().wait(); try? group.syncShutdownGracefully() }
         let router = RequestRouter(engine: engine)
         let values: [String?] = [nil, "gzip", "GZIP", "gzip;q=0", "identity", "br, gzip, deflate", "*", "*;q=0", "identity;q=1, gzip;q=0.5", "x-gzip", "", "gzip;q=2"]
@@ -121,13 +119,11 @@ import Testing
         request.head.method = .POST
         #expect(router.route(request).key == nil && !router.route(request).prefersGzip)
     }
-}
 
-@Suite struct RequestRouterMemoryTests {
     /// 200 distinct 30 KB targets (what the head limit lets a client send) would keep about
     /// 12 MB per loop under the count bound alone; the byte bound keeps it under 2 MiB.
     @Test func longDistinctTargetsStayWithinTheByteBound() throws {
-        let (engine, group, upstream) = try RequestRouterTests().makeEngine()
+        let (engine, group, upstream) = try makeEngine()
         defer { try? upstream.shutdown().wait(); try? group.syncShutdownGracefully() }
         let router = RequestRouter(engine: engine)
         let junk = String(repeating: "j", count: 30_000)

@@ -1,4 +1,5 @@
 import CatalogCacheCore
+import CatalogTestSupport
 import Foundation
 import Synchronization
 import Testing

@@ -1,4 +1,5 @@
 import CatalogHTTP
+import CatalogTestSupport
 import CatalogOrigin
 import CatalogPostgres
 import CatalogRedis
@@ -8,24 +9,14 @@ import NIOHTTP1
 import NIOPosix
 import Testing
 
-/// A throwaway database per test, created from `CATALOG_TEST_DATABASE_URL` and dropped afterwards.
-///
-/// Without that variable the database tests are disabled, unless `CATALOG_REQUIRE_SERVICES=1`,
-/// in which case they run and fail with a message saying what is missing.
+/// The origin's schema and seed in a `ThrowawayDatabase` per test (disabled or failing, like
+/// it, without `CATALOG_TEST_DATABASE_URL`).
 enum TestDatabase {
-    static let baseURL = ProcessInfo.processInfo.environment["CATALOG_TEST_DATABASE_URL"]
     static let redisURL = ProcessInfo.processInfo.environment["CATALOG_TEST_REDIS_URL"]
     /// The seeded admin's password hash uses few PBKDF2 rounds here: debug builds hash slowly.
     static let admin = AdminAccount(iterations: 1_000)
-    static let required = ProcessInfo.processInfo.environment["CATALOG_REQUIRE_SERVICES"] == "1"
     /// Trait condition: run when a database is configured or services are required.
-    static let enabled = baseURL != nil || required
-
-    struct Missing: Error, CustomStringConvertible {
-        var description: String {
-            "CATALOG_TEST_DATABASE_URL is not set but CATALOG_REQUIRE_SERVICES=1: start PostgreSQL with scripts/services"
-        }
-    }
+    static let enabled = ThrowawayDatabase.enabled
 
     /// Creates `origin_test_<random>`, optionally seeds `products` products (and always the
     /// admin), logs in, runs `body`, drops it. With `redis` the environment serves carts under a
@@ -34,61 +25,32 @@ enum TestDatabase {
         seed products: Int? = 300, redis: Bool = false, cartTTLSeconds: Int = StorefrontConfiguration.defaultCartTTLSeconds,
         _ body: (OriginTestEnvironment) async throws -> T
     ) async throws -> T {
-        guard let baseURL else { throw Missing() }
-        if redis && redisURL == nil { throw Missing() }
-        let name = "origin_test_" + String(UInt64.random(in: 0...UInt64.max), radix: 36)
-        var components = URLComponents(string: baseURL)!
-        components.path = "/" + name
-        let url = components.string!
-        // Blocking libpq work runs off Swift's cooperative pool (two threads here), which the
-        // servers under test need for their own responders.
-        try await offThePool {
-            let admin = try PostgresConnection(url: baseURL)
-            defer { admin.close() }
-            try admin.execute("CREATE DATABASE \(name)")
-            let setup = try PostgresConnection(url: url)
-            defer { setup.close() }
+        if redis && redisURL == nil { throw ThrowawayDatabase.Missing() }
+        return try await ThrowawayDatabase.with(prefix: "origin_test_", prepare: { setup in
             if let products {
                 try CatalogSeeder(products: products, admin: TestDatabase.admin).run(setup)
             } else {
                 try Migrator.migrate(setup)
                 try TestDatabase.admin.upsert(setup)
             }
-        }
-        let pool = PostgresPool(configuration: .init(url: url, size: 8))
-        var storefront = StorefrontConfiguration(keyPrefix: "origin-test:\(name):", cartTTLSeconds: cartTTLSeconds)
-        if redis, let redisURL {
-            storefront.redis = RedisClient(configuration: try RedisConfiguration.parse(url: redisURL), group: MultiThreadedEventLoopGroup.singleton)
-        }
-        var env = OriginTestEnvironment(url: url, pool: pool, storefront: storefront, token: "")
-        let login = await env.send(.POST, "/auth/user/emailpass",
-                                   body: #"{"email":"\#(admin.email)","password":"\#(admin.password)"}"#)
-        env.token = login.json["token"] as? String ?? ""
-        let redisClient = storefront.redis
-        let drop: @Sendable () async -> Void = {
-            await redisClient?.shutdown()
-            await pool.shutdown()
-            try? await offThePool {
-                let admin = try PostgresConnection(url: baseURL)
-                defer { admin.close() }
-                _ = try admin.execute("DROP DATABASE \(name) WITH (FORCE)")
+        }) { database in
+            var storefront = StorefrontConfiguration(keyPrefix: "origin-test:\(database.url.split(separator: "/").last ?? ""):", cartTTLSeconds: cartTTLSeconds)
+            if redis, let redisURL {
+                storefront.redis = RedisClient(configuration: try RedisConfiguration.parse(url: redisURL), group: MultiThreadedEventLoopGroup.singleton)
+            }
+            var env = OriginTestEnvironment(url: database.url, pool: database.pool, storefront: storefront, token: "")
+            let login = await env.send(.POST, "/auth/user/emailpass",
+                                       body: #"{"email":"\#(admin.email)","password":"\#(admin.password)"}"#)
+            env.token = login.json["token"] as? String ?? ""
+            do {
+                let value = try await body(env)
+                await storefront.redis?.shutdown()
+                return value
+            } catch {
+                await storefront.redis?.shutdown()
+                throw error
             }
         }
-        do {
-            let value = try await body(env)
-            await drop()
-            return value
-        } catch {
-            await drop()
-            throw error
-        }
-    }
-}
-
-/// Runs blocking work on a dispatch queue instead of a cooperative-pool thread.
-func offThePool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-    try await withCheckedThrowingContinuation { continuation in
-        DispatchQueue.global().async { continuation.resume(with: Result { try body() }) }
     }
 }
 

@@ -1,3 +1,4 @@
+import CatalogTestSupport
 import CatalogCacheCore
 import CatalogCacheProxy
 import CatalogPostgres
@@ -11,20 +12,20 @@ struct AdminEventsTests {
         try #require(try await stack.sql("SELECT id FROM hero_banner WHERE is_active ORDER BY sort_order, id LIMIT 1").scalar)
     }
 
-    func subscribe(_ proxy: RunningProxy, token: String?, lastEventID: String? = nil) async throws -> EventStreamClient {
+    func subscribe(_ proxy: RunningProxy, token: String?, lastEventID: String? = nil) async throws -> EventStream {
         var headers: [(String, String)] = []
         if let token { headers.append(("Authorization", "Bearer \(token)")) }
         if let lastEventID { headers.append(("Last-Event-ID", lastEventID)) }
-        return try await EventStreamClient(port: proxy.service.proxyPort, headers: headers)
+        return try await EventStream.open(port: proxy.service.proxyPort, headers: headers)
     }
 
     /// The next event named `name` (others, such as the same write's other tables, skipped).
-    func next(_ name: String, from client: EventStreamClient) async throws -> EventStreamClient.Event {
+    func next(_ name: String, from client: EventStream) async throws -> RawHTTPClient.Event {
         for _ in 0..<50 {
             let event = try await client.next()
             if event.name == name { return event }
         }
-        throw EventStreamClient.Failure(description: "no \(name) event")
+        throw RawHTTPClient.Failure(description: "no \(name) event")
     }
 
     @Test func aSubscriberWithoutAdminCredentialsGetsTheUpstreamsStatus() async throws {
@@ -79,7 +80,7 @@ struct AdminEventsTests {
             let fourth = try await next("banner.updated", from: watcher)  // the fourth is out: two were missed
 
             let resumed = try await subscribe(proxy, token: stack.adminToken, lastEventID: lastID)
-            var replayed: [EventStreamClient.Event] = []
+            var replayed: [RawHTTPClient.Event] = []
             while replayed.last?.id != fourth.id { replayed.append(try await resumed.next()) }
             let banners = replayed.filter { $0.name == "banner.updated" }
             #expect(banners.count == 3)

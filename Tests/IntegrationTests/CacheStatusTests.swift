@@ -1,6 +1,7 @@
 import CatalogCacheCore
 import CatalogCacheProxy
 import CatalogHTTP
+import CatalogTestSupport
 import Foundation
 import NIOCore
 import NIOHTTP1

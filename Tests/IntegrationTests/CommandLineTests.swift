@@ -1,3 +1,4 @@
+import CatalogTestSupport
 import CatalogCacheProxy
 import Foundation
 import Testing

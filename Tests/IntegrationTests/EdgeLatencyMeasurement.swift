@@ -1,3 +1,4 @@
+import CatalogTestSupport
 import CatalogCacheCore
 import CatalogCacheProxy
 import CatalogHTTP
@@ -38,7 +39,7 @@ struct EdgeLatencyMeasurement {
 
             let id = try #require(try await stack.sql("SELECT id FROM hero_banner WHERE is_active ORDER BY sort_order, id LIMIT 1").scalar)
             let products = try await stack.sql("SELECT id FROM product WHERE status = 'published' ORDER BY id LIMIT 20").rows.compactMap { $0[0] }
-            let subscriber = try await EventStreamClient(port: proxyPort, headers: [("Authorization", "Bearer \(stack.adminToken)")])
+            let subscriber = try await EventStream.open(port: proxyPort, headers: [("Authorization", "Bearer \(stack.adminToken)")])
             #expect(subscriber.status == 200)
 
             let stop = NIOLockedValueBox(false)

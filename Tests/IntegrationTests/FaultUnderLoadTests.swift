@@ -86,7 +86,9 @@ struct FaultUnderLoadTests {
             #expect(ok > 0)
             #expect(rows >= ok && rows <= ok + failed, "rows \(rows), 200s \(ok), 502/504s \(failed)")
             #expect(stock == 100_000 - rows)
-            print("fault under load: reads \(readCounts), writes \(writeCounts), movement rows \(rows), breaker opens \(proxy.metrics.redisCircuitOpens.count)")
+            // Redis was gone for about 2.5 s under load, far beyond 3 failed commands: the
+            // breaker opened instead of every read waiting out the Redis timeout.
+            #expect(proxy.metrics.redisCircuitOpens.count > 0, "reads \(readCounts), writes \(writeCounts)")
 
             // Recovery without restarting the proxy: writes and cache hits work again.
             let w = try await proxy.request(.POST, "/admin/products/\(product)/inventory", body: #"{"delta":-1,"reason":"after"}"#)

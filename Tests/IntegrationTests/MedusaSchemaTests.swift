@@ -1,3 +1,4 @@
+import CatalogTestSupport
 import CatalogCacheCore
 import CatalogCacheProxy
 import CatalogPostgres

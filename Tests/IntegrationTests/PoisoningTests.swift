@@ -1,6 +1,7 @@
 import CatalogCacheCore
 import CatalogCacheProxy
 import CatalogHTTP
+import CatalogTestSupport
 import Foundation
 import Logging
 import NIOCore

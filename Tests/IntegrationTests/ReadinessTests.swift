@@ -76,40 +76,22 @@ struct ReadinessTests {
     }
 
     @Test func sigtermDrainsThenRefusesNewConnections() async throws {
-        try #require(FileManager.default.isExecutableFile(atPath: CommandLineTests.binary), "build first: \(CommandLineTests.binary)")
         let file = ReloadTests.ConfigFile()
         try file.write(try ReloadTests.shippedText { $0.replacingOccurrences(of: "drain_delay_ms: 5000", with: "drain_delay_ms: 10000") })
-        let port = try await freeLoopbackPort()
-        let adminPort = try await freeLoopbackPort()
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: CommandLineTests.binary)
-        process.arguments = ["serve", "--config", file.path, "--listen", "127.0.0.1:\(port)", "--admin-listen", "127.0.0.1:\(adminPort)", "--upstream", "http://127.0.0.1:1"]
-        var env = ProcessInfo.processInfo.environment
-        for name in ["UPSTREAM_URL", "CACHE_REDIS_URL", "DATABASE_URL"] { env[name] = nil }
-        process.environment = env
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        defer {
-            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-            process.waitUntilExit()
-        }
-        func readiness() async -> Int? {
-            guard let client = try? RawHTTPClient(port: adminPort) else { return nil }
-            try? await client.send("GET /readyz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
-            return try? await client.readResponse().statusCode
-        }
+        let serve = try await ServeProcess(config: file.path, upstream: "http://127.0.0.1:1")
+        defer { serve.stop() }
+        func readiness() async -> Int? { await serve.admin("/readyz")?.statusCode }
         #expect(await eventually(seconds: 30) { await readiness() == 200 })
-        kill(process.processIdentifier, SIGTERM)
+        serve.signal(SIGTERM)
         #expect(await eventually(seconds: 10) { await readiness() == 503 })
         // Draining: still accepting and serving on the proxy port.
-        let during = try RawHTTPClient(port: port)
+        let during = try RawHTTPClient(port: serve.port)
         try await during.send("GET /store/carts/x HTTP/1.1\r\nHost: t\r\n\r\n")
         #expect(try await during.readResponse().statusCode == 502)
-        #expect(await eventually(seconds: 30) { (try? RawHTTPClient(port: port)) == nil }, "after the drain delay the listener closes")
+        #expect(await eventually(seconds: 30) { (try? RawHTTPClient(port: serve.port)) == nil }, "after the drain delay the listener closes")
         // Required: reading how a running process ended would crash the whole test run.
-        try #require(await eventually(seconds: 30) { !process.isRunning })
-        #expect(process.terminationReason == .exit && process.terminationStatus == 0)
+        try #require(await eventually(seconds: 30) { !serve.isRunning })
+        #expect(serve.process.terminationReason == .exit && serve.process.terminationStatus == 0)
     }
 }
 

@@ -175,38 +175,22 @@ struct ReloadTests {
     }
 
     @Test func sighupAndTheReloadCommandReloadAServingProcess() async throws {
-        try #require(FileManager.default.isExecutableFile(atPath: CommandLineTests.binary), "build first: \(CommandLineTests.binary)")
         let file = ConfigFile()
         try file.write(try Self.shippedText())
-        let port = try await freeLoopbackPort()
-        let adminPort = try await freeLoopbackPort()
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: CommandLineTests.binary)
-        process.arguments = ["serve", "--config", file.path, "--listen", "127.0.0.1:\(port)", "--admin-listen", "127.0.0.1:\(adminPort)", "--upstream", "http://127.0.0.1:1"]
-        var env = ProcessInfo.processInfo.environment
-        for name in ["UPSTREAM_URL", "CACHE_REDIS_URL", "DATABASE_URL"] { env[name] = nil }
-        process.environment = env
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        defer {
-            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-            process.waitUntilExit()
-        }
+        let serve = try await ServeProcess(config: file.path, upstream: "http://127.0.0.1:1")
+        defer { serve.stop() }
+        let (port, adminPort) = (serve.port, serve.adminPort)
         func generation() async -> String? {
-            guard let client = try? RawHTTPClient(port: adminPort) else { return nil }
-            try? await client.send("GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
-            guard let body = try? await client.readResponse().body else { return nil }
-            return body.split(separator: "\n").first { $0.hasPrefix("catalog_cache_config_generation ") }.map(String.init)
+            await serve.admin("/metrics")?.body.split(separator: "\n").first { $0.hasPrefix("catalog_cache_config_generation ") }.map(String.init)
         }
         #expect(await eventually(seconds: 30) { await generation() == "catalog_cache_config_generation 1" })
         let connection = try RawHTTPClient(port: port)
-        kill(process.processIdentifier, SIGHUP)
+        serve.signal(SIGHUP)
         #expect(await eventually(seconds: 10) { await generation() == "catalog_cache_config_generation 2" })
-        #expect(process.isRunning, "SIGHUP must not end the process")
+        #expect(serve.isRunning, "SIGHUP must not end the process")
         let cli = try await CommandLineTests().run(["reload", "--admin", "http://127.0.0.1:\(adminPort)"])
         #expect(cli.status == 0 && cli.stdout.contains("\"generation\":3"), "\(cli.stderr)")
-        let byPid = try await CommandLineTests().run(["reload", "--pid", "\(process.processIdentifier)"])
+        let byPid = try await CommandLineTests().run(["reload", "--pid", "\(serve.pid)"])
         #expect(byPid.status == 0)
         #expect(await eventually(seconds: 10) { await generation() == "catalog_cache_config_generation 4" })
         try file.write("routes: [")
@@ -215,7 +199,7 @@ struct ReloadTests {
         // The connection opened before the reloads still serves.
         try await connection.send("GET /store/carts/x HTTP/1.1\r\nHost: t\r\n\r\n")
         #expect(try await connection.readResponse().statusCode == 502)
-        kill(process.processIdentifier, SIGTERM)
-        #expect(await eventually(seconds: 30) { !process.isRunning })
+        serve.signal(SIGTERM)
+        #expect(await eventually(seconds: 30) { !serve.isRunning })
     }
 }

@@ -1,5 +1,6 @@
 import CatalogCacheCore
 import CatalogCacheProxy
+import CatalogTestSupport
 import Foundation
 import Testing
 

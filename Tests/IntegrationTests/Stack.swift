@@ -1,6 +1,7 @@
 import CatalogCacheCore
 import CatalogCacheProxy
 import CatalogHTTP
+import CatalogTestSupport
 import CatalogOrigin
 import CatalogPostgres
 import CatalogRedis
@@ -228,12 +229,4 @@ func withStack(products: Int = 300, triggers: Bool, _ body: (Stack) async throws
         throw error
     }
     await stack.shutdown()
-}
-
-/// Runs blocking work (libpq, waiting for a process) on a dispatch queue, so it never holds
-/// one of the few threads of Swift's cooperative pool that every other async test needs.
-func offThePool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-    try await withCheckedThrowingContinuation { continuation in
-        DispatchQueue.global().async { continuation.resume(with: Result { try body() }) }
-    }
 }

@@ -119,7 +119,8 @@ public enum HTTPDate {
         return era * 146_097 + doe - 719_468
     }
 
-    /// IMF-fixdate for `seconds` since the epoch, e.g. for a `Date` header.
+    /// IMF-fixdate for `seconds` since the epoch, e.g. for a `Date` header. The year has four
+    /// digits, zero-padded, for years 0 to 9999 (what `parse` reads back).
     public static func format(_ seconds: Int64) -> String {
         let days = Int(seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400)
         let secs = Int(seconds - Int64(days) * 86_400)
@@ -135,6 +136,7 @@ public enum HTTPDate {
         let y = yoe + era * 400 + (m <= 2 ? 1 : 0)
         let weekday = ((days % 7) + 7 + 3) % 7  // 1970-01-01 was a Thursday (index 3 from Monday)
         func two(_ v: Int) -> String { v < 10 ? "0\(v)" : "\(v)" }
-        return "\(shortDays[weekday]), \(two(d)) \(months[m - 1]) \(y) \(two(secs / 3600)):\(two(secs / 60 % 60)):\(two(secs % 60)) GMT"
+        let year = String(repeating: "0", count: max(0, 4 - String(y).count)) + String(y)  // 4DIGIT
+        return "\(shortDays[weekday]), \(two(d)) \(months[m - 1]) \(year) \(two(secs / 3600)):\(two(secs / 60 % 60)):\(two(secs % 60)) GMT"
     }
 }

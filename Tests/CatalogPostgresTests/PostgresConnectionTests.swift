@@ -1,8 +1,9 @@
+import CatalogTestSupport
 import CatalogPostgres
 import Foundation
 import Testing
 
-@Suite("CatalogPostgres", .enabled(if: TestDatabase.enabled))
+@Suite("CatalogPostgres", .enabled(if: ThrowawayDatabase.enabled))
 struct PostgresConnectionTests {
     @Test("connect errors are one line and name the cause")
     func connectError() {
@@ -16,7 +17,7 @@ struct PostgresConnectionTests {
 
     @Test("parameters, NULLs, SQLSTATE, COPY escaping and transactions")
     func basics() async throws {
-        try await TestDatabase.with(seed: nil) { env in
+        try await ThrowawayDatabase.with { env in
             try await env.pool.withConnection { conn in
                 let r = try conn.query("SELECT $1::text AS a, $2::text AS b, 42 AS n", ["x'y", nil])
                 #expect(r.columns == ["a", "b", "n"] && r.rows == [["x'y", nil, "42"]] && r.int(0, "n") == 42)
@@ -51,7 +52,7 @@ struct PostgresConnectionTests {
 
     @Test("LISTEN/NOTIFY plumbing: socket, consumeInput, notifies")
     func notifications() async throws {
-        try await TestDatabase.with(seed: nil) { env in
+        try await ThrowawayDatabase.with { env in
             let listener = try PostgresConnection(url: env.url)
             try listener.execute("LISTEN catalog_test")
             #expect(listener.socket >= 0)
@@ -68,7 +69,7 @@ struct PostgresConnectionTests {
 
     @Test("a connection killed by the server is replaced for the next use, not retried")
     func brokenConnectionReplaced() async throws {
-        try await TestDatabase.with(seed: nil) { env in
+        try await ThrowawayDatabase.with { env in
             let pool = PostgresPool(configuration: .init(url: env.url, size: 1))
             let pid = try await pool.query("SELECT pg_backend_pid()").scalar!
             try await env.pool.query("SELECT pg_terminate_backend($1::int)", [pid])
@@ -84,7 +85,7 @@ struct PostgresConnectionTests {
 
     @Test("the wait queue is bounded: excess callers fail fast instead of queueing")
     func boundedQueue() async throws {
-        try await TestDatabase.with(seed: nil) { env in
+        try await ThrowawayDatabase.with { env in
             let pool = PostgresPool(configuration: .init(url: env.url, size: 1, maxWaiters: 2))
             let started = DispatchSemaphore(value: 0)
             let release = DispatchSemaphore(value: 0)

@@ -1,6 +1,5 @@
 import CatalogTestSupport
 import CatalogHTTP
-import CatalogOrigin
 import Foundation
 import NIOCore
 import NIOHTTP1
@@ -18,12 +17,13 @@ struct EchoResponder: HTTPResponder {
     }
 }
 
+/// CatalogHTTP's server over a real loopback socket: framing, keep-alive, pipelining, limits.
 @Suite("HTTP server over a real socket")
 struct HTTPServerSocketTests {
-    static func withServer(maxBodySize: Int = 1 << 20, _ body: (Int) async throws -> Void) async throws {
+    static func withServer(maxBodySize: Int = 1 << 20, limits: HTTPServerLimits = .unlimited, _ body: (Int) async throws -> Void) async throws {
         let server = try await HTTPServer.start(
             host: "127.0.0.1", port: 0, group: MultiThreadedEventLoopGroup.singleton,
-            maxBodySize: maxBodySize, responder: EchoResponder())
+            maxBodySize: maxBodySize, limits: limits, responder: EchoResponder())
         do {
             try await body(server.localPort)
         } catch {
@@ -53,13 +53,15 @@ struct HTTPServerSocketTests {
         }
     }
 
-    @Test("pipelined requests are answered in request order")
+    @Test("pipelined requests, one with a body, are answered in request order")
     func pipelining() async throws {
         try await Self.withServer { port in
             let client = try RawHTTPClient(port: port)
-            try await client.send("GET /1?delay=200 HTTP/1.1\r\nHost: x\r\n\r\nGET /2?delay=0 HTTP/1.1\r\nHost: x\r\n\r\nGET /3?delay=50 HTTP/1.1\r\nHost: x\r\n\r\n")
+            // The second carries a body: the third is read from where that body ends.
+            try await client.send("GET /1?delay=200 HTTP/1.1\r\nHost: x\r\n\r\nPOST /2?delay=0 HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabcGET /3?delay=50 HTTP/1.1\r\nHost: x\r\n\r\n")
             for i in 1...3 {
-                #expect(try await client.readResponse().body.contains("\"path\":\"/\(i)\""))
+                let body = try await client.readResponse().body
+                #expect(body.contains("\"path\":\"/\(i)\"") && body.contains("\"body\":\(i == 2 ? 3 : 0)"), "\(body)")
             }
         }
     }
@@ -76,11 +78,14 @@ struct HTTPServerSocketTests {
         }
     }
 
-    @Test("a body over maxBodySize gets 413 JSON and the connection closes")
-    func tooLarge() async throws {
+    @Test("a body over maxBodySize, by Content-Length or chunked, gets 413 JSON and the connection closes", arguments: [
+        "Content-Length: 20\r\n\r\n01234567890123456789",
+        "Transfer-Encoding: chunked\r\n\r\n8\r\n01234567\r\n8\r\n89012345\r\n0\r\n\r\n",
+    ])
+    func tooLarge(framingAndBody: String) async throws {
         try await Self.withServer(maxBodySize: 10) { port in
             let client = try RawHTTPClient(port: port)
-            try await client.send("POST /x HTTP/1.1\r\nHost: x\r\nContent-Length: 20\r\n\r\n01234567890123456789")
+            try await client.send("POST /x HTTP/1.1\r\nHost: x\r\n" + framingAndBody)
             let r = try await client.readResponse()
             #expect(r.statusCode == 413 && r.body.contains("payload_too_large"))
             #expect(try await client.isClosedByPeer())
@@ -98,29 +103,37 @@ struct HTTPServerSocketTests {
         #expect(try await client.isClosedByPeer())
     }
 
-    @Test("the origin over a socket: product list, then HEAD on the same connection",
-          .enabled(if: TestDatabase.enabled))
-    func origin() async throws {
-        try await TestDatabase.with(seed: 50) { env in
-            let service = try await OriginService.start(
-                databaseURL: env.url, host: "127.0.0.1", port: 0, poolSize: 2, group: MultiThreadedEventLoopGroup.singleton)
-            do {
-                let client = try RawHTTPClient(port: service.localPort)
-                try await client.send("GET /store/products?limit=2&order=-price HTTP/1.1\r\nHost: x\r\n\r\n")
-                let get = try await client.readResponse()
-                #expect(get.statusCode == 200 && get.headers["content-type"]?.hasPrefix("application/json") == true)
-                let json = try JSONSerialization.jsonObject(with: Data(get.body.utf8)) as? [String: Any]
-                #expect((json?["products"] as? [Any])?.count == 2)
-                try await client.send("HEAD /store/products?limit=2&order=-price HTTP/1.1\r\nHost: x\r\n\r\n")
-                let head = try await client.readResponse(head: true)
-                #expect(head.statusCode == 200 && head.headers["content-length"] == String(get.body.utf8.count))
-                try await client.send("GET /store/products/prod_none HTTP/1.1\r\nHost: x\r\n\r\n")
-                #expect(try await client.readResponse().statusCode == 404)
-            } catch {
-                try await service.shutdown()
-                throw error
-            }
-            try await service.shutdown()
+    @Test("a head over maxHeadBytes, or one field over maxHeaderFieldBytes, gets 400 and the connection closes")
+    func headLimits() async throws {
+        let limits = HTTPServerLimits(maxHeaderFieldBytes: 512, maxHeadBytes: 1024)
+        try await Self.withServer(limits: limits) { port in
+            let within = try RawHTTPClient(port: port)
+            try await within.send("GET /ok HTTP/1.1\r\nHost: x\r\nX-A: \(String(repeating: "a", count: 400))\r\n\r\n")
+            #expect(try await within.readResponse().statusCode == 200)
+
+            let manyFields = (0..<6).map { "X-\($0): \(String(repeating: "b", count: 300))\r\n" }.joined()
+            let longHead = try RawHTTPClient(port: port)
+            try await longHead.send("GET /head HTTP/1.1\r\nHost: x\r\n\(manyFields)\r\n")
+            #expect(try await longHead.readResponse().statusCode == 400)
+            #expect(try await longHead.isClosedByPeer())
+
+            let longField = try RawHTTPClient(port: port)
+            try await longField.send("GET /field HTTP/1.1\r\nHost: x\r\nX-Long: \(String(repeating: "c", count: 600))\r\n\r\n")
+            #expect(try await longField.readResponse().statusCode == 400)
+            #expect(try await longField.isClosedByPeer())
+        }
+    }
+
+    @Test("beyond maxConnections a new connection is closed at once; open ones keep working")
+    func connectionLimit() async throws {
+        try await Self.withServer(limits: HTTPServerLimits(maxConnections: 1)) { port in
+            let first = try RawHTTPClient(port: port)
+            try await first.send("GET /1 HTTP/1.1\r\nHost: x\r\n\r\n")
+            #expect(try await first.readResponse().statusCode == 200)
+            let second = try RawHTTPClient(port: port)
+            #expect(try await second.isClosedByPeer())
+            try await first.send("GET /2 HTTP/1.1\r\nHost: x\r\n\r\n")
+            #expect(try await first.readResponse().body.contains("\"path\":\"/2\""))
         }
     }
 }

@@ -1,7 +1,8 @@
+import CatalogCacheCore
 import Synchronization
 
-/// A `CacheClock` that only moves when told to: a test double shared by all test targets.
-/// Thread-safe.
+/// A `CacheClock` that only moves when told to, for tests: time-dependent rules are tested by
+/// moving it, never by sleeping. Thread-safe: every read and move is under one lock.
 @available(macOS 15.0, iOS 18.0, tvOS 18.0, watchOS 11.0, visionOS 2.0, *)
 public final class ManualClock: CacheClock {
     private let now: Mutex<Int64>
