@@ -23,7 +23,7 @@ import Testing
             let r = try await inFlight.readResponse()
             #expect(r.statusCode == 200)
             #expect(r.headers["connection"] == "close")
-            #expect(await eventually(seconds: 20) { !serve.isRunning })
+            try #require(await eventually(seconds: 20) { !serve.isRunning })
             #expect(serve.process.terminationReason == .exit && serve.process.terminationStatus == 0)
         } catch {
             Issue.record(error)
