@@ -14,14 +14,10 @@ public enum ConfigurationValidation {
         }
     }
 
-    /// `nil` when `url` is one of the Redis URL forms ``RedisConfiguration/parse(url:)`` takes
-    /// and the cache store runs on (the Redis client speaks Cluster; the store does not yet:
-    /// its scripts touch keys of several slots).
+    /// `nil` when `url` is one of the Redis URL forms ``RedisConfiguration/parse(url:)`` takes.
     public static func redisURLProblem(_ url: String) -> String? {
         do {
-            if case .cluster = try RedisConfiguration.parse(url: url).topology {
-                return "Redis Cluster (redis-cluster://) is not supported by the cache store yet; use redis://, rediss:// or redis-sentinel://"
-            }
+            _ = try RedisConfiguration.parse(url: url)
             return nil
         } catch {
             return "\(error)"
