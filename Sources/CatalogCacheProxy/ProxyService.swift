@@ -99,6 +99,9 @@ public final class ProxyService: Sendable {
             var redisConfiguration = try configuration.redisConfiguration(url: url)
             redisConfiguration.commandTimeout = .milliseconds(Int64(configuration.redisTimeoutMilliseconds))
             redisConfiguration.connectTimeout = .milliseconds(Int64(max(configuration.redisTimeoutMilliseconds, 500)))
+            if case .cluster = redisConfiguration.topology, let problem = ClusterCacheStore.keyPrefixProblem(configuration.keyPrefix) {
+                throw ConfigurationError(field: "store.key_prefix", message: problem)
+            }
             // Loads the TLS files once, and refuses to start when they cannot be loaded.
             let connector = try RedisConnector(configuration: redisConfiguration)
             // The request path's store fails fast while Redis keeps failing (the feed's does not:

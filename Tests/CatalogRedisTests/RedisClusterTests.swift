@@ -81,4 +81,18 @@ struct RedisClusterTests {
             }
         }
     }
+
+    /// No seed answers: a bounded number of retries, then one error naming every seed.
+    @Test func unreachableSeeds_failWithOneErrorNamingThem() async throws {
+        let (first, second) = (try await freePort(), try await freePort())
+        let client = RedisClient(configuration: try RedisConfiguration.parse(url: "redis-cluster://127.0.0.1:\(first),127.0.0.1:\(second)").generous(), group: RedisTestEnvironment.group)
+        let error = await failure(of: client.send(.get("k"), on: RedisTestEnvironment.group.any()))
+        await client.shutdown()
+        guard case .clusterUnavailable(let reason) = error as? RedisError else {
+            Issue.record("expected clusterUnavailable, got \(String(describing: error))")
+            return
+        }
+        #expect(reason.contains("no node answered CLUSTER SLOTS"))
+        #expect(reason.contains("127.0.0.1:\(first)") && reason.contains("127.0.0.1:\(second)"))
+    }
 }

@@ -106,4 +106,10 @@ struct ClusterCacheStoreTests {
             #expect(try await store.ping(on: loop).get())
         }
     }
+
+    @Test func aPrefixWithBracesIsRefusedOnACluster() {
+        #expect(ClusterCacheStore.keyPrefixProblem("catalog:") == nil)
+        #expect(ClusterCacheStore.keyPrefixProblem("a{b:") != nil)
+        #expect(ClusterCacheStore.keyPrefixProblem("{catalog}:") != nil)
+    }
 }

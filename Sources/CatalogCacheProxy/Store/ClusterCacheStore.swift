@@ -30,6 +30,14 @@ public final class ClusterCacheStore: CacheStore {
         self.tagSetLifetimeMilliseconds = tagSetLifetimeMilliseconds
     }
 
+    /// Why `prefix` cannot be the key prefix on a cluster, or nil: a `{` or `}` in it would
+    /// decide the hash tag instead of the entry's or tag's name (an unclosed `{` would put an
+    /// entry and its lock in different slots).
+    public static func keyPrefixProblem(_ prefix: String) -> String? {
+        guard prefix.contains(where: { $0 == "{" || $0 == "}" }) else { return nil }
+        return "must not contain '{' or '}' on Redis Cluster (they would pick the keys' slots): \"\(prefix)\""
+    }
+
     /// `{name}` as a hash tag that is exactly `name` (an empty name or one starting with `}`
     /// would not be a tag, so it gets a `~` in front).
     private static func hashTag(_ name: Substring) -> String {
