@@ -68,7 +68,9 @@ public final class RedisClient: Sendable {
         self.pools = pools
         self.orderedPools = ordered
         if case .cluster(let seeds) = configuration.topology {
-            self.cluster = RedisClusterRouter(connector: connector, configuration: configuration, seeds: seeds, group: group)
+            self.cluster = RedisClusterRouter(connector: connector, configuration: configuration, seeds: seeds, group: group) { address in
+                primary.withLockedValue { $0.handler }?(address)
+            }
         } else {
             self.cluster = nil
         }
@@ -88,10 +90,12 @@ public final class RedisClient: Sendable {
         }
     }
 
-    /// Calls `handler` whenever the client finds the primary has moved (Sentinel only): a
+    /// Calls `handler` whenever the client finds the primary has moved. Behind Sentinel: a
     /// connection reached another primary than the last one, or the sentinels announced one.
-    /// Writes the old primary acknowledged may not have reached the new one, so a cache
-    /// must treat this like a lost invalidation feed. Not called for the first primary.
+    /// On Redis Cluster: a fetched slot map no longer names a primary the previous one did
+    /// (`handler` gets one of the new primaries). Writes the old primary acknowledged may not
+    /// have reached the new one, so a cache must treat this like a lost invalidation feed.
+    /// Not called for the first primary (or first map).
     public func onPrimaryChange(_ handler: @escaping @Sendable (RedisAddress) -> Void) {
         primary.withLockedValue { $0.handler = handler }
     }

@@ -13,6 +13,11 @@ import NIOCore
 ///   first command, after a `MOVED` (whose slot is also recorded at once), on `CLUSTERDOWN`,
 ///   an unreachable node or a lost connection; at most one fetch is in flight at a time.
 ///   An `ASK` never changes the map.
+/// - When a fetched map no longer names as primary a node the previous fetch did (a
+///   failover demoted or lost it), ``primaryLost`` is told, once per such fetch: writes that
+///   node acknowledged may not have reached its replica. A node emptied by resharding and
+///   removed is reported the same way (a harmless false alarm); slots moved between
+///   primaries that stay are not.
 /// - A command is resent only when it was not executed: after a redirect, `TRYAGAIN`,
 ///   `CLUSTERDOWN` or a failed connect. A connection lost after the command was written
 ///   fails it (it may have run) and refreshes the map.
@@ -23,12 +28,16 @@ final class RedisClusterRouter: Sendable {
     private let loops: [ObjectIdentifier: ClusterNodePools]
     private let ordered: [ClusterNodePools]
     private let shared = NIOLockedValueBox(Shared())
+    /// Called with a new primary when a fetch shows a primary of the previous one is gone.
+    private let primaryLost: @Sendable (RedisAddress) -> Void
 
     private struct Shared {
         var map = ClusterSlotMap()
         var refresh: EventLoopFuture<Void>?
         var refreshes = 0
         var lastRefreshError: String?
+        /// The primaries of the last fetched map (not corrected by MOVED).
+        var fetchedPrimaries: Set<ClusterNodeAddress> = []
     }
 
     private enum Target {
@@ -38,8 +47,9 @@ final class RedisClusterRouter: Sendable {
 
     private typealias Attempt<T> = @Sendable (LoopConnectionPool, _ asking: Bool) -> EventLoopFuture<T>
 
-    init(connector: Result<RedisConnector, RedisError>, configuration: RedisConfiguration, seeds: [RedisAddress], group: EventLoopGroup) {
+    init(connector: Result<RedisConnector, RedisError>, configuration: RedisConfiguration, seeds: [RedisAddress], group: EventLoopGroup, primaryLost: @escaping @Sendable (RedisAddress) -> Void) {
         self.seeds = seeds.map(ClusterNodeAddress.init)
+        self.primaryLost = primaryLost
         var loops: [ObjectIdentifier: ClusterNodePools] = [:]
         var ordered: [ClusterNodePools] = []
         for loop in group.makeIterator() {
@@ -174,17 +184,23 @@ final class RedisClusterRouter: Sendable {
         if let inFlight { return inFlight.hop(to: loop) }
         guard let promise else { return loop.makeSucceededVoidFuture() }
         fetchMap(asking: candidates[...], failures: [], pools: pools).whenComplete { result in
-            self.shared.withLockedValue { state in
+            let replacement = self.shared.withLockedValue { state -> ClusterNodeAddress? in
                 state.refresh = nil
                 switch result {
                 case .success(let map):
                     state.map = map
                     state.refreshes += 1
                     state.lastRefreshError = nil
+                    let primaries = Set(map.primaries)
+                    defer { state.fetchedPrimaries = primaries }
+                    guard !state.fetchedPrimaries.isEmpty, !state.fetchedPrimaries.isSubset(of: primaries) else { return nil }
+                    return map.primaries.first { !state.fetchedPrimaries.contains($0) } ?? map.primaries.first
                 case .failure(let error):
                     state.lastRefreshError = "\(error)"
+                    return nil
                 }
             }
+            if let replacement { self.primaryLost(replacement.redisAddress) }
             promise.completeWith(result.map { _ in })
         }
         return promise.futureResult

@@ -1,6 +1,7 @@
 import CatalogCacheCore
 import CatalogRedis
 import Foundation
+import NIOConcurrencyHelpers
 import NIOCore
 import Testing
 
@@ -11,6 +12,8 @@ import Testing
 struct RedisClusterReshardTests {
     @Test func slotMigration_isFollowedThroughAskThenMoved() async throws {
         try await RedisClusterTests.withClient { client, loop in
+            let moves = NIOLockedValueBox<[RedisAddress]>([])
+            client.onPrimaryChange { address in moves.withLockedValue { $0.append(address) } }
             let tag = "migrate-\(UUID().uuidString)"
             let slot = ClusterKeySlot.slot(of: tag)
             let (a, b, c) = ("{\(tag)}a", "{\(tag)}b", "{\(tag)}c")
@@ -57,6 +60,13 @@ struct RedisClusterReshardTests {
             #expect(client.clusterPrimary(forSlot: slot) == target.address)
             let all = try await client.send(RedisCommand("MGET", a, b, c), on: loop).get()
             #expect(all.array?.map(\.string) == ["1", "2", "3"])
+            // A slot moved between primaries that both stay is no failover.
+            // (The fetch the MOVED asked for is awaited first, so the check is not vacuous.)
+            for _ in 0..<400 where client.clusterMapRefreshes < 2 {
+                try await Task.sleep(for: .milliseconds(25))
+            }
+            #expect(client.clusterMapRefreshes >= 2)
+            #expect(moves.withLockedValue { $0 }.isEmpty)
         }
     }
 
@@ -65,6 +75,8 @@ struct RedisClusterReshardTests {
     /// new primary (told by MOVED from the old one).
     @Test func manualFailover_keepsServing() async throws {
         try await RedisClusterTests.withClient { client, loop in
+            let moves = NIOLockedValueBox<[RedisAddress]>([])
+            client.onPrimaryChange { address in moves.withLockedValue { $0.append(address) } }
             let tag = "failover-\(UUID().uuidString)"
             let slot = ClusterKeySlot.slot(of: tag)
             let counter = "{\(tag)}counter"
@@ -91,6 +103,13 @@ struct RedisClusterReshardTests {
             #expect(try await client.get(counter, on: loop).get() == ByteBuffer(string: "\(increments)"))
             let role = try await ClusterAdmin.send(replica.address, "ROLE")
             #expect(role.array?.first?.string == "master")
+            // The map fetched after the MOVED no longer names the old primary: the client says
+            // the primary moved (a cache then drops what the old one may have lost).
+            for _ in 0..<400 where moves.withLockedValue({ $0 }).isEmpty {
+                try await Task.sleep(for: .milliseconds(25))
+            }
+            #expect(!moves.withLockedValue { $0 }.isEmpty)
+            #expect(moves.withLockedValue { $0 }.allSatisfy { $0 == replica.address })
         }
     }
 }
