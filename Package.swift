@@ -41,7 +41,7 @@ let package = Package(
 
         // Adapters around the C libraries and the network.
         .target(name: "CatalogCompression", dependencies: ["CZlib"]),
-        .target(name: "CatalogRedis", dependencies: ["CHiredis", .product(name: "NIOSSL", package: "swift-nio-ssl")] + nio),
+        .target(name: "CatalogRedis", dependencies: ["CHiredis", "CatalogCacheCore", .product(name: "NIOSSL", package: "swift-nio-ssl")] + nio),
         .target(name: "CatalogPostgres", dependencies: ["CLibPQ", log] + nio),
         .target(name: "CatalogHTTP", dependencies: nio),
 

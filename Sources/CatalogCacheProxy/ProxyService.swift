@@ -72,6 +72,15 @@ public final class ProxyService: Sendable {
         self.connections = connections
     }
 
+    /// The Redis store for `client`'s topology: on Redis Cluster the one whose every step
+    /// stays within one slot, elsewhere the single-script one.
+    static func redisStore(client: RedisClient, configuration: ProxyConfiguration) -> any CacheStore {
+        if case .cluster = client.configuration.topology {
+            return ClusterCacheStore(client: client, prefix: configuration.keyPrefix, tagSetLifetimeMilliseconds: configuration.longestEntryLifetimeMilliseconds)
+        }
+        return RedisCacheStore(client: client, prefix: configuration.keyPrefix, tagSetLifetimeMilliseconds: configuration.longestEntryLifetimeMilliseconds)
+    }
+
     /// Starts everything the configuration asks for. Warns loudly when there is no Redis
     /// (bounded in-process store) or no database (no invalidation feed, TTLs only).
     /// `configurationSource` is what `reload()` reads (nil: reloads are refused).
@@ -90,6 +99,9 @@ public final class ProxyService: Sendable {
             var redisConfiguration = try configuration.redisConfiguration(url: url)
             redisConfiguration.commandTimeout = .milliseconds(Int64(configuration.redisTimeoutMilliseconds))
             redisConfiguration.connectTimeout = .milliseconds(Int64(max(configuration.redisTimeoutMilliseconds, 500)))
+            if case .cluster = redisConfiguration.topology, let problem = ClusterCacheStore.keyPrefixProblem(configuration.keyPrefix) {
+                throw ConfigurationError(field: "store.key_prefix", message: problem)
+            }
             // Loads the TLS files once, and refuses to start when they cannot be loaded.
             let connector = try RedisConnector(configuration: redisConfiguration)
             // The request path's store fails fast while Redis keeps failing (the feed's does not:
@@ -97,7 +109,7 @@ public final class ProxyService: Sendable {
             let requestRedis = RedisClient(connector: connector, group: group)
             redisClients.append(requestRedis)
             store = CircuitBreakerStore(
-                wrapping: RedisCacheStore(client: requestRedis, prefix: configuration.keyPrefix, tagSetLifetimeMilliseconds: configuration.longestEntryLifetimeMilliseconds),
+                wrapping: Self.redisStore(client: requestRedis, configuration: configuration),
                 policy: CircuitBreakerPolicy(failureThreshold: configuration.circuitBreakerFailures, coolDownMilliseconds: Int64(configuration.circuitBreakerCoolDownMilliseconds)),
                 clock: clock, metrics: metrics, logger: logger
             )
@@ -105,7 +117,7 @@ public final class ProxyService: Sendable {
             feedRedisConfiguration.commandTimeout = .seconds(5)
             let client = RedisClient(configuration: feedRedisConfiguration, group: feedGroup)
             redisClients.append(client)
-            feedStore = RedisCacheStore(client: client, prefix: configuration.keyPrefix, tagSetLifetimeMilliseconds: configuration.longestEntryLifetimeMilliseconds)
+            feedStore = Self.redisStore(client: client, configuration: configuration)
             logger.info("store: redis \(url), key prefix \"\(configuration.keyPrefix)\"")
         } else {
             store = MemoryCacheStore(maxBytes: configuration.memoryStoreMaxBytes, clock: clock)

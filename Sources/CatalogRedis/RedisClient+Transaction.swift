@@ -8,16 +8,11 @@ extension RedisClient {
     /// not roll back). Fails when the transaction did not run at all (a command rejected while
     /// queueing aborts it: `EXECABORT`; or the connection failed), in which case nothing of it
     /// was applied, or, for a connection that died after `EXEC` was written, possibly all of it.
+    /// On Redis Cluster every command's keys must be in one slot (else ``RedisError/crossSlot(_:)``).
     public func transaction(_ commands: [RedisCommand], on eventLoop: EventLoop) -> EventLoopFuture<[RESPValue]> {
         guard !commands.isEmpty else { return eventLoop.makeSucceededFuture([]) }
         let batch = [RedisCommand("MULTI")] + commands + [RedisCommand("EXEC")]
-        let replies: EventLoopFuture<[Result<RESPValue, any Error>]>
-        if let pool = pool(for: eventLoop) {
-            replies = pool.sendBatch(batch)
-        } else {
-            return eventLoop.makeFailedFuture(RedisError.connectFailed("the event loop group has no event loops"))
-        }
-        return replies.flatMapThrowing { results in
+        return sendBatch(batch, on: eventLoop).flatMapThrowing { results in
             for result in results.dropLast() {
                 if case .failure(let error) = result { throw error }
             }

@@ -14,6 +14,9 @@ import NIOCore
 ///   fails with ``RedisError/clientShutdown``.
 /// - Behind Sentinel, every connection is closed when the sentinels announce a new primary
 ///   (`+switch-master`), so the next command reconnects to it.
+/// - On Redis Cluster, every command goes through a ``RedisClusterRouter``: to the primary
+///   of its key's slot, on per-node connections of the same event loop; a command whose keys
+///   span slots fails with ``RedisError/crossSlot(_:)`` without being sent.
 public final class RedisClient: Sendable {
     public let configuration: RedisConfiguration
     public let group: EventLoopGroup
@@ -21,6 +24,8 @@ public final class RedisClient: Sendable {
     private let orderedPools: [LoopConnectionPool]
     /// Behind Sentinel: drops every connection when the sentinels announce a new primary.
     private let switchWatcher: SentinelSwitchWatcher?
+    /// On Redis Cluster: routes every command by slot (``pools`` then stay unused).
+    private let cluster: RedisClusterRouter?
     private let switches = NIOLockedValueBox(0)
     private let primary = NIOLockedValueBox(PrimaryWatch())
 
@@ -62,6 +67,13 @@ public final class RedisClient: Sendable {
         }
         self.pools = pools
         self.orderedPools = ordered
+        if case .cluster(let seeds) = configuration.topology {
+            self.cluster = RedisClusterRouter(connector: connector, configuration: configuration, seeds: seeds, group: group) { address in
+                primary.withLockedValue { $0.handler }?(address)
+            }
+        } else {
+            self.cluster = nil
+        }
         if case .success(let connector) = connector, case .sentinel(let sentinels, let masterName) = configuration.topology,
            let loop = ordered.first?.eventLoop {
             let switches = self.switches
@@ -78,10 +90,12 @@ public final class RedisClient: Sendable {
         }
     }
 
-    /// Calls `handler` whenever the client finds the primary has moved (Sentinel only): a
+    /// Calls `handler` whenever the client finds the primary has moved. Behind Sentinel: a
     /// connection reached another primary than the last one, or the sentinels announced one.
-    /// Writes the old primary acknowledged may not have reached the new one, so a cache
-    /// must treat this like a lost invalidation feed. Not called for the first primary.
+    /// On Redis Cluster: a fetched slot map no longer names a primary the previous one did
+    /// (`handler` gets one of the new primaries). Writes the old primary acknowledged may not
+    /// have reached the new one, so a cache must treat this like a lost invalidation feed.
+    /// Not called for the first primary (or first map).
     public func onPrimaryChange(_ handler: @escaping @Sendable (RedisAddress) -> Void) {
         primary.withLockedValue { $0.handler = handler }
     }
@@ -98,6 +112,7 @@ public final class RedisClient: Sendable {
     /// Sends `command` on `eventLoop`'s connection; the future completes on `eventLoop`.
     /// RESP error replies fail with ``RedisError/server(_:)``.
     public func send(_ command: RedisCommand, on eventLoop: EventLoop) -> EventLoopFuture<RESPValue> {
+        if let cluster { return cluster.send(command, on: eventLoop) }
         if let pool = pools[ObjectIdentifier(eventLoop)] {
             return pool.send(command)
         }
@@ -120,7 +135,28 @@ public final class RedisClient: Sendable {
     public func shutdown() -> EventLoopFuture<Void> {
         switchWatcher?.stop()
         let loop = group.any()
-        return EventLoopFuture.andAllComplete(orderedPools.map { $0.shutdown() }, on: loop)
+        var closing = orderedPools.map { $0.shutdown() }
+        if let cluster { closing.append(cluster.shutdown(on: loop)) }
+        return EventLoopFuture.andAllComplete(closing, on: loop)
+    }
+
+    /// On Redis Cluster: the primary the client now sends `slot`'s commands to (nil before
+    /// the map is fetched, or off a cluster).
+    public func clusterPrimary(forSlot slot: Int) -> RedisAddress? {
+        cluster?.slotMap.primary(forSlot: slot)?.redisAddress
+    }
+
+    /// On Redis Cluster: how many times the slot map was fetched (0 off a cluster).
+    public var clusterMapRefreshes: Int { cluster?.mapRefreshes ?? 0 }
+
+    /// Sends `batch` back to back on one connection (on a cluster, of the node serving the
+    /// batch's one slot); each reply or error in order.
+    func sendBatch(_ batch: [RedisCommand], on eventLoop: EventLoop) -> EventLoopFuture<[Result<RESPValue, any Error>]> {
+        if let cluster { return cluster.sendBatch(batch, on: eventLoop) }
+        guard let pool = pool(for: eventLoop) else {
+            return eventLoop.makeFailedFuture(RedisError.connectFailed("the event loop group has no event loops"))
+        }
+        return pool.sendBatch(batch)
     }
 
     /// Closes every connection; later commands fail with ``RedisError/clientShutdown``.

@@ -7,25 +7,29 @@ extension RedisConfiguration {
     ///     rediss://[[user]:password@]host[:port][/db]                     one node over TLS
     ///     redis-sentinel://[[user]:password@]h1:p1[,h2:p2...]/MASTER[?db=N]  primary from Sentinel
     ///     redis-sentinels://...                                           the same over TLS
+    ///     redis-cluster://[[user]:password@]h1:p1[,h2:p2...]              Redis Cluster, seed nodes
     ///
     /// The password (and user) may be percent-encoded; IPv6 hosts are written in brackets
     /// (`redis://[::1]:6379`). Defaults: port 6379 (26379 for a sentinel), database 0, TLS
     /// with verification against the system's trust store, and the timeouts of
     /// ``init(host:port:topology:tls:sentinelPassword:username:password:database:connectionsPerEventLoop:connectTimeout:commandTimeout:reconnectBackoff:)``.
-    /// `redis-cluster://` is recognised and refused with its own message; any other query
-    /// parameter and fragments are rejected rather than ignored.
+    /// A cluster has only database 0, so a cluster URL takes no path or query.
+    /// `rediss-cluster://` (not in the contract) is refused with its own message; any other
+    /// query parameter and fragments are rejected rather than ignored.
     public static func parse(url: String) throws(RedisConfigurationError) -> RedisConfiguration {
         let parts = url.split(separator: "://", maxSplits: 1, omittingEmptySubsequences: false)
         guard parts.count == 2 else { throw .invalidScheme("") }
         let scheme = parts[0].lowercased()
         var configuration = RedisConfiguration()
         let sentinel: Bool
+        var cluster = false
         switch scheme {
         case "redis": sentinel = false
         case "rediss": sentinel = false; configuration.tls = RedisTLSConfiguration()
         case "redis-sentinel": sentinel = true
         case "redis-sentinels": sentinel = true; configuration.tls = RedisTLSConfiguration()
-        case "redis-cluster", "rediss-cluster": throw .unsupported("Redis Cluster (\(scheme)://)")
+        case "redis-cluster": sentinel = false; cluster = true
+        case "rediss-cluster": throw .unsupported("Redis Cluster over TLS (rediss-cluster://)")
         default: throw .invalidScheme(String(parts[0]))
         }
         var rest = parts[1]
@@ -52,7 +56,16 @@ extension RedisConfiguration {
             configuration.password = try percentDecoded(userinfo[userinfo.index(after: colon)...])
         }
 
-        if sentinel {
+        if cluster {
+            if !query.isEmpty { throw .unsupported("a query string") }
+            if !path.isEmpty { throw .unsupported("a database on Redis Cluster (it has only database 0)") }
+            let seeds = try rest.split(separator: ",", omittingEmptySubsequences: false).map {
+                (text) throws(RedisConfigurationError) -> RedisAddress in try address(text, defaultPort: 6379)
+            }
+            configuration.topology = .cluster(seeds)
+            configuration.host = seeds[0].host
+            configuration.port = seeds[0].port
+        } else if sentinel {
             let sentinels = try rest.split(separator: ",", omittingEmptySubsequences: false).map {
                 (text) throws(RedisConfigurationError) -> RedisAddress in try address(text, defaultPort: 26379)
             }

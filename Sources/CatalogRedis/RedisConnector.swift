@@ -22,10 +22,26 @@ public struct RedisConnector: Sendable {
         self.sslContext = try configuration.tls.map(Self.makeContext)
     }
 
+    /// The same connector (sharing its TLS context) for one node of the cluster: its
+    /// connections go to `node` and nowhere else.
+    func forNode(_ node: RedisAddress) -> RedisConnector {
+        var configuration = self.configuration
+        configuration.topology = .single
+        configuration.host = node.host
+        configuration.port = node.port
+        return RedisConnector(configuration: configuration, sslContext: sslContext)
+    }
+
+    private init(configuration: RedisConfiguration, sslContext: NIOSSLContext?) {
+        self.configuration = configuration
+        self.sslContext = sslContext
+    }
+
     /// A connection to the server commands must go to; fails with ``RedisError/connectFailed(_:)``.
+    /// On a cluster, that is the first seed node (the cluster client makes its own per node).
     public func connect(on eventLoop: EventLoop) -> EventLoopFuture<RedisConnection> {
         switch configuration.topology {
-        case .single:
+        case .single, .cluster:
             return connect(to: RedisAddress(host: configuration.host, port: configuration.port), dataNode: true, on: eventLoop)
         case .sentinel(let sentinels, let masterName):
             return primary(asking: sentinels[...], masterName: masterName, failures: [], on: eventLoop).flatMap { address in

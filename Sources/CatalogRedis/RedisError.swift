@@ -20,6 +20,13 @@ public enum RedisError: Error, Sendable, Hashable, CustomStringConvertible {
     case clientShutdown
     /// hiredis could not allocate memory while formatting a command.
     case encodingFailed
+    /// On Redis Cluster, a command (or transaction) whose keys hash to different slots:
+    /// refused before it is sent. A caller's key layout is wrong; retrying cannot help.
+    case crossSlot(String)
+    /// On Redis Cluster, a command that could not be placed: no node serves its slot, or
+    /// redirects, `TRYAGAIN`/`CLUSTERDOWN` or unreachable nodes outlasted the bounded
+    /// retries. The command was not executed.
+    case clusterUnavailable(String)
 
     public var description: String {
         switch self {
@@ -31,6 +38,8 @@ public enum RedisError: Error, Sendable, Hashable, CustomStringConvertible {
         case .unexpectedReply(let reply): "redis: unexpected reply: \(reply)"
         case .clientShutdown: "redis: client is shut down"
         case .encodingFailed: "redis: could not format command"
+        case .crossSlot(let what): "redis: CROSSSLOT: \(what)"
+        case .clusterUnavailable(let reason): "redis: cluster: \(reason)"
         }
     }
 }

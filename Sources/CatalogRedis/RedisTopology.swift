@@ -18,9 +18,13 @@ public struct RedisAddress: Sendable, Hashable, CustomStringConvertible {
 /// - ``sentinel(_:masterName:)``: asks the sentinels, in order, for the current primary of
 ///   `masterName` and connects to it only when it confirms, with `ROLE`, that it is a primary;
 ///   every new connection asks again, so a failover is followed on the next reconnect.
+/// - ``cluster(_:)``: Redis Cluster reached through these seed nodes: the slot map is asked
+///   of them (`CLUSTER SLOTS`), each command goes to the primary of its key's slot and
+///   follows `MOVED` and `ASK`.
 public enum RedisTopology: Sendable, Hashable {
     case single
     case sentinel([RedisAddress], masterName: String)
+    case cluster([RedisAddress])
 }
 
 /// TLS for connections to Redis (`rediss://`).

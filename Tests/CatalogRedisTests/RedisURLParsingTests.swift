@@ -32,7 +32,12 @@ import Testing
     static let rejected: [(String, RedisConfigurationError)] = [
         ("127.0.0.1:6379", .invalidScheme("")),
         ("http://127.0.0.1:6379", .invalidScheme("http")),
-        ("redis-cluster://h1:7000,h2:7001", .unsupported("Redis Cluster (redis-cluster://)")),
+        ("rediss-cluster://h1:7000,h2:7001", .unsupported("Redis Cluster over TLS (rediss-cluster://)")),
+        ("redis-cluster://h1:7000,h2:7001/2", .unsupported("a database on Redis Cluster (it has only database 0)")),
+        ("redis-cluster://h1:7000?db=1", .unsupported("a query string")),
+        ("redis-cluster://h1:7000,:7001", .missingHost),
+        ("redis-cluster://h1:7000,h2:x", .invalidPort("x")),
+        ("redis-cluster://", .missingHost),
         ("redis-sentinel://h1:26379,h2:26379", .missingMasterName),
         ("redis-sentinel://h1:26379/", .missingMasterName),
         ("redis-sentinel://h1:26379,:26380/mymaster", .missingHost),
@@ -67,6 +72,16 @@ import Testing
         #expect(configuration.host == "cache.example.com" && configuration.port == 6380 && configuration.database == 2)
         #expect(configuration.topology == .single)
         #expect(try RedisConfiguration.parse(url: "redis://h").tls == nil)
+    }
+
+    @Test func cluster_namesTheSeedNodes() throws {
+        let configuration = try RedisConfiguration.parse(url: "redis-cluster://app:p%40w@10.0.0.1:7000,[::1],node3:7002")
+        #expect(configuration.topology == .cluster([
+            RedisAddress(host: "10.0.0.1", port: 7000), RedisAddress(host: "::1", port: 6379), RedisAddress(host: "node3", port: 7002),
+        ]))
+        #expect(configuration.username == "app" && configuration.password == "p@w")
+        #expect(configuration.database == 0 && configuration.tls == nil)
+        #expect(try RedisConfiguration.parse(url: "redis-cluster://:pw@h").topology == .cluster([RedisAddress(host: "h", port: 6379)]))
     }
 
     @Test func sentinel_namesTheSentinelsAndTheMaster() throws {

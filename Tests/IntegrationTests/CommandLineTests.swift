@@ -66,6 +66,7 @@ struct CommandLineTests {
             (["serve", "--upstream", "ftp://origin.test"], [:], "--upstream: "),
             (["serve", "--listen", "nowhere"], [:], "--listen: must be HOST:PORT"),
             (["serve", "--redis", "http://x"], [:], "--redis: invalid Redis URL: unsupported scheme 'http'"),
+            (["serve", "--redis", "redis-cluster://127.0.0.1:7000/1"], [:], "--redis: invalid Redis URL: a database on Redis Cluster (it has only database 0) is not supported"),
             (["serve"], ["DATABASE_URL": "mysql://x"], "DATABASE_URL: must start with postgres://"),
         ]
         for (arguments, environment, expected) in cases {

@@ -14,13 +14,13 @@ import Testing
 struct FillLockTests {
     /// A store in front of Redis that records what the engine asks of the fill lock.
     final class RecordingStore: CacheStore {
-        let wrapped: RedisCacheStore
+        let wrapped: any CacheStore
         let kind = "redis"
         private let calls = Mutex<(storeTokens: [String?], releases: Int)>(([], 0))
         /// Releases are lost (as when Redis times out): the store gets no token, and
         /// `releaseFillLock` never reaches Redis.
         let losesReleases: Bool
-        init(_ wrapped: RedisCacheStore, losesReleases: Bool = false) {
+        init(_ wrapped: any CacheStore, losesReleases: Bool = false) {
             self.wrapped = wrapped
             self.losesReleases = losesReleases
         }
@@ -52,13 +52,13 @@ struct FillLockTests {
 
     let loop = TestServices.group.next()
 
-    func lockHeld(_ store: RedisCacheStore, _ key: String) async throws -> Bool {
+    func lockHeld(_ store: any CacheStore, _ key: String) async throws -> Bool {
         try await store.fillLockHolder(key, on: loop).get() != nil
     }
 
     @Test func theStoreScriptReleasesTheTicketsLockWhetherItStoresOrNot() async throws {
         try await withStack(triggers: false) { stack in
-            let store = RedisCacheStore(client: stack.redis, prefix: stack.keyPrefix)
+            let store = stack.makeStore()
             let key = stack.keyPrefix + "products:a"
             let value = ByteBuffer(string: "entry")
 
@@ -103,7 +103,7 @@ struct FillLockTests {
 
     @Test func aFillReleasesItsLockThroughItsStoreAndOnItsOwnOnlyWhenNothingIsStored() async throws {
         try await withStack(triggers: false) { stack in
-            let redisStore = RedisCacheStore(client: stack.redis, prefix: stack.keyPrefix)
+            let redisStore = stack.makeStore()
             let store = RecordingStore(redisStore)
             let engine = try makeEngine(stack, store: store, upstream: stack.originClient)
             let miss = try await get(engine, "/store/hero-banners")
@@ -131,7 +131,7 @@ struct FillLockTests {
     /// key runs here at a time, so nobody here holds it. Another instance's lock is.
     @Test func aLockLeftBehindByThisInstanceIsNotWaitedForButAnotherInstancesIs() async throws {
         try await withStack(triggers: false) { stack in
-            let redisStore = RedisCacheStore(client: stack.redis, prefix: stack.keyPrefix)
+            let redisStore = stack.makeStore()
             let store = RecordingStore(redisStore, losesReleases: true)
             // Without the check the second miss would wait out this lock (20 s) and count a wait.
             let engine = try makeEngine(stack, store: store, upstream: stack.originClient, fillLockMilliseconds: 20_000)
@@ -140,7 +140,7 @@ struct FillLockTests {
             let left = try await redisStore.fillLockHolder(key, on: loop).get()
             #expect(left?.hasPrefix(engine.fillLockOwner + ".") == true)
 
-            _ = try await stack.redis.send(.del([key]), on: loop).get()
+            _ = try await stack.redis.send(.del([stack.storedKey(key)]), on: loop).get()
             let second = try await get(engine, "/store/hero-banners")
             #expect(second.outcome == .miss)
             #expect(second.head.status == .ok)
@@ -148,11 +148,11 @@ struct FillLockTests {
             #expect(engine.metrics.fillLockWaits.count == 0)
 
             // Another instance's lock: waited for until it goes away, then fetched.
-            _ = try await stack.redis.send(.del([key]), on: loop).get()
-            _ = try await stack.redis.send(.set(stack.keyPrefix + "lock:hero_banners:active", value: ByteBuffer(string: "another.1"), pxMilliseconds: 600_000), on: loop).get()
+            _ = try await stack.redis.send(.del([stack.storedKey(key)]), on: loop).get()
+            _ = try await stack.redis.send(.set(stack.storedLockKey(key), value: ByteBuffer(string: "another.1"), pxMilliseconds: 600_000), on: loop).get()
             let third = Task { try await get(engine, "/store/hero-banners") }
             #expect(await eventually { engine.metrics.fillLockWaits.count == 1 })
-            _ = try await stack.redis.send(.del([stack.keyPrefix + "lock:hero_banners:active"]), on: loop).get()
+            _ = try await stack.redis.send(.del([stack.storedLockKey(key)]), on: loop).get()
             let answered = try await third.value
             #expect(answered.head.status == .ok)
             #expect(engine.metrics.fillLocksLeftBehind.count == 1)
@@ -168,7 +168,7 @@ struct FillLockTests {
             let gated = GatedUpstream()
             let server = try await HTTPServer.start(host: "127.0.0.1", port: 0, group: TestServices.group, responder: gated)
             let upstream = UpstreamPool(endpoint: try UpstreamEndpoint.parse("http://127.0.0.1:\(server.localPort)"), configuration: UpstreamPoolConfiguration(), group: TestServices.group)
-            let engine = try makeEngine(stack, store: RedisCacheStore(client: stack.redis, prefix: stack.keyPrefix), upstream: upstream, fills: FillCoordinator(maxWaiters: 0))
+            let engine = try makeEngine(stack, store: stack.makeStore(), upstream: upstream, fills: FillCoordinator(maxWaiters: 0))
             let leader = Task { try await get(engine, "/store/hero-banners") }
             #expect(await eventually { gated.received == 1 })
             let overflowing = Task { try await get(engine, "/store/hero-banners") }

@@ -1,5 +1,5 @@
 import CatalogCacheCore
-import CatalogCacheProxy
+@testable import CatalogCacheProxy
 import CatalogHTTP
 import CatalogTestSupport
 import CatalogOrigin
@@ -139,9 +139,45 @@ final class Stack: Sendable {
         }
     }
 
+    /// The store the proxy would use on the test Redis's topology (the cluster one on a cluster).
+    func makeStore() -> any CacheStore {
+        if case .cluster = redis.configuration.topology { return ClusterCacheStore(client: redis, prefix: keyPrefix) }
+        return RedisCacheStore(client: redis, prefix: keyPrefix)
+    }
+
+    /// The Redis key the store keeps the entry `key` under (on a cluster, with its hash tag).
+    func storedKey(_ key: String) -> String {
+        if case .cluster = redis.configuration.topology { return ClusterCacheStore(client: redis, prefix: keyPrefix).entryKey(key) }
+        return key
+    }
+
+    /// The Redis key of the fill lock of the entry `key`.
+    func storedLockKey(_ key: String) -> String {
+        if case .cluster = redis.configuration.topology { return ClusterCacheStore(client: redis, prefix: keyPrefix).lockKey(key) }
+        return RedisCacheStore(client: redis, prefix: keyPrefix).lockKey(key)
+    }
+
+    /// Every key under this stack's prefix (on a cluster, asked of each primary).
     func redisKeys() async throws -> [String] {
-        let reply = try await redis.send(RedisCommand("KEYS", "\(keyPrefix)*"), on: TestServices.group.next()).get()
-        return (reply.array ?? []).compactMap(\.string).sorted()
+        let loop = TestServices.group.next()
+        guard case .cluster = redis.configuration.topology else {
+            let reply = try await redis.send(RedisCommand("KEYS", "\(keyPrefix)*"), on: loop).get()
+            return (reply.array ?? []).compactMap(\.string).sorted()
+        }
+        var primaries: Set<RedisAddress> = []
+        for range in try await redis.send(RedisCommand("CLUSTER", "SLOTS"), on: loop).get().array ?? [] {
+            guard let node = range.array?[2].array, let host = node[0].string, let port = node[1].integer else { continue }
+            primaries.insert(RedisAddress(host: host, port: Int(port)))
+        }
+        var keys: [String] = []
+        for primary in primaries {
+            var configuration = redis.configuration
+            (configuration.topology, configuration.host, configuration.port) = (.single, primary.host, primary.port)
+            let connection = try await RedisConnection.connect(configuration: configuration, on: loop).get()
+            keys += (try await connection.send(RedisCommand("KEYS", "\(keyPrefix)*")).get().array ?? []).compactMap(\.string)
+            try? await connection.close().get()
+        }
+        return keys.sorted()
     }
 
     func shutdown() async {

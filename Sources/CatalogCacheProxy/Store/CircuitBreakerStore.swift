@@ -86,8 +86,8 @@ public final class CircuitBreakerStore: CacheStore {
     public static func isFault(_ error: Error) -> Bool {
         guard let redis = error as? RedisError else { return !(error is CircuitOpenError) }
         switch redis {
-        case .timeout, .connectFailed, .connectionClosed, .protocolError: return true
-        case .server, .unexpectedReply, .clientShutdown, .encodingFailed: return false
+        case .timeout, .connectFailed, .connectionClosed, .protocolError, .clusterUnavailable: return true
+        case .server, .unexpectedReply, .clientShutdown, .encodingFailed, .crossSlot: return false
         }
     }
 
