@@ -14,6 +14,10 @@ ORIGIN_PORT=${ORIGIN_PORT:-19000}
 PROXY_PORT=${PROXY_PORT:-18090}
 ADMIN_PORT=${ADMIN_PORT:-18091}
 
+# wrk and the servers hold one descriptor per connection: CONNECTIONS=10000 (paced users) needs
+# more than the usual 1,024.
+ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+
 # step MESSAGE: one progress line on stderr with the time since the script started.
 step() { printf 'bench [+%4ds] %s\n' "$SECONDS" "$*" >&2; }
 
