@@ -256,7 +256,7 @@ struct NodeReader {
     func limits(_ node: Node, into config: inout ProxyConfiguration) throws(ConfigurationError) {
         let allowed: Set = [
             "max_request_body_bytes", "max_request_head_bytes", "max_header_field_bytes", "max_cached_object_bytes", "max_connections", "idle_timeout_ms",
-            "header_timeout_ms", "body_timeout_ms", "shutdown_grace_ms", "drain_delay_ms",
+            "header_timeout_ms", "body_timeout_ms", "shutdown_grace_ms", "drain_delay_ms", "max_requests_in_progress_per_loop",
         ]
         for (key, value) in try mapping(node, "limits", allowed: allowed) {
             let field = "limits.\(key)"
@@ -266,6 +266,7 @@ struct NodeReader {
             case "max_header_field_bytes": config.maxHeaderFieldBytes = try int(value, field, 1024...(1 << 20))
             case "max_cached_object_bytes": config.maxCachedObjectBytes = try int(value, field, 1...(1 << 31))
             case "max_connections": config.maxConnections = try int(value, field, 1...1_000_000)
+            case "max_requests_in_progress_per_loop": config.maxRequestsInProgressPerLoop = try int(value, field, 1...1_000_000)
             case "idle_timeout_ms": config.idleTimeoutMilliseconds = try int(value, field, 1...86_400_000)
             case "header_timeout_ms": config.headerTimeoutMilliseconds = try int(value, field, 1...3_600_000)
             case "body_timeout_ms": config.bodyTimeoutMilliseconds = try int(value, field, 1...86_400_000)

@@ -25,6 +25,11 @@ import NIOHTTP1
 ///   requests before it, and closes the connection, so nothing can be smuggled behind it;
 /// - after `ChannelShouldQuiesceEvent` (graceful shutdown) an idle connection closes at once
 ///   and a busy one after its response, which says `Connection: close`.
+/// - a request is admitted by its loop's `LoadShedder` (the router's `admission`) before it
+///   reaches the engine: over the loop's bound of requests in progress a read that is not a
+///   fresh hot-tier hit is answered `503` with `Retry-After` at once (outcome `.shed`),
+///   never looked up or forwarded; an admitted request is reported `finished` exactly once,
+///   when its response reaches this handler (even after the connection closed).
 /// When given a `ConnectionDeadlineHandler` (the first handler of the same pipeline), it
 /// reports each request's phases to it so idle, slow-head and slow-body connections close.
 final class ProxyHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
@@ -93,6 +98,8 @@ final class ProxyHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// The handler in front that parses plain requests; it stops parsing while this handler
     /// `holdsEnough` and is `resume()`d when held requests were answered.
     weak var input: PlainRequestHandler?
+    /// The request being processed was admitted by `router.admission` and not yet finished.
+    private var admittedInProgress = false
     /// Requests held at most before the handler in front stops parsing (it keeps raw bytes).
     static let maxHeldRequests = 64
 
@@ -211,9 +218,35 @@ final class ProxyHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
             adminEvents.open(request, channel: context.channel) { handler.value.receive($0) }
             return
         }
-        if let response = router.engine.answer(request, router: router, on: context.eventLoop, sink: self) {
+        let engine = router.engine
+        var kind = CacheEngine.isWrite(head.method) ? LoadShedder.Request.write : .read
+        var routed: RoutedRequest?
+        if kind == .read, router.admission.shedsReads {
+            // Only while reads are shed does it matter whether this one is a hot-tier hit.
+            routed = router.route(request)
+            if engine.servesFromHotTier(routed!) { kind = .hotTierHit }
+        }
+        let episodes = router.admission.sheddingEpisodes
+        let decision = router.admission.decide(kind)
+        if router.admission.sheddingEpisodes != episodes { engine.metrics.overloadEpisodes.increment() }
+        if decision == .shed {
+            let response = engine.shedResponse(version: head.version)
+            engine.metrics.recordRequest(routeIndex: routed?.route?.index, outcome: .shed, status: response.head.status.code, startedNanoseconds: MonotonicClock.nanoseconds(), key: routed?.key ?? "")
+            finish(response, context: context)
+            return
+        }
+        admittedInProgress = true
+        if let response = engine.answer(request, router: router, on: context.eventLoop, sink: self) {
+            admissionFinished()
             finish(response, context: context)
         }
+    }
+
+    /// The admitted request's response arrived: its slot in the loop's `LoadShedder` is free.
+    private func admissionFinished() {
+        guard admittedInProgress else { return }
+        admittedInProgress = false
+        router.admission.finished()
     }
 
     /// Answers and closes when `RequestHeadScreen` refuses the head (400 or 431); true then.
@@ -373,6 +406,7 @@ extension ProxyHTTPHandler: ProxyResponseSink {
     /// The engine's response to the request being processed (on this channel's loop).
     /// Dropped when the handler was removed meanwhile (the connection is gone).
     func receive(_ response: ProxyResponse) {
+        admissionFinished()
         guard let context else { return }
         finish(response, context: context)
     }

@@ -1,0 +1,34 @@
+import CatalogCacheCore
+import NIOHTTP1
+
+extension CacheEngine {
+    /// Whether `answer` would serve `routed` at once from a fresh hot-tier entry: the same
+    /// conditions as its hot-tier step (a usable entry stored under the route's current
+    /// rules, a fresh hit that needs no background refresh), and not an origin-controlled
+    /// route (`answer` hands those to a `SharedCacheFlow` first).
+    func servesFromHotTier(_ routed: RoutedRequest) -> Bool {
+        guard hotTier != nil, let key = routed.key, let route = routed.route, route.rule.mode != .origin,
+              let hot = usableHotEntry(key), route.storedUnderCurrentRules(hot.meta) else { return false }
+        var machine = RequestStateMachine()
+        guard case .lookup = machine.start(routed.classification, key: key),
+              case .serveEntry(.hit, refreshInBackground: false) = machine.lookupFinished(hot.meta, now: clock.nowMilliseconds()) else { return false }
+        return true
+    }
+
+    /// The answer to a request shed by `LoadShedder`: `503`, `Retry-After: 1`, the JSON error
+    /// body, `Cache-Status: <name>; detail=overloaded` and `X-Cache` of the `.shed` outcome.
+    /// Nothing was looked up or forwarded, so a client may retry it (even a write: see
+    /// `LoadShedder.Request.write`, which is never shed).
+    func shedResponse(version: HTTPVersion) -> ProxyResponse {
+        var response = ProxyResponse.error(
+            .serviceUnavailable, code: "overloaded",
+            message: "the proxy has too many requests in progress; nothing was forwarded, retry after the Retry-After delay",
+            outcome: .shed, version: version
+        )
+        response.head.headers.add(name: "Retry-After", value: "1")
+        response.head.headers.add(name: "X-Cache", value: CacheOutcome.shed.xCacheValue)
+        let member = CacheStatus.member(name: configuration.cacheStatusName) ?? "catalog-cache"
+        response.head.headers.add(name: "Cache-Status", value: CacheStatus(outcome: .shed).fieldValue(member: member))
+        return response
+    }
+}
