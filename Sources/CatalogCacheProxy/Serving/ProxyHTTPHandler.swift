@@ -25,11 +25,9 @@ import NIOHTTP1
 ///   requests before it, and closes the connection, so nothing can be smuggled behind it;
 /// - after `ChannelShouldQuiesceEvent` (graceful shutdown) an idle connection closes at once
 ///   and a busy one after its response, which says `Connection: close`.
-/// - a request is admitted by its loop's `LoadShedder` (the router's `admission`) before it
-///   reaches the engine: over the loop's bound of requests in progress a read that is not a
-///   fresh hot-tier hit is answered `503` with `Retry-After` at once (outcome `.shed`),
-///   never looked up or forwarded; an admitted request is reported `finished` exactly once,
-///   when its response reaches this handler (even after the connection closed).
+/// - a request is admitted (`RequestRouter.admitOrShed`) before it reaches the engine, or
+///   shed (503, never looked up or forwarded); an admitted one is reported `finished` exactly
+///   once, when its response reaches this handler (even after the connection closed).
 /// When given a `ConnectionDeadlineHandler` (the first handler of the same pipeline), it
 /// reports each request's phases to it so idle, slow-head and slow-body connections close.
 final class ProxyHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
@@ -218,25 +216,12 @@ final class ProxyHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
             adminEvents.open(request, channel: context.channel) { handler.value.receive($0) }
             return
         }
-        let engine = router.engine
-        var kind = CacheEngine.isWrite(head.method) ? LoadShedder.Request.write : .read
-        var routed: RoutedRequest?
-        if kind == .read, router.admission.shedsReads {
-            // Only while reads are shed does it matter whether this one is a hot-tier hit.
-            routed = router.route(request)
-            if engine.servesFromHotTier(routed!) { kind = .hotTierHit }
-        }
-        let episodes = router.admission.sheddingEpisodes
-        let decision = router.admission.decide(kind)
-        if router.admission.sheddingEpisodes != episodes { engine.metrics.overloadEpisodes.increment() }
-        if decision == .shed {
-            let response = engine.shedResponse(version: head.version)
-            engine.metrics.recordRequest(routeIndex: routed?.route?.index, outcome: .shed, status: response.head.status.code, startedNanoseconds: MonotonicClock.nanoseconds(), key: routed?.key ?? "")
-            finish(response, context: context)
+        if let shed = router.admitOrShed(request) {
+            finish(shed, context: context)
             return
         }
         admittedInProgress = true
-        if let response = engine.answer(request, router: router, on: context.eventLoop, sink: self) {
+        if let response = router.engine.answer(request, router: router, on: context.eventLoop, sink: self) {
             admissionFinished()
             finish(response, context: context)
         }

@@ -1,4 +1,5 @@
 import CatalogCacheCore
+import NIOCore
 import NIOHTTP1
 
 extension CacheEngine {
@@ -29,6 +30,29 @@ extension CacheEngine {
         response.head.headers.add(name: "X-Cache", value: CacheOutcome.shed.xCacheValue)
         let member = CacheStatus.member(name: configuration.cacheStatusName) ?? "catalog-cache"
         response.head.headers.add(name: "Cache-Status", value: CacheStatus(outcome: .shed).fieldValue(member: member))
+        return response
+    }
+}
+
+extension RequestRouter {
+    /// Admits `request` through this loop's `admission` (nil: admitted; report
+    /// `admission.finished()` once its response is handed over), or answers it shed: the
+    /// `shedResponse`, counted under the `.shed` outcome. Only while reads are shed is a read
+    /// routed here to find out whether it is a fresh hot-tier hit (never shed).
+    func admitOrShed(_ request: ProxyRequest) -> ProxyResponse? {
+        var kind = CacheEngine.isWrite(request.head.method) ? LoadShedder.Request.write : .read
+        var routed: RoutedRequest?
+        if kind == .read, admission.shedsReads {
+            let found = route(request)
+            routed = found
+            if engine.servesFromHotTier(found) { kind = .hotTierHit }
+        }
+        let episodes = admission.sheddingEpisodes
+        let decision = admission.decide(kind)
+        if admission.sheddingEpisodes != episodes { engine.metrics.overloadEpisodes.increment() }
+        guard decision == .shed else { return nil }
+        let response = engine.shedResponse(version: request.head.version)
+        engine.metrics.recordRequest(routeIndex: routed?.route?.index, outcome: .shed, status: response.head.status.code, startedNanoseconds: MonotonicClock.nanoseconds(), key: routed?.key ?? "")
         return response
     }
 }
