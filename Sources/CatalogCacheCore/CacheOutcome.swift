@@ -13,17 +13,22 @@ public enum CacheOutcome: String, Sendable, CaseIterable {
     case coalesced
     /// The request was not eligible for caching and went straight to the upstream.
     case bypass
+    /// The proxy was at its bound of requests in progress (`LoadShedder`): answered `503` with
+    /// `Retry-After` at once, without a Redis lookup or an upstream request.
+    case shed
 
     /// The value of the `X-Cache` response header.
     ///
     /// A coalesced request reports `MISS`: from the client's point of view the response was
-    /// fetched from the upstream just now, not served from storage.
+    /// fetched from the upstream just now, not served from storage. A shed request reports
+    /// `BYPASS` (the contract's values are HIT, MISS, STALE and BYPASS): storage was bypassed;
+    /// its `Cache-Status` says why (`detail=overloaded`).
     public var xCacheValue: String {
         switch self {
         case .hit: "HIT"
         case .stale: "STALE"
         case .miss, .coalesced: "MISS"
-        case .bypass: "BYPASS"
+        case .bypass, .shed: "BYPASS"
         }
     }
 }

@@ -12,6 +12,7 @@
 ///     coalesced with another fill      <name>; fwd=miss; collapsed
 ///     bypass (not cacheable)           <name>; fwd=bypass; fwd-status=S
 ///     upstream failed, nothing stored  <name>; fwd=miss; detail=upstream-unavailable
+///     shed (proxy overloaded)          <name>; detail=overloaded    (not forwarded)
 ///
 /// Invariant: `fieldValue` is always a valid RFC 8941 list member (the name is a token or a
 /// quoted string, parameters are tokens or integers).
@@ -44,7 +45,8 @@ public struct CacheStatus: Sendable, Equatable {
     public static let hit = CacheStatus(hit: true)
 
     /// What `outcome` alone says, for responses whose details are not tracked (the
-    /// origin-controlled routes): hit, stale (`hit; detail=stale`), miss, collapsed, bypass.
+    /// origin-controlled routes): hit, stale (`hit; detail=stale`), miss, collapsed, bypass,
+    /// shed (`detail=overloaded`, no `fwd`: nothing went upstream).
     public init(outcome: CacheOutcome, forwardStatus: Int? = nil) {
         switch outcome {
         case .hit: self.init(hit: true)
@@ -52,6 +54,7 @@ public struct CacheStatus: Sendable, Equatable {
         case .miss: self.init(forward: .miss, forwardStatus: forwardStatus)
         case .coalesced: self.init(forward: .miss, collapsed: true)
         case .bypass: self.init(forward: .bypass, forwardStatus: forwardStatus)
+        case .shed: self.init(detail: "overloaded")
         }
     }
 

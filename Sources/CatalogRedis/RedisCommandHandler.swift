@@ -17,6 +17,10 @@ import NIOCore
 ///   expires, and is still unanswered after one more pass of the event loop (a reply that
 ///   arrived in time behind a busy loop is read, not timed out), the connection is closed,
 ///   because later replies can no longer be matched.
+/// - A timeout is `.timeout` only when the loop ran both timers (the deadline's and the extra
+///   pass's) less than `lagLimit` (a quarter of the timeout) late; otherwise the loop itself
+///   was lagging, and every pending request fails with `.timedOutWhileLoopLagged`, which a
+///   circuit breaker must not take for Redis being down.
 final class RedisCommandHandler: ChannelDuplexHandler {
     typealias InboundIn = RESPValue
     typealias OutboundIn = RedisRequest
@@ -37,9 +41,14 @@ final class RedisCommandHandler: ChannelDuplexHandler {
     private var graceGiven: NIODeadline?
     /// Long enough for the loop to read the socket once more before the timer runs again.
     static let gracePass = TimeAmount.milliseconds(1)
+    /// A timer that runs at least this much later than asked shows a lagging loop.
+    let lagLimit: TimeAmount
+    /// The deadline timer of the head that is in its extra pass ran `lagLimit` late or more.
+    private var laggedBeforeGrace = false
 
     init(commandTimeout: TimeAmount) {
         self.commandTimeout = commandTimeout
+        self.lagLimit = .nanoseconds(max(commandTimeout.nanoseconds / 4, 1))
         self.outbound = ByteBufferAllocator().buffer(capacity: 0)
     }
 
@@ -128,30 +137,34 @@ final class RedisCommandHandler: ChannelDuplexHandler {
 
     private func armTimer(context: ChannelHandlerContext) {
         guard let head = pending.first else { return }
-        timer = context.eventLoop.assumeIsolated().scheduleTask(deadline: head.deadline) {
+        schedule(at: head.deadline, context: context)
+    }
+
+    private func schedule(at due: NIODeadline, context: ChannelHandlerContext) {
+        timer = context.eventLoop.assumeIsolated().scheduleTask(deadline: due) {
             self.timer = nil
-            self.timerFired(context: context)
+            self.timerFired(due: due, context: context)
         }
     }
 
     /// An expired deadline first gets one more pass of the event loop: when the loop was
     /// busy (a saturated proxy), the reply may already be waiting in the socket, and reading it
     /// is what tells a slow Redis from a late timer. Only a request still unanswered after that
-    /// pass times out.
-    private func timerFired(context: ChannelHandlerContext) {
+    /// pass times out: `.timedOutWhileLoopLagged` when either timer ran `lagLimit` late.
+    private func timerFired(due: NIODeadline, context: ChannelHandlerContext) {
         guard failure == nil, let head = pending.first else { return }
-        guard head.deadline <= .now() else {
+        let now = NIODeadline.now()
+        guard head.deadline <= now else {
             armTimer(context: context)
             return
         }
+        let lagged = now - due >= lagLimit
         if graceGiven == head.deadline {
-            fail(.timeout, context: context)
+            fail(laggedBeforeGrace || lagged ? .timedOutWhileLoopLagged : .timeout, context: context)
             return
         }
         graceGiven = head.deadline
-        timer = context.eventLoop.assumeIsolated().scheduleTask(in: Self.gracePass) {
-            self.timer = nil
-            self.timerFired(context: context)
-        }
+        laggedBeforeGrace = lagged
+        schedule(at: now + Self.gracePass, context: context)
     }
 }

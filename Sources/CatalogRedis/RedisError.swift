@@ -8,6 +8,12 @@ public enum RedisError: Error, Sendable, Hashable, CustomStringConvertible {
     /// No reply arrived within the command timeout; the connection was closed because its
     /// reply stream can no longer be matched to commands.
     case timeout
+    /// No reply was read within the command timeout, but this process's event loop ran its
+    /// timer late by at least a quarter of the timeout: the loop was too busy (the proxy
+    /// overloaded) to tell whether Redis was slow. The connection was closed like on
+    /// `timeout`; every command pending on it fails with this error. Not a sign that Redis
+    /// is unavailable.
+    case timedOutWhileLoopLagged
     /// The connection (TCP connect, AUTH or SELECT) could not be established.
     case connectFailed(String)
     /// The connection closed before the reply arrived.
@@ -32,6 +38,7 @@ public enum RedisError: Error, Sendable, Hashable, CustomStringConvertible {
         switch self {
         case .server(let message): "redis: server error: \(message)"
         case .timeout: "redis: command timed out"
+        case .timedOutWhileLoopLagged: "redis: no reply read in time while the event loop lagged (process overloaded)"
         case .connectFailed(let reason): "redis: connect failed: \(reason)"
         case .connectionClosed: "redis: connection closed"
         case .protocolError(let reason): "redis: protocol error: \(reason)"

@@ -5,6 +5,7 @@ import CatalogCacheCore
     @Test(arguments: [
         (CacheOutcome.hit, "HIT", "hit"), (.stale, "STALE", "stale"), (.miss, "MISS", "miss"),
         (.coalesced, "MISS", "coalesced"), (.bypass, "BYPASS", "bypass"),
+        (.shed, "BYPASS", "shed"),
     ])
     func headerValues(outcome: CacheOutcome, header: String, raw: String) {
         #expect(outcome.xCacheValue == header)
@@ -12,7 +13,7 @@ import CatalogCacheCore
     }
 
     @Test func casesAreStable() {
-        #expect(CacheOutcome.allCases.count == 5)
+        #expect(CacheOutcome.allCases.count == 6)
         #expect(BypassReason.allCases.map(\.rawValue)
                 == ["method", "notCacheableRoute", "authorization", "cookie", "noStoreRequest", "unsafePath"])
         #expect(RowOperation.allCases.map(\.rawValue) == ["INSERT", "UPDATE", "DELETE", "TRUNCATE"])

@@ -19,6 +19,7 @@ import Testing
         #expect(CacheStatus(forward: .stale, ttl: -5, detail: "stale-if-error").fieldValue(member: "c") == "c; fwd=stale; ttl=-5; detail=stale-if-error")
         #expect(CacheStatus(outcome: .coalesced).fieldValue(member: "c") == "c; fwd=miss; collapsed")
         #expect(CacheStatus(outcome: .bypass, forwardStatus: 404).fieldValue(member: "c") == "c; fwd=bypass; fwd-status=404")
+        #expect(CacheStatus(outcome: .shed).fieldValue(member: "c") == "c; detail=overloaded")
     }
 
     @Test func anUpstreamsValueIsKeptAndOursAppended() {

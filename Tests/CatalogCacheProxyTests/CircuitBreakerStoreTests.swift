@@ -195,11 +195,52 @@ final class ScriptedStore: CacheStore {
         #expect(b.stateName == "open")
     }
 
+    @Test func timeoutsWhileTheLoopLaggedNeitherOpenItNorResetTheCount() {
+        let b = breaker(threshold: 3)
+        inner.fail(with: .timedOutWhileLoopLagged)
+        for _ in 0..<50 { #expect(error(b.get("k", on: loop)) as? RedisError == .timedOutWhileLoopLagged) }
+        #expect(b.stateName == "closed")
+        #expect(metrics.redisCircuitOpens.count == 0)
+        #expect(metrics.redisTimeoutsWhileLagging.count == 50)
+        // Two real faults, a lagged timeout between them, then a third fault: still consecutive.
+        inner.fail(with: .timeout)
+        _ = error(b.get("k", on: loop))
+        _ = error(b.get("k", on: loop))
+        inner.fail(with: .timedOutWhileLoopLagged)
+        _ = error(b.get("k", on: loop))
+        #expect(b.stateName == "closed")
+        inner.fail(with: .timeout)
+        _ = error(b.get("k", on: loop))
+        #expect(b.stateName == "open")
+        #expect(metrics.redisCircuitOpens.count == 1)
+    }
+
+    @Test func aProbeThatTimesOutWhileTheLoopLagsDecidesNothing() {
+        let b = breaker(threshold: 1, coolDown: 1000)
+        inner.fail(with: .timeout)
+        _ = error(b.get("k", on: loop))
+        #expect(b.stateName == "open")
+        clock.advance(byMilliseconds: 1000)
+        inner.fail(with: .timedOutWhileLoopLagged)
+        #expect(error(b.get("k", on: loop)) as? RedisError == .timedOutWhileLoopLagged)
+        #expect(b.stateName == "open", "back to open, due at once")
+        #expect(metrics.redisCircuitOpens.count == 1, "not counted as another opening")
+        // The next call is a probe at once (no new cool-down); it succeeds and closes it.
+        inner.fail(with: nil)
+        let callsBefore = inner.calls
+        #expect(error(b.get("k", on: loop)) == nil)
+        #expect(inner.calls == callsBefore + 1)
+        #expect(b.stateName == "closed")
+    }
+
     @Test func faultClassification() {
         #expect(CircuitBreakerStore.isFault(RedisError.timeout))
         #expect(CircuitBreakerStore.isFault(RedisError.connectFailed("x")))
         #expect(CircuitBreakerStore.isFault(RedisError.connectionClosed))
         #expect(!CircuitBreakerStore.isFault(RedisError.server("ERR")))
         #expect(!CircuitBreakerStore.isFault(CircuitOpenError()))
+        #expect(!CircuitBreakerStore.isFault(RedisError.timedOutWhileLoopLagged))
+        #expect(CircuitBreakerStore.isLoopLag(RedisError.timedOutWhileLoopLagged))
+        #expect(!CircuitBreakerStore.isLoopLag(RedisError.timeout))
     }
 }

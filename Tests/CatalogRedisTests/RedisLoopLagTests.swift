@@ -36,10 +36,33 @@ struct RedisLoopLagTests {
         let server = try await OwnRedisServer.start()
         defer { server.stop() }
         var configuration = RedisConfiguration.generous(port: server.port)
-        configuration.commandTimeout = .milliseconds(100)
+        configuration.commandTimeout = .milliseconds(200)
         let loop = RedisTestEnvironment.group.any()
         let connection = try await RedisConnection.connect(configuration: configuration, on: loop).get()
-        let error = await failure(of: connection.send(RedisCommand("DEBUG", "SLEEP", "0.5")))
+        let error = await failure(of: connection.send(RedisCommand("DEBUG", "SLEEP", "1")))
         #expect(error as? RedisError == .timeout)
+    }
+
+    /// Redis does not answer in time, but neither did the loop run in time: the timeout says
+    /// nothing about Redis, and it and every command pending behind it fail with
+    /// `.timedOutWhileLoopLagged` (which the circuit breaker does not count as a fault).
+    @Test func aTimeoutWhileTheLoopLagsIsNotTakenForASlowRedis() async throws {
+        let server = try await OwnRedisServer.start()
+        defer { server.stop() }
+        var configuration = RedisConfiguration.generous(port: server.port)
+        configuration.commandTimeout = .milliseconds(50)
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let loop = group.next()
+        let connection = try await RedisConnection.connect(configuration: configuration, on: loop).get()
+        // Redis sleeps two seconds; the loop is blocked for six timeouts right after the writes.
+        let (slow, behind) = try await loop.submit {
+            let slow = connection.send(RedisCommand("DEBUG", "SLEEP", "2"))
+            let behind = connection.send(.get(RedisTestEnvironment.uniqueKey()))
+            loop.execute { usleep(300_000) }
+            return (slow, behind)
+        }.get()
+        #expect(await failure(of: slow) as? RedisError == .timedOutWhileLoopLagged)
+        #expect(await failure(of: behind) as? RedisError == .timedOutWhileLoopLagged)
+        try await group.shutdownGracefully()
     }
 }

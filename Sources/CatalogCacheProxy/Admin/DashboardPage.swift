@@ -72,6 +72,7 @@ enum DashboardPage {
       <tr><td><span class="sw" style="background:var(--miss)"></span>miss</td><td data-stat="counters/requests.miss" data-format="int">–</td><td data-stat="rates_1s/requests.miss" data-format="rate">–</td><td data-stat="rates_10s/requests.miss" data-format="rate">–</td></tr>
       <tr><td><span class="sw" style="background:var(--coalesced)"></span>coalesced</td><td data-stat="counters/requests.coalesced" data-format="int">–</td><td data-stat="rates_1s/requests.coalesced" data-format="rate">–</td><td data-stat="rates_10s/requests.coalesced" data-format="rate">–</td></tr>
       <tr><td><span class="sw" style="background:var(--bypass)"></span>bypass</td><td data-stat="counters/requests.bypass" data-format="int">–</td><td data-stat="rates_1s/requests.bypass" data-format="rate">–</td><td data-stat="rates_10s/requests.bypass" data-format="rate">–</td></tr>
+      <tr><td>shed (overloaded, 503)</td><td data-stat="counters/requests.shed" data-format="int">–</td><td data-stat="rates_1s/requests.shed" data-format="rate">–</td><td data-stat="rates_10s/requests.shed" data-format="rate">–</td></tr>
       <tr><td>5xx responses</td><td data-stat="counters/responses.5xx" data-format="int">–</td><td data-stat="rates_1s/responses.5xx" data-format="rate">–</td><td data-stat="rates_10s/responses.5xx" data-format="rate">–</td></tr>
     </table>
   </section>

@@ -65,6 +65,8 @@ public final class StatsReport: Sendable {
         c["redis.errors"] = m.redisErrors.count
         c["redis.circuit_opens"] = m.redisCircuitOpens.count
         c["redis.short_circuited"] = m.redisShortCircuited.count
+        c["redis.timeouts_while_lagging"] = m.redisTimeoutsWhileLagging.count
+        c["overload.episodes"] = m.overloadEpisodes.count
         c["feed.notifications"] = m.notificationsReceived.count
         c["feed.malformed"] = m.notificationsMalformed.count
         c["feed.tags_invalidated"] = m.tagsInvalidated.count

@@ -103,6 +103,7 @@ public enum ConfigurationSchema {
         .integer("limits.max_header_field_bytes", \.maxHeaderFieldBytes, 1024...(1 << 20), "One header line; 431 beyond. At most `max_request_head_bytes`."),
         .integer("limits.max_cached_object_bytes", \.maxCachedObjectBytes, 1...(1 << 31), reload: .applied, "Larger bodies are passed through, never stored."),
         .integer("limits.max_connections", \.maxConnections, 1...1_000_000, "Beyond it new connections are accepted and closed at once."),
+        .integer("limits.max_requests_in_progress_per_loop", \.maxRequestsInProgressPerLoop, 0...1_000_000, reload: .applied, "Reads waiting for Redis or the origin per event loop beyond which more are shed (503, `Retry-After: 1`); 0: never shed."),
         .integer("limits.idle_timeout_ms", \.idleTimeoutMilliseconds, 1...86_400_000, "A keep-alive connection with no request in progress is closed after this."),
         .integer("limits.header_timeout_ms", \.headerTimeoutMilliseconds, 1...3_600_000, "To receive a complete request head (slowloris): 408 or close."),
         .integer("limits.body_timeout_ms", \.bodyTimeoutMilliseconds, 1...86_400_000, "From the request head to the end of its body: 408."),

@@ -134,6 +134,11 @@ public struct ProxyConfiguration: Sendable {
     public var maxCachedObjectBytes = 8 << 20
     /// Open connections on the proxy port beyond which new ones are accepted and closed at once.
     public var maxConnections = 10_000
+    /// Requests in progress on one event loop (waiting for Redis or the upstream) beyond which
+    /// new reads not served from the hot tier are shed with `503` and `Retry-After: 1`
+    /// (`limits.max_requests_in_progress_per_loop`, `LoadShedder`); writes are never shed.
+    /// 0: off (the default: against clients that retry at once, shedding costs goodput).
+    public var maxRequestsInProgressPerLoop = 0
     /// A keep-alive connection with no request in progress is closed after this long.
     public var idleTimeoutMilliseconds = 60_000
     /// Time allowed from a connection's first byte (or the previous response) to a complete request head.

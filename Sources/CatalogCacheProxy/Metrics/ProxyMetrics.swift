@@ -34,6 +34,12 @@ public final class ProxyMetrics: Sendable {
     public let redisErrors = Counter()
     /// Times the Redis circuit breaker opened (including reopening after a failed probe).
     public let redisCircuitOpens = Counter()
+    /// Redis calls that timed out while the event loop lagged (`RedisError.timedOutWhileLoopLagged`):
+    /// the proxy's overload, not counted against Redis by the circuit breaker.
+    public let redisTimeoutsWhileLagging = Counter()
+    /// Times an event loop started shedding reads (`LoadShedder`); the shed requests are
+    /// counted under the `shed` outcome.
+    public let overloadEpisodes = Counter()
     /// Store calls refused at once because the circuit was open (no Redis round trip).
     public let redisShortCircuited = Counter()
     /// Connections closed at once because `limits.max_connections` were already open.
@@ -198,6 +204,8 @@ public final class ProxyMetrics: Sendable {
         out += "# HELP catalog_cache_redis_circuit_open 1 while the Redis circuit breaker is open or half-open.\n# TYPE catalog_cache_redis_circuit_open gauge\n"
         out += "catalog_cache_redis_circuit_open \(redisCircuitOpen.current)\n"
         counter(&out, "catalog_cache_redis_short_circuited_total", "Store calls refused without a Redis round trip while the circuit was open.", redisShortCircuited)
+        counter(&out, "catalog_cache_redis_timeouts_while_lagging_total", "Redis calls that timed out while the event loop lagged (proxy overload; not counted against Redis by the circuit breaker).", redisTimeoutsWhileLagging)
+        counter(&out, "catalog_cache_overload_episodes_total", "Times an event loop started shedding reads (limits.max_requests_in_progress_per_loop reached).", overloadEpisodes)
         counter(&out, "catalog_cache_connections_rejected_total", "Connections closed at once because max_connections were open.", connectionsRejected)
         labeled(&out, "catalog_cache_connection_timeouts_total", "Connections closed by a timeout, by kind (idle, header, body).", "kind", connectionTimeouts)
         out += "# HELP catalog_cache_open_connections Connections open on the proxy port.\n# TYPE catalog_cache_open_connections gauge\n"
@@ -254,7 +262,7 @@ public final class ProxyMetrics: Sendable {
 
 extension CacheOutcome {
     /// `allCases.count`, as a constant.
-    public static let metricCount = 5
+    public static let metricCount = 6
 
     /// The position in `allCases` (a switch: no hashing on the request path).
     @inline(__always)
@@ -265,6 +273,7 @@ extension CacheOutcome {
         case .miss: 2
         case .coalesced: 3
         case .bypass: 4
+        case .shed: 5
         }
     }
 }

@@ -104,16 +104,25 @@ public final class CacheEngine: Sendable {
     /// steps a `RequestFlow` takes, or nil when the tier has no fresh entry for the request
     /// (the flow then looks again and takes it from there).
     private func freshHotTierResponse(_ request: ProxyRequest, routed: RoutedRequest, started: UInt64) -> ProxyResponse? {
-        guard hotTier != nil, let key = routed.key, let route = routed.route, let hot = lookup.usableHotEntry(key), route.storedUnderCurrentRules(hot.meta) else { return nil }
-        var machine = RequestStateMachine()
         let now = clock.nowMilliseconds()
-        guard case .lookup = machine.start(routed.classification, key: key),
-              case .serveEntry(.hit, refreshInBackground: false) = machine.lookupFinished(hot.meta, now: now) else { return nil }
+        guard let hot = freshHotEntry(routed, now: now), let key = routed.key, let route = routed.route else { return nil }
         metrics.hotTierHits.increment()
         let identity = routed.prefersGzip ? hot.identityBody : identityBody(of: hot, key: key)
         let response = representation.serve(meta: hot.meta, storedBody: hot.storedBody, identityBody: identity, headerValues: hot.headerValues, outcome: .hit, route: route, request: request.head, prefersGzip: routed.prefersGzip, now: now)
         metrics.recordRequest(routeIndex: route.index, outcome: response.outcome, status: response.head.status.code, startedNanoseconds: started, key: key)
         return response
+    }
+
+    /// The hot tier's entry for `routed` when it is served at once: a usable entry stored under
+    /// the route's current rules that the `RequestStateMachine`'s first two steps take as a
+    /// fresh hit needing no refresh. Nil for anything else (origin-controlled and passed
+    /// requests have no key).
+    func freshHotEntry(_ routed: RoutedRequest, now: Int64) -> HotTier.Entry? {
+        guard hotTier != nil, let key = routed.key, let route = routed.route, let hot = lookup.usableHotEntry(key), route.storedUnderCurrentRules(hot.meta) else { return nil }
+        var machine = RequestStateMachine()
+        guard case .lookup = machine.start(routed.classification, key: key),
+              case .serveEntry(.hit, refreshInBackground: false) = machine.lookupFinished(hot.meta, now: now) else { return nil }
+        return hot
     }
 
     /// The identity body of a hot-tier entry for an identity client: the one it keeps, or for a

@@ -34,6 +34,7 @@ struct EntryRepresentation {
         case .miss: return CacheStatus(forward: .miss, forwardStatus: meta.status, stored: true)
         case .coalesced: return CacheStatus(forward: .miss, collapsed: true)
         case .bypass: return CacheStatus(forward: .bypass, forwardStatus: meta.status)
+        case .shed: return CacheStatus(outcome: .shed)
         }
     }
 

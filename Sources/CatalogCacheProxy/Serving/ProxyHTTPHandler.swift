@@ -25,6 +25,9 @@ import NIOHTTP1
 ///   requests before it, and closes the connection, so nothing can be smuggled behind it;
 /// - after `ChannelShouldQuiesceEvent` (graceful shutdown) an idle connection closes at once
 ///   and a busy one after its response, which says `Connection: close`.
+/// - a request is admitted (`RequestRouter.admitOrShed`) before it reaches the engine, or
+///   shed (503, never looked up or forwarded); an admitted one is reported `finished` exactly
+///   once, when its response reaches this handler (even after the connection closed).
 /// When given a `ConnectionDeadlineHandler` (the first handler of the same pipeline), it
 /// reports each request's phases to it so idle, slow-head and slow-body connections close.
 final class ProxyHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
@@ -99,6 +102,8 @@ final class ProxyHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// The channel's writability, as its `channelWritabilityChanged` events tell it (the
     /// channel is writable when it becomes active).
     private var writable = true
+    /// The request being processed was admitted by `router.admission` and not yet finished.
+    private var admittedInProgress = false
     /// Requests held at most before the handler in front stops parsing (it keeps raw bytes).
     static let maxHeldRequests = 64
 
@@ -219,9 +224,22 @@ final class ProxyHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
             adminEvents.open(request, channel: context.channel) { handler.value.receive($0) }
             return
         }
+        if let shed = router.admitOrShed(request) {
+            finish(shed, context: context)
+            return
+        }
+        admittedInProgress = true
         if let response = router.engine.answer(request, router: router, on: context.eventLoop, sink: self) {
+            admissionFinished()
             finish(response, context: context)
         }
+    }
+
+    /// The admitted request's response arrived: its slot in the loop's `LoadShedder` is free.
+    private func admissionFinished() {
+        guard admittedInProgress else { return }
+        admittedInProgress = false
+        router.admission.finished()
     }
 
     /// Answers and closes when `RequestHeadScreen` refuses the head (400 or 431); true then.
@@ -386,6 +404,7 @@ extension ProxyHTTPHandler: ProxyResponseSink {
     /// The engine's response to the request being processed (on this channel's loop).
     /// Dropped when the handler was removed meanwhile (the connection is gone).
     func receive(_ response: ProxyResponse) {
+        admissionFinished()
         guard let context else { return }
         finish(response, context: context)
     }

@@ -58,6 +58,9 @@ final class RequestRouter {
     private let maxBytes: Int
     /// `Accept-Encoding` value to whether it prefers gzip: clients send few distinct values.
     private var encodings = BoundedMemo<String, Bool>(capacity: 64)
+    /// This loop's admission rule (`limits.max_requests_in_progress_per_loop`): the loop's
+    /// connections admit through it and report each admitted request's response to it.
+    var admission: LoadShedder
 
     /// Bytes of targets, keys and paths one router remembers at most (`memo`'s cost bound):
     /// with the head limit a target can be 32 KiB, so the count alone does not bound memory.
@@ -80,17 +83,26 @@ final class RequestRouter {
         self.memo = BoundedMemo(capacity: capacity, maxCost: maxBytes)
         self.capacity = capacity
         self.maxBytes = maxBytes
+        self.admission = LoadShedder(maxInProgress: Self.admissionBound(engine))
     }
 
     /// Routes this loop's next requests with `engine` (a reloaded configuration): its routes,
-    /// keys and vary headers, and none of the targets remembered under the old ones.
+    /// keys and vary headers, and none of the targets remembered under the old ones; its
+    /// admission bound applies at once, the requests in progress staying counted.
     func adopt(_ engine: CacheEngine) {
         self.engine = engine
+        admission.adopt(maxInProgress: Self.admissionBound(engine))
         classifier = engine.classifier
         keys = engine.keys
         routesByName = engine.routesByName
         varyNames = Self.varyNames(engine)
         memo = BoundedMemo(capacity: capacity, maxCost: maxBytes)
+    }
+
+    /// The configured bound, `Int.max` (never reached) when shedding is off (0).
+    private static func admissionBound(_ engine: CacheEngine) -> Int {
+        let bound = engine.configuration.maxRequestsInProgressPerLoop
+        return bound > 0 ? bound : .max
     }
 
     private static func varyNames(_ engine: CacheEngine) -> [String] {

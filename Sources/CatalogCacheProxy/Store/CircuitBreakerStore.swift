@@ -38,7 +38,11 @@ public struct CircuitBreakerPolicy: Sendable, Equatable {
 /// or `invalidate`; at most one probe is in flight; every transition into open is counted
 /// once in `metrics.redisCircuitOpens`. Only faults of availability (timeouts, refused or
 /// closed connections, a broken reply stream: see `isFault`) count; an error reply from
-/// Redis proves it is up and counts as a success. `ping` (readiness) bypasses the breaker,
+/// Redis proves it is up and counts as a success. A timeout while this process's event loop
+/// lagged (`RedisError.timedOutWhileLoopLagged`: the proxy was overloaded, so it says nothing
+/// about Redis) counts as neither: the consecutive faults stay as they were, and a probe that
+/// ends so leaves the circuit open for the next call to probe again (no new opening counted).
+/// Such calls are counted in `metrics.redisTimeoutsWhileLagging`. `ping` (readiness) bypasses the breaker,
 /// so `/readyz` always reports the store's real state and never moves the breaker.
 /// Futures complete on the loop passed in, like the wrapped store's.
 public final class CircuitBreakerStore: CacheStore {
@@ -87,8 +91,14 @@ public final class CircuitBreakerStore: CacheStore {
         guard let redis = error as? RedisError else { return !(error is CircuitOpenError) }
         switch redis {
         case .timeout, .connectFailed, .connectionClosed, .protocolError, .clusterUnavailable: return true
-        case .server, .unexpectedReply, .clientShutdown, .encodingFailed, .crossSlot: return false
+        case .server, .unexpectedReply, .clientShutdown, .encodingFailed, .crossSlot, .timedOutWhileLoopLagged: return false
         }
+    }
+
+    /// Whether `error` is a timeout caused by this process's own lagging loop, which says
+    /// nothing about Redis (neither a fault nor a success).
+    public static func isLoopLag(_ error: Error) -> Bool {
+        (error as? RedisError) == .timedOutWhileLoopLagged
     }
 
     private func admit() -> Admission {
@@ -157,6 +167,15 @@ public final class CircuitBreakerStore: CacheStore {
         }
     }
 
+    /// The probe timed out while the loop lagged: back to open, due at once, so the next call
+    /// probes again.
+    private func probeUndecided() {
+        let now = clock.nowMilliseconds()
+        state.withLock { s in
+            if s == .halfOpen { s = .open(untilMilliseconds: now) }
+        }
+    }
+
     private func guarded<T: Sendable>(on loop: EventLoop, _ call: () -> EventLoopFuture<T>) -> EventLoopFuture<T> {
         let admission = admit()
         if case .reject = admission {
@@ -168,6 +187,9 @@ public final class CircuitBreakerStore: CacheStore {
         future.whenComplete { result in
             switch result {
             case .success: self.record(fault: false, probe: probe)
+            case .failure(let error) where Self.isLoopLag(error):
+                self.metrics?.redisTimeoutsWhileLagging.increment()
+                if probe { self.probeUndecided() }
             case .failure(let error): self.record(fault: Self.isFault(error), probe: probe, error: error)
             }
         }
