@@ -50,7 +50,7 @@ public struct LoadShedder: Sendable, Equatable {
     public init(maxInProgress: Int) {
         precondition(maxInProgress >= 1, "maxInProgress must be at least 1")
         self.maxInProgress = maxInProgress
-        self.resumeAt = maxInProgress * 3 / 4
+        self.resumeAt = Self.threeQuarters(maxInProgress)
     }
 
     /// Whether `decide(.read)` would shed now: only then does the caller need to find out
@@ -77,11 +77,16 @@ public struct LoadShedder: Sendable, Equatable {
         if isShedding && inProgress <= resumeAt { isShedding = false }
     }
 
+    /// ⌊3n/4⌋ without overflow (`Int.max` is the bound of a shedder that never sheds).
+    public static func threeQuarters(_ n: Int) -> Int {
+        n / 4 * 3 + n % 4 * 3 / 4
+    }
+
     /// A new bound (a reload); the requests in progress stay counted.
     public mutating func adopt(maxInProgress: Int) {
         precondition(maxInProgress >= 1, "maxInProgress must be at least 1")
         self.maxInProgress = maxInProgress
-        self.resumeAt = maxInProgress * 3 / 4
+        self.resumeAt = Self.threeQuarters(maxInProgress)
         if inProgress >= maxInProgress {
             startShedding()
         } else if isShedding && inProgress <= resumeAt {

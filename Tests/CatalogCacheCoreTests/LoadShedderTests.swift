@@ -112,4 +112,14 @@ import Testing
         #expect(rule.decide(.read) == .admit)
         #expect(rule.isShedding)
     }
+
+    @Test func anUnboundedShedderNeverShedsAndItsResumePointDoesNotOverflow() {
+        for n in 1...64 { #expect(LoadShedder.threeQuarters(n) == n * 3 / 4) }
+        #expect(LoadShedder.threeQuarters(.max) == Int.max / 4 * 3 + 2)
+        var shedder = LoadShedder(maxInProgress: .max)
+        for _ in 0..<10_000 { #expect(shedder.decide(.read) == .admit) }
+        #expect(!shedder.isShedding && shedder.sheddingEpisodes == 0)
+        shedder.adopt(maxInProgress: .max)
+        #expect(shedder.inProgress == 10_000)
+    }
 }
