@@ -31,7 +31,9 @@ bench_setup() {
   trap bench_teardown EXIT
   trap 'exit 130' INT TERM
   step "starting PostgreSQL and Redis"
-  scripts/services start "$BENCH_DIR" || exit 1
+  # Only the plain Redis unless a script asks for more (BENCH_TOPOLOGIES="cluster"): the
+  # others' background work (gossip, sentinels) would share the measured cores.
+  SERVICES_TOPOLOGIES=${BENCH_TOPOLOGIES-} scripts/services start "$BENCH_DIR" || exit 1
   # shellcheck disable=SC1091
   source "$BENCH_DIR/env"
   DATABASE_URL=$CATALOG_TEST_DATABASE_URL

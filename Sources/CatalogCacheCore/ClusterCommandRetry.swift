@@ -13,14 +13,14 @@ public struct ClusterCommandRetry: Sendable, Hashable {
     public enum Failure: Sendable, Hashable {
         case redirect(ClusterRedirect)
         /// The node could not be reached; the command was not sent.
-        case unreachable(ClusterNodeAddress)
+        case unreachable(ServerAddress)
     }
 
     public enum Action: Sendable, Hashable {
         /// Send the command to `node` now (after `ASKING` when `asking`). `remember` is a
         /// slot move to record in the map at once; `refreshMap` asks for the whole map to be
         /// fetched again (in the background: the command does not wait for it).
-        case send(to: ClusterNodeAddress, asking: Bool, remember: Move?, refreshMap: Bool)
+        case send(to: ServerAddress, asking: Bool, remember: Move?, refreshMap: Bool)
         /// Route the command again by the slot map, after `delayMilliseconds`
         /// (a refreshed map first when `refreshMap`).
         case reroute(delayMilliseconds: Int, refreshMap: Bool)
@@ -29,7 +29,7 @@ public struct ClusterCommandRetry: Sendable, Hashable {
 
     public struct Move: Sendable, Hashable {
         public var slot: Int
-        public var primary: ClusterNodeAddress
+        public var primary: ServerAddress
     }
 
     public let maxRedirects: Int

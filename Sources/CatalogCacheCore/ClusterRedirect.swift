@@ -6,8 +6,8 @@
 /// - `TRYAGAIN ...`: a multi-key command during a migration; retry later.
 /// - `CLUSTERDOWN ...`: the cluster cannot serve this slot now (failover in progress).
 public enum ClusterRedirect: Sendable, Hashable {
-    case moved(slot: Int, to: ClusterNodeAddress)
-    case ask(slot: Int, to: ClusterNodeAddress)
+    case moved(slot: Int, to: ServerAddress)
+    case ask(slot: Int, to: ServerAddress)
     case tryAgain
     case clusterDown
 
@@ -26,7 +26,7 @@ public enum ClusterRedirect: Sendable, Hashable {
         var host = String(words[2][..<colon])
         if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
         if host.isEmpty { host = replyingHost }
-        let node = ClusterNodeAddress(host: host, port: port)
+        let node = ServerAddress(host: host, port: port)
         return words[0] == "MOVED" ? .moved(slot: slot, to: node) : .ask(slot: slot, to: node)
     }
 }

@@ -14,7 +14,7 @@ final class ClusterNodePools: Sendable {
     private let state: NIOLoopBoundBox<State>
 
     private struct State {
-        var pools: [ClusterNodeAddress: LoopConnectionPool] = [:]
+        var pools: [ServerAddress: LoopConnectionPool] = [:]
         var isShutdown = false
     }
 
@@ -26,7 +26,7 @@ final class ClusterNodePools: Sendable {
     }
 
     /// The pool for `node`, made on first use; nil once shut down. On ``eventLoop`` only.
-    func pool(for node: ClusterNodeAddress) -> LoopConnectionPool? {
+    func pool(for node: ServerAddress) -> LoopConnectionPool? {
         if let pool = state.value.pools[node] { return pool }
         if state.value.isShutdown { return nil }
         var nodeConfiguration = configuration

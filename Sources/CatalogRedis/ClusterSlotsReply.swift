@@ -7,7 +7,7 @@ enum ClusterSlotsReply {
     /// `askedHost`, the host of the node that answered.
     static func slotMap(_ reply: RESPValue, askedHost: String) throws(RedisError) -> ClusterSlotMap {
         guard let ranges = reply.array else { throw .unexpectedReply("CLUSTER SLOTS: \(reply)") }
-        var parsed: [(first: Int, last: Int, primary: ClusterNodeAddress)] = []
+        var parsed: [(first: Int, last: Int, primary: ServerAddress)] = []
         for range in ranges {
             guard let fields = range.array, fields.count >= 3,
                   let first = fields[0].integer, let last = fields[1].integer,
@@ -15,13 +15,13 @@ enum ClusterSlotsReply {
                   var host = node[0].string, let port = node[1].integer
             else { throw .unexpectedReply("CLUSTER SLOTS entry: \(range)") }
             if host.isEmpty || host == "?" { host = askedHost }
-            parsed.append((Int(first), Int(last), ClusterNodeAddress(host: host, port: Int(port))))
+            parsed.append((Int(first), Int(last), ServerAddress(host: host, port: Int(port))))
         }
         return ClusterSlotMap(ranges: parsed)
     }
 }
 
-extension ClusterNodeAddress {
+extension ServerAddress {
     init(_ address: RedisAddress) { self.init(host: address.host, port: address.port) }
     var redisAddress: RedisAddress { RedisAddress(host: host, port: port) }
 }

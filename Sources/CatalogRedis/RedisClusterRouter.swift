@@ -24,7 +24,7 @@ import NIOCore
 /// - Redirects and transient errors are handled here, never seen by the caller: the caller
 ///   sees a reply, the command's own error, or one error after the bounded retries.
 final class RedisClusterRouter: Sendable {
-    private let seeds: [ClusterNodeAddress]
+    private let seeds: [ServerAddress]
     private let loops: [ObjectIdentifier: ClusterNodePools]
     private let ordered: [ClusterNodePools]
     private let shared = NIOLockedValueBox(Shared())
@@ -37,18 +37,18 @@ final class RedisClusterRouter: Sendable {
         var refreshes = 0
         var lastRefreshError: String?
         /// The primaries of the last fetched map (not corrected by MOVED).
-        var fetchedPrimaries: Set<ClusterNodeAddress> = []
+        var fetchedPrimaries: Set<ServerAddress> = []
     }
 
     private enum Target {
         case routed(mapFetched: Bool)
-        case node(ClusterNodeAddress, asking: Bool)
+        case node(ServerAddress, asking: Bool)
     }
 
     private typealias Attempt<T> = @Sendable (LoopConnectionPool, _ asking: Bool) -> EventLoopFuture<T>
 
     init(connector: Result<RedisConnector, RedisError>, configuration: RedisConfiguration, seeds: [RedisAddress], group: EventLoopGroup, primaryLost: @escaping @Sendable (RedisAddress) -> Void) {
-        self.seeds = seeds.map(ClusterNodeAddress.init)
+        self.seeds = seeds.map(ServerAddress.init)
         self.primaryLost = primaryLost
         var loops: [ObjectIdentifier: ClusterNodePools] = [:]
         var ordered: [ClusterNodePools] = []
@@ -115,7 +115,7 @@ final class RedisClusterRouter: Sendable {
 
     private func execute<T: Sendable>(slot: Int?, target: Target, retry: ClusterCommandRetry, pools: ClusterNodePools, attempt: @escaping Attempt<T>) -> EventLoopFuture<T> {
         let loop = pools.eventLoop
-        let node: ClusterNodeAddress
+        let node: ServerAddress
         let asking: Bool
         switch target {
         case .node(let named, let ask):
@@ -173,7 +173,7 @@ final class RedisClusterRouter: Sendable {
     /// then the seeds, until one answers.
     private func refreshMap(_ pools: ClusterNodePools) -> EventLoopFuture<Void> {
         let loop = pools.eventLoop
-        let (inFlight, candidates, promise) = shared.withLockedValue { state -> (EventLoopFuture<Void>?, [ClusterNodeAddress], EventLoopPromise<Void>?) in
+        let (inFlight, candidates, promise) = shared.withLockedValue { state -> (EventLoopFuture<Void>?, [ServerAddress], EventLoopPromise<Void>?) in
             if let refresh = state.refresh { return (refresh, [], nil) }
             let promise = loop.makePromise(of: Void.self)
             state.refresh = promise.futureResult
@@ -184,7 +184,7 @@ final class RedisClusterRouter: Sendable {
         if let inFlight { return inFlight.hop(to: loop) }
         guard let promise else { return loop.makeSucceededVoidFuture() }
         fetchMap(asking: candidates[...], failures: [], pools: pools).whenComplete { result in
-            let replacement = self.shared.withLockedValue { state -> ClusterNodeAddress? in
+            let replacement = self.shared.withLockedValue { state -> ServerAddress? in
                 state.refresh = nil
                 switch result {
                 case .success(let map):
@@ -206,7 +206,7 @@ final class RedisClusterRouter: Sendable {
         return promise.futureResult
     }
 
-    private func fetchMap(asking nodes: ArraySlice<ClusterNodeAddress>, failures: [String], pools: ClusterNodePools) -> EventLoopFuture<ClusterSlotMap> {
+    private func fetchMap(asking nodes: ArraySlice<ServerAddress>, failures: [String], pools: ClusterNodePools) -> EventLoopFuture<ClusterSlotMap> {
         let loop = pools.eventLoop
         guard let node = nodes.first else {
             return loop.makeFailedFuture(RedisError.clusterUnavailable("no node answered CLUSTER SLOTS: \(failures.joined(separator: "; "))"))

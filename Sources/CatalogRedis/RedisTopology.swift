@@ -1,16 +1,7 @@
+import CatalogCacheCore
+
 /// A Redis server's address.
-public struct RedisAddress: Sendable, Hashable, CustomStringConvertible {
-    public var host: String
-    public var port: Int
-
-    public init(host: String, port: Int) {
-        self.host = host
-        self.port = port
-    }
-
-    /// `host:port`, with an IPv6 host in brackets.
-    public var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
-}
+public typealias RedisAddress = ServerAddress
 
 /// How the client finds the server its commands go to.
 ///

@@ -3,8 +3,8 @@ import Testing
 
 /// The slot map, the redirect replies and the retry rules of the cluster client.
 @Suite struct ClusterRoutingRulesTests {
-    let a = ClusterNodeAddress(host: "10.0.0.1", port: 7000)
-    let b = ClusterNodeAddress(host: "10.0.0.2", port: 7001)
+    let a = ServerAddress(host: "10.0.0.1", port: 7000)
+    let b = ServerAddress(host: "10.0.0.2", port: 7001)
 
     @Test func slotMap_answersEachRangeAndRecordsMoves() {
         var map = ClusterSlotMap(ranges: [(0, 8191, a), (8192, 16383, b)])

@@ -43,7 +43,8 @@ public final class AdminEventStreams: InvalidationObserver {
 
     /// Whether this request is a subscription (GET /admin/events).
     func handles(_ request: ProxyRequest) -> Bool {
-        request.head.method == .GET && request.target.path == "/admin/events"
+        // The prefix first: every GET on the proxy port asks, and splitting its target costs.
+        request.head.method == .GET && request.head.uri.utf8.starts(with: "/admin/events".utf8) && request.target.path == "/admin/events"
     }
 
     // MARK: Publishing
