@@ -22,6 +22,7 @@ TITLE = {
     "hot": "1. Hot hits",
     "mix": "2. Storefront mix",
     "paced": "2b. Storefront mix, paced (below capacity)",
+    "users": "2c. Many paced users on a warm hot set (seed 003)",
     "flash": "3. Flash sale",
     "checkout": "3b. Checkout beside the storefront mix",
     "stampede": "4. Cold-key stampede",
@@ -100,7 +101,7 @@ def main():
             "(1 - upstream / requests), upstream requests counted by each system itself. CPU = the system's processes "
             "and its store (Redis) in % of one core (origin direct: origin + PostgreSQL); RSS likewise, at the end of "
             "the cell. \"other\" = CPU used meanwhile by processes outside the benchmark (a busy machine skews the cell)."]
-    for scen in ("hot", "mix", "paced", "flash", "checkout", "stampede"):
+    for scen in ("hot", "mix", "paced", "users", "flash", "checkout", "stampede"):
         rs = [r for r in rows if r[0] == scen]
         if not rs:
             continue
@@ -138,7 +139,7 @@ def main():
                        f"| {with_ratio(rs, r, 5, 2)} | {with_ratio(rs, r, 6, 2)} | {hit} | {with_ratio(rs, r, 9, 0)} "
                        f"| {with_ratio(rs, r, 10, 0)} | {with_ratio(effrows, r_eff, 14, 0)} | {with_ratio(rs, r, 11, 0)} | {r[7]} | {r[12]} |")
         if scen in rounds:
-            out += round_lines(rounds[scen], "p99" if scen == "paced" else "req/s")
+            out += round_lines(rounds[scen], "p99" if scen in ("paced", "users") else "req/s")
         if scen == "flash":
             out += ["", "| system | writes/s (target) | writes: ok / 409 / failed | stale reads after the write's 200 | write p50 ms | write p99 ms | commit-to-invalidated p50 / p99 (bucket bounds) |",
                     "|---|---:|---:|---:|---:|---:|---|"]
