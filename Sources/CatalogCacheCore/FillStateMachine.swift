@@ -102,7 +102,7 @@ public struct FillStateMachine<Entry: Sendable>: Sendable {
             state = .finished
             return .finish(.peer(entry), lock: lockTaken ? release : forget)
         }
-        guard let token, !lockTaken else {
+        guard token != nil, !lockTaken else {
             holdsLock = lockTaken
             state = .fetching
             return .fetch(holdingLock: lockTaken ? token : nil, leftBehind: false)
