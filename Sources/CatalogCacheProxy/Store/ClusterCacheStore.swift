@@ -92,11 +92,6 @@ public final class ClusterCacheStore: CacheStore {
     return removed
     """)
 
-    static let releaseScript = RedisScript("""
-    if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
-    return 0
-    """)
-
     public func get(_ key: String, on loop: EventLoop) -> EventLoopFuture<ByteBuffer?> {
         client.get(entryKey(key), on: loop)
     }
@@ -200,22 +195,19 @@ public final class ClusterCacheStore: CacheStore {
     }
 
     public func acquireFillLock(_ key: String, token: String, ttlMilliseconds: Int64, on loop: EventLoop) -> EventLoopFuture<Bool> {
-        client.send(.setNX(lockKey(key), value: ByteBuffer(string: token), pxMilliseconds: ttlMilliseconds), on: loop).map { reply in
-            if case .simpleString("OK") = reply { return true }
-            return false
-        }
+        RedisFillLockCommands.acquire(client, lockKey: lockKey(key), token: token, ttlMilliseconds: ttlMilliseconds, on: loop)
     }
 
     public func releaseFillLock(_ key: String, token: String, on loop: EventLoop) -> EventLoopFuture<Void> {
-        client.run(Self.releaseScript, keys: [lockKey(key)], args: [ByteBuffer(string: token)], on: loop).map { _ in }
+        RedisFillLockCommands.release(client, lockKey: lockKey(key), token: token, on: loop)
     }
 
     public func fillLockHolder(_ key: String, on loop: EventLoop) -> EventLoopFuture<String?> {
-        client.send(.get(lockKey(key)), on: loop).map { $0.string }
+        RedisFillLockCommands.holder(client, lockKey: lockKey(key), on: loop)
     }
 
     public func ping(on loop: EventLoop) -> EventLoopFuture<Bool> {
-        client.send(RedisCommand("PING"), on: loop).map { _ in true }.recover { _ in false }
+        RedisFillLockCommands.ping(client, on: loop)
     }
 
     public func shutdown() async {
