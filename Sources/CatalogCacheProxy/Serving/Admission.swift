@@ -21,8 +21,7 @@ extension CacheEngine {
         )
         response.head.headers.add(name: "Retry-After", value: "1")
         response.head.headers.add(name: "X-Cache", value: CacheOutcome.shed.xCacheValue)
-        let member = CacheStatus.member(name: configuration.cacheStatusName) ?? "catalog-cache"
-        response.head.headers.add(name: "Cache-Status", value: CacheStatus(outcome: .shed).fieldValue(member: member))
+        response.head.headers.add(name: "Cache-Status", value: CacheStatus(outcome: .shed).fieldValue(member: forwarder.cacheStatusMember))
         return response
     }
 }
