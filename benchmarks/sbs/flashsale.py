@@ -107,6 +107,8 @@ def main():
                         c["newer"] += 1
                     else:
                         c["stale"] += 1
+                        print(f"flashsale: stale: cycle {i} {pid}: the write answered "
+                              f"{[w.get(f) for f in FIELDS]}, the read after it {[p.get(f) for f in FIELDS]}", file=sys.stderr)
             conn.close()
         except (OSError, http.client.HTTPException, ValueError) as e:
             print(f"flashsale: cycle {i}: {e}", file=sys.stderr)
