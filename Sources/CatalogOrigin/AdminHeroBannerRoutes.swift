@@ -86,7 +86,7 @@ struct AdminHeroBannerRoutes: Sendable {
         }
         if let v = try body.bool("is_active").value { set("is_active", v ? "t" : "f") }
         if let v = try body.int("sort_order", range: Self.sortRange).value { set("sort_order", String(v)) }
-        sets.append("updated_at = now()")
+        sets.append("updated_at = clock_timestamp()")
         let sql = "UPDATE hero_banner b SET \(sets.joined(separator: ", ")) WHERE b.id = $1 \(Self.returning)"
         let finalParams = params
         guard let json = try await pool.withConnection({ try $0.query(sql, finalParams).scalar }) else {
@@ -147,7 +147,7 @@ struct AdminHeroBannerRoutes: Sendable {
                 throw APIError.notFound("hero banner \(missing.joined(separator: ", ")) not found")
             }
             try conn.query("""
-                UPDATE hero_banner b SET sort_order = v.sort_order, updated_at = now()
+                UPDATE hero_banner b SET sort_order = v.sort_order, updated_at = clock_timestamp()
                 FROM unnest($1::text[], $2::int[]) AS v(id, sort_order) WHERE b.id = v.id
                 """, [idArray, sortArray])
             return try conn.query("""

@@ -165,7 +165,7 @@ struct AdminProductRoutes: Sendable {
         let body = try RequestBody(request.body, allowed: Self.updatable)
         let cols = try columns(body)
         var sets = cols.columns.enumerated().map { "\($0.element.0) = $\($0.offset + 2)" }
-        sets.append("updated_at = now()")
+        sets.append("updated_at = clock_timestamp()")
         let sql = "UPDATE product SET \(sets.joined(separator: ", ")) WHERE id = $1 RETURNING id"
         let params: [String?] = [id] + cols.columns.map(\.1)
         let json: String? = try await pool.transaction { conn in

@@ -121,7 +121,7 @@ struct Checkout: Sendable {
         for line in lines { perProduct[line.productID, default: 0] += line.quantity }
         for (product, quantity) in perProduct.sorted(by: { $0.key < $1.key }) {
             let updated = try conn.query(
-                "UPDATE product SET stock = stock - $1, updated_at = now() WHERE id = $2 AND stock >= $1 RETURNING stock",
+                "UPDATE product SET stock = stock - $1, updated_at = clock_timestamp() WHERE id = $2 AND stock >= $1 RETURNING stock",
                 [String(quantity), product])
             if updated.isEmpty {
                 let stock = try conn.query("SELECT stock FROM product WHERE id = $1", [product]).scalar ?? "0"

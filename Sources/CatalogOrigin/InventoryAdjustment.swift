@@ -21,7 +21,7 @@ struct InventoryAdjustment: Sendable {
         let movementID = MedusaID.make("imov")
         let json: String? = try await pool.transaction { conn in
             let updated = try conn.query(
-                "UPDATE product SET stock = stock + $1, updated_at = now() WHERE id = $2 AND stock + $1 >= 0 RETURNING stock",
+                "UPDATE product SET stock = stock + $1, updated_at = clock_timestamp() WHERE id = $2 AND stock + $1 >= 0 RETURNING stock",
                 [String(delta), productID])
             if updated.isEmpty {
                 guard let stock = try conn.query("SELECT stock FROM product WHERE id = $1", [productID]).scalar else {

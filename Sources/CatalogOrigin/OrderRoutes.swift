@@ -86,7 +86,7 @@ struct OrderRoutes: Sendable {
             case .success(let e): effects = e
             case .failure(let refused): throw APIError(.conflict, "INVALID_STATUS_TRANSITION", refused.message)
             }
-            try conn.query("UPDATE \"order\" SET status = $2, updated_at = now() WHERE id = $1", [id, lifecycle.status.rawValue])
+            try conn.query("UPDATE \"order\" SET status = $2, updated_at = clock_timestamp() WHERE id = $1", [id, lifecycle.status.rawValue])
             var orderJSON = try conn.query("SELECT \(OrderJSONSQL.order)::text FROM \"order\" o WHERE o.id = $1", [id]).scalar ?? "{}"
             for effect in effects {
                 switch effect {
@@ -115,7 +115,7 @@ struct OrderRoutes: Sendable {
                 SELECT product_id, sum(quantity)::int AS quantity FROM order_line_item
                 WHERE order_id = $1 GROUP BY product_id
             ), restored AS (
-                UPDATE product p SET stock = p.stock + q.quantity, updated_at = now()
+                UPDATE product p SET stock = p.stock + q.quantity, updated_at = clock_timestamp()
                 FROM (SELECT * FROM q ORDER BY product_id) q WHERE p.id = q.product_id
                 RETURNING p.id, q.quantity
             )
