@@ -7,7 +7,11 @@
 ///   (`product:{id}` for the `id` of each element of `products`);
 /// - `<prefix>where:<param>=<value>` for every value of every filter parameter present
 ///   (`category_id[]` counts as `category_id`), or `<prefix>where:all` when none is present;
-/// - `<prefix>sort:<key>`: the sort key (`-price` sorts by `price`), or `defaultSort`;
+/// - `<prefix>sort:<key>`: the sort key (`-price` sorts by `price`), or `defaultSort`; and the
+///   sort key scoped by what can reorder the list: `<prefix>sort:<key>:<param>=<value>` for
+///   every filter value, or `<prefix>sort:<key>:all` when none is present (a change of a row's
+///   sort column reorders only the lists whose filters that row matches, so a rule may name
+///   the scoped tags of the row's own filter values instead of every list of that order);
 /// - `<prefix>search` when a search parameter has a non-empty value;
 /// - `<prefix>count` when the body carries `countField` at its top level.
 ///
@@ -62,6 +66,8 @@ public struct EntryTagging: Sendable, Equatable {
     public func whereTag(_ parameter: String, _ value: String) -> String { prefix + "where:" + parameter + "=" + value }
     public var unfilteredTag: String { prefix + "where:all" }
     public func sortTag(_ key: String) -> String { prefix + "sort:" + key }
+    /// `scope`: `all`, or `<param>=<value>` of one filter value.
+    public func sortTag(_ key: String, scope: String) -> String { prefix + "sort:" + key + ":" + scope }
     public var searchTag: String { prefix + "search" }
     public var countTag: String { prefix + "count" }
 
@@ -72,12 +78,18 @@ public struct EntryTagging: Sendable, Equatable {
         var unknown = false
         var searched = false
         var sort = defaultSort
+        var scopes: [String] = []
         for (rawName, value) in parameters {
             let name = rawName.hasSuffix("[]") ? String(rawName.dropLast(2)) : rawName
             if filters.contains(name) {
                 // A value the origin might decode otherwise than this proxy is not trusted to
                 // name the rows it selects.
-                if Self.isPlainValue(value) { tags.append(whereTag(name, value)) } else { unknown = true }
+                if Self.isPlainValue(value) {
+                    tags.append(whereTag(name, value))
+                    scopes.append(name + "=" + value)
+                } else {
+                    unknown = true
+                }
                 filtered = true
             } else if name == sortParameter {
                 let key = value.hasPrefix("-") ? String(value.dropFirst()) : value
@@ -91,9 +103,13 @@ public struct EntryTagging: Sendable, Equatable {
         if !filtered || unknown { tags.append(unfilteredTag) }
         if unknown {
             tags += sortKeys.map(sortTag)
+            tags += sortKeys.map { sortTag($0, scope: "all") }
             tags.append(searchTag)
         } else {
-            if let sort { tags.append(sortTag(sort)) }
+            if let sort {
+                tags.append(sortTag(sort))
+                tags += filtered ? scopes.map { sortTag(sort, scope: $0) } : [sortTag(sort, scope: "all")]
+            }
             if searched { tags.append(searchTag) }
         }
         return Self.unique(tags)

@@ -14,8 +14,8 @@ import Testing
     /// The shipped config's product mapping.
     static let productMapping = TableMapping(tags: ["products", "product:{id}"], changes: [
         ChangeRule(columns: ["stock", "description", "thumbnail", "handle", "currency_code", "updated_at"], tags: ["product:{id}"]),
-        ChangeRule(columns: ["price"], tags: ["product:{id}", "products:sort:price"]),
-        ChangeRule(columns: ["title"], tags: ["product:{id}", "products:sort:title", "products:search"]),
+        ChangeRule(columns: ["price"], tags: ["product:{id}"] + sortScopes("price")),
+        ChangeRule(columns: ["title"], tags: ["product:{id}"] + sortScopes("title") + ["products:search"]),
         ChangeRule(columns: ["status", "category_id", "collection_id", "created_at"], operations: [.insert, .delete], tags: [
             "product:{id}", "products:where:all", "products:where:id={id}",
             "products:where:category_id={category_id}", "products:where:collection_id={collection_id}",
@@ -23,15 +23,23 @@ import Testing
     ])
     static let map = InvalidationMap(tables: ["product": productMapping])
 
+    /// The lists of one order a row's change of that sort column can reorder: unfiltered ones
+    /// and those filtered by one of the row's own values.
+    static func sortScopes(_ key: String) -> [String] {
+        ["all", "id={id}", "category_id={category_id}", "collection_id={collection_id}"].map { "products:sort:\(key):\($0)" }
+    }
+
     @Test func queryTags() {
         let t = Self.listTagging
-        #expect(t.queryTags([]) == ["products:where:all", "products:sort:created_at"])
+        #expect(t.queryTags([]) == ["products:where:all", "products:sort:created_at", "products:sort:created_at:all"])
         #expect(t.queryTags([("category_id[]", "c1"), ("category_id[]", "c2"), ("order", "-price"), ("limit", "5")])
-                == ["products:where:category_id=c1", "products:where:category_id=c2", "products:sort:price"])
-        #expect(t.queryTags([("q", "shirt"), ("fields", "id")]) == ["products:where:all", "products:sort:created_at", "products:search"])
-        #expect(t.queryTags([("q", "")]) == ["products:where:all", "products:sort:created_at"])
+                == ["products:where:category_id=c1", "products:where:category_id=c2", "products:sort:price",
+                    "products:sort:price:category_id=c1", "products:sort:price:category_id=c2"])
+        #expect(t.queryTags([("q", "shirt"), ("fields", "id")]) == ["products:where:all", "products:sort:created_at", "products:sort:created_at:all", "products:search"])
+        #expect(t.queryTags([("q", "")]) == ["products:where:all", "products:sort:created_at", "products:sort:created_at:all"])
         // An unknown parameter, an unknown sort key or an unusual filter value: every dimension.
-        let everything = ["products:where:all", "products:sort:created_at", "products:sort:price", "products:sort:title", "products:search"]
+        let everything = ["products:where:all", "products:sort:created_at", "products:sort:price", "products:sort:title",
+                          "products:sort:created_at:all", "products:sort:price:all", "products:sort:title:all", "products:search"]
         #expect(t.queryTags([("region_id", "r")]) == everything)
         #expect(t.queryTags([("order", "stock")]) == everything)
         #expect(t.queryTags([("category_id", "a b")]) == everything)
@@ -56,8 +64,13 @@ import Testing
             Self.map.resolve(.row(table: "product", op: op, ids: ids, commitTimeMicros: nil, change: change)).tags
         }
         #expect(resolve(.update, RowChange(columns: ["stock", "updated_at"])) == ["product:p1"])
-        #expect(resolve(.update, RowChange(columns: ["price"]), ids: ["p1", "p2"]) == ["product:p1", "product:p2", "products:sort:price"])
-        #expect(resolve(.update, RowChange(columns: ["title"])) == ["product:p1", "products:sort:title", "products:search"])
+        #expect(resolve(.update, RowChange(columns: ["price"], values: ["category_id": ["c1"], "collection_id": []]), ids: ["p1", "p2"])
+                == ["product:p1", "product:p2", "products:sort:price:all", "products:sort:price:id=p1", "products:sort:price:id=p2",
+                    "products:sort:price:category_id=c1"])
+        #expect(resolve(.update, RowChange(columns: ["title"], values: ["category_id": [], "collection_id": ["k1"]]))
+                == ["product:p1", "products:sort:title:all", "products:sort:title:id=p1", "products:sort:title:collection_id=k1", "products:search"])
+        // The row's values not sent: the coarse rule.
+        #expect(resolve(.update, RowChange(columns: ["price"])) == ["products", "product:p1"])
         #expect(resolve(.update, RowChange(columns: ["category_id"], values: ["category_id": ["c1", "c2"], "collection_id": []]))
                 == ["product:p1", "products:where:all", "products:where:id=p1", "products:where:category_id=c1", "products:where:category_id=c2"])
         #expect(resolve(.delete, RowChange(values: ["category_id": ["c1"], "collection_id": ["k1"]]))
@@ -232,6 +245,17 @@ import Testing
                     #expect(!changed || isDropped, "stale list \(entry.query.parameters) after \(event)")
                     if case .row(_, .update, _, _, let change?) = event, change.columns == ["stock", "updated_at"] {
                         #expect(isDropped == entry.answer.page.contains { $0.id == old.id })
+                    }
+                    // A price change drops, besides the lists holding the row, only unfiltered
+                    // lists and lists with a filter value the row has (a list filtered on two
+                    // dimensions goes when the row matches one: its tags do not say both).
+                    if case .row(_, .update, _, _, let change?) = event, change.columns == ["price", "updated_at"], isDropped {
+                        let query = entry.query
+                        let unfiltered = query.categories.isEmpty && query.collections.isEmpty && query.ids.isEmpty
+                        let sharesAFilterValue = (old.category.map(query.categories.contains) ?? false)
+                            || (old.collection.map(query.collections.contains) ?? false) || query.ids.contains(old.id)
+                        #expect(unfiltered || sharesAFilterValue || entry.answer.page.contains { $0.id == old.id },
+                                "\(query.parameters) dropped by \(event)")
                     }
                 }
             }
