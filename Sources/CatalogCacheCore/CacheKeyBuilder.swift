@@ -7,7 +7,10 @@
 /// string, where `field(x)` is the 8-byte big-endian length of `x`'s UTF-8 bytes followed by
 /// those bytes:
 ///
-///     "catalog-cache key v1"              (domain separation, raw)
+///     "catalog-cache key v2"              (domain separation, raw; the version changes
+///                                          whenever what entries are tagged with changes,
+///                                          so no instance reads an entry another version
+///                                          tagged, e.g. during a rolling deploy)
 ///     field(route name)
 ///     field(normalized path)
 ///     field(canonical query)              (QueryNormalizer.canonical(query:filter:), the
@@ -89,7 +92,7 @@ public struct CacheKeyBuilder: Sendable {
         return Hex.lowercase(hasher.finalize().prefix(16))
     }
 
-    private static let domain = "catalog-cache key v1"
+    private static let domain = "catalog-cache key v2"
 
     private static func appendField(_ text: String, to hasher: inout SHA256) {
         hasher.update(bigEndian: UInt64(text.utf8.count))

@@ -32,7 +32,7 @@ import CatalogCacheCore
             let bytes = Array(text.utf8)
             return withUnsafeBytes(of: UInt64(bytes.count).bigEndian, Array.init) + bytes
         }
-        var input = Array("catalog-cache key v1".utf8)
+        var input = Array("catalog-cache key v2".utf8)
         input += field("products") + field("/store/products") + field("a=1&b=2")
         input += withUnsafeBytes(of: UInt64(0).bigEndian, Array.init)
         #expect(digest == String(SHA256.hex(input).prefix(32)))
