@@ -34,17 +34,22 @@ def product(body):
 
 
 def login(host, port):
-    """The admin's bearer token; exits with a one-line error when the login fails."""
-    conn = http.client.HTTPConnection(host, port, timeout=30)
+    """The admin's bearer token; a 503 (an origin shedding under the read load) is tried again,
+    up to 20 times 0.5 s apart; exits with a one-line error when the login fails."""
     body = {"email": os.environ.get("ADMIN_EMAIL", "admin@example.com"),
             "password": os.environ.get("ADMIN_PASSWORD", "supersecret")}
-    conn.request("POST", "/auth/user/emailpass", body=json.dumps(body), headers={"Content-Type": "application/json"})
-    r = conn.getresponse()
-    answer = r.read()
-    conn.close()
-    if r.status != 200:
-        sys.exit(f"flashsale: admin login failed: {r.status} {answer[:200]!r}")
-    return json.loads(answer)["token"]
+    for attempt in range(20):
+        conn = http.client.HTTPConnection(host, port, timeout=30)
+        conn.request("POST", "/auth/user/emailpass", body=json.dumps(body), headers={"Content-Type": "application/json"})
+        r = conn.getresponse()
+        answer = r.read()
+        conn.close()
+        if r.status == 200:
+            return json.loads(answer)["token"]
+        if r.status != 503:
+            break
+        time.sleep(0.5)
+    sys.exit(f"flashsale: admin login failed: {r.status} {answer[:200]!r}")
 
 
 def main():
