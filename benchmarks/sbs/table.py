@@ -24,7 +24,8 @@ TITLE = {
     "paced": "2b. Storefront mix, paced (below capacity)",
     "users": "2c. Many paced users on a warm hot set (seed 003)",
     "flash": "3. Flash sale",
-    "checkout": "3b. Checkout beside the storefront mix",
+    "checkout": "3b. Checkout beside the storefront mix (closed loop: saturation)",
+    "checkout_paced": "3c. Checkout beside the paced storefront mix (below capacity)",
     "stampede": "4. Cold-key stampede",
 }
 
@@ -100,15 +101,16 @@ def main():
             "same scenario and cell, same run. Hit ratio = share of requests answered without an upstream request "
             "(1 - upstream / requests), upstream requests counted by each system itself. CPU = the system's processes "
             "and its store (Redis) in % of one core (origin direct: origin + PostgreSQL); RSS likewise, at the end of "
-            "the cell. \"other\" = CPU used meanwhile by processes outside the benchmark (a busy machine skews the cell)."]
-    for scen in ("hot", "mix", "paced", "users", "flash", "checkout", "stampede"):
+            "the cell. \"other\" = CPU used meanwhile by processes outside the benchmark (a busy machine skews the cell); "
+            "\"load\" = CPU of the load generators (wrk, and the buyers or writers beside it) on their own core."]
+    for scen in ("hot", "mix", "paced", "users", "flash", "checkout", "checkout_paced", "stampede"):
         rs = [r for r in rows if r[0] == scen]
         if not rs:
             continue
         out += ["", f"## {TITLE[scen]}", ""]
         if scen == "stampede":
-            out += ["| system | cold keys x clients | upstream requests per key | misses, own counter (all keys) | p50 ms | p95 ms | p99 ms | max ms | errors | other % |",
-                    "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+            out += ["| system | cold keys x clients | upstream requests per key | misses, own counter (all keys) | p50 ms | p95 ms | p99 ms | max ms | errors | other % | load % |",
+                    "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
             per_key = []
             for r in rs:
                 r2 = list(r)
@@ -117,10 +119,10 @@ def main():
                 per_key.append(r2)
             for r, r2 in zip(rs, per_key):
                 out.append(f"| {LABEL.get(r[1], r[1])} | {r[2]} | {with_ratio(per_key, r2, 10, 1)} | {extra(r).get('misses', '-')} "
-                           f"| {with_ratio(rs, r, 4, 1)} | {with_ratio(rs, r, 5, 1)} | {with_ratio(rs, r, 6, 1)} | {with_ratio(rs, r, 7, 1)} | {r[8]} | {r[13]} |")
+                           f"| {with_ratio(rs, r, 4, 1)} | {with_ratio(rs, r, 5, 1)} | {with_ratio(rs, r, 6, 1)} | {with_ratio(rs, r, 7, 1)} | {r[8]} | {r[13]} | {extra(r).get('load_cpu', '-')} |")
             continue
-        head = "| system | cell | req/s | p50 ms | p95 ms | p99 ms | p99.9 ms | hit ratio | upstream req | CPU % | req per CPU-s | RSS MiB | errors | other % |"
-        out += [head, "|---|---|" + "---:|" * 12]
+        head = "| system | cell | req/s | p50 ms | p95 ms | p99 ms | p99.9 ms | hit ratio | upstream req | CPU % | req per CPU-s | RSS MiB | errors | other % | load % |"
+        out += [head, "|---|---|" + "---:|" * 13]
         for r in rs:
             req, up, cpu = num(r[9]), num(r[10]), num(r[11])
             hit = "-" if r[1] == "origin" or not req else f"{100 * (1 - up / req):.1f} %"
@@ -137,7 +139,7 @@ def main():
                 effrows.append(y if x is not r else r_eff)
             out.append(f"| {LABEL.get(r[1], r[1])} | {r[2]} | {with_ratio(rs, r, 3, 0)} | {with_ratio(rs, r, 4, 2)} "
                        f"| {with_ratio(rs, r, 5, 2)} | {with_ratio(rs, r, 6, 2)} | {with_ratio(rs, r, 7, 2)} | {hit} | {with_ratio(rs, r, 10, 0)} "
-                       f"| {with_ratio(rs, r, 11, 0)} | {with_ratio(effrows, r_eff, 15, 0)} | {with_ratio(rs, r, 12, 0)} | {r[8]} | {r[13]} |")
+                       f"| {with_ratio(rs, r, 11, 0)} | {with_ratio(effrows, r_eff, 15, 0)} | {with_ratio(rs, r, 12, 0)} | {r[8]} | {r[13]} | {extra(r).get('load_cpu', '-')} |")
         if scen in rounds:
             out += round_lines(rounds[scen], {"paced": "p99", "users": "p95"}.get(scen, "req/s"))
         if scen == "flash":
@@ -149,7 +151,7 @@ def main():
                 wps = f"{int(e['writes']) / float(e['seconds']):.1f} ({e['rate']})" if e.get("seconds") else "-"
                 out.append(f"| {LABEL.get(r[1], r[1])} | {wps} | {e.get('ok', '-')} / {e.get('conflicts', '-')} / {e.get('write_errors', '-')} "
                            f"| {e.get('stale', '-')} of {e.get('checks', '-')} | {e.get('write_p50', '-')} | {e.get('write_p95', '-')} | {e.get('write_p99', '-')} | {c2i} |")
-        if scen == "checkout":
+        if scen in ("checkout", "checkout_paced"):
             out += ["", "| system | orders/s | orders / 409 INSUFFICIENT_STOCK / failed | oversells | duplicate orders | stock decrements without an order | complete p50 ms | complete p95 ms | complete p99 ms |",
                     "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
             for r in rs:
