@@ -142,6 +142,12 @@ def main():
                        f"| {with_ratio(rs, r, 11, 0)} | {with_ratio(effrows, r_eff, 15, 0)} | {with_ratio(rs, r, 12, 0)} | {r[8]} | {r[13]} | {extra(r).get('load_cpu', '-')} |")
         if scen in rounds:
             out += round_lines(rounds[scen], {"paced": "p99", "users": "p95"}.get(scen, "req/s"))
+        own = [r for r in rs if "proxy_p95" in extra(r)]
+        if own:
+            out += ["", "catalog-cache's own `catalog_cache_request_duration_seconds` over the same cell (every request on the "
+                    "proxy port, from the complete request to the response handed to the connection; bucket upper bounds): "
+                    + "; ".join(f"{LABEL.get(r[1], r[1])} p50 ≤ {extra(r)['proxy_p50']} ms, p95 ≤ {extra(r)['proxy_p95']} ms, "
+                                f"p99 ≤ {extra(r)['proxy_p99']} ms ({extra(r).get('proxy_n', '-')} requests)" for r in own) + "."]
         if scen == "flash":
             out += ["", "| system | writes/s (target) | writes: ok / 409 / failed | stale reads after the write's 200 | write p50 ms | write p95 ms | write p99 ms | commit-to-invalidated p50 / p99 (bucket bounds) |",
                     "|---|---:|---:|---:|---:|---:|---:|---|"]
