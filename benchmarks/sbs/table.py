@@ -142,6 +142,11 @@ def main():
                        f"| {with_ratio(rs, r, 11, 0)} | {with_ratio(effrows, r_eff, 15, 0)} | {with_ratio(rs, r, 12, 0)} | {r[8]} | {r[13]} | {extra(r).get('load_cpu', '-')} |")
         if scen in rounds:
             out += round_lines(rounds[scen], {"paced": "p99", "users": "p95"}.get(scen, "req/s"))
+        ovf = [r for r in rs if "listen_overflows" in extra(r)]
+        if ovf:
+            out += ["", "Connections dropped meanwhile because a listener's accept queue was full (TcpExtListenOverflows, "
+                    "machine-wide; each costs its client a 1 s or 3 s SYN retransmission): "
+                    + "; ".join(f"{LABEL.get(r[1], r[1])} {extra(r)['listen_overflows']}" for r in ovf) + "."]
         own = [r for r in rs if "proxy_p95" in extra(r)]
         if own:
             out += ["", "catalog-cache's own `catalog_cache_request_duration_seconds` over the same cell (every request on the "
