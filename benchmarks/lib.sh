@@ -79,13 +79,13 @@ bench_teardown() {
   scripts/services stop "$BENCH_DIR"
 }
 
-# run_wrk NAME URL [header]: prints "NAME req/s p50 p99 p99.9" (latencies in ms).
+# run_wrk NAME URL [header]: prints "NAME req/s p50 p95 p99 p99.9 errors" (latencies in ms).
 run_wrk() {
   local name=$1 url=$2 header=${3:-}
   local args=(-t1 -c"$CONNECTIONS" -d"$DURATION" -s "$ROOT/benchmarks/report.lua")
   [ -n "$header" ] && args+=(-H "$header")
   step "wrk: $name ($DURATION, $CONNECTIONS connections)"
-  taskset -c "$LOAD_CPU" wrk "${args[@]}" "$url" 2>&1 | awk -v n="$name" '/^REPORT/ { print n, $2, $3, $4, $5, $6 }'
+  taskset -c "$LOAD_CPU" wrk "${args[@]}" "$url" 2>&1 | awk -v n="$name" '/^REPORT/ { print n, $2, $3, $4, $5, $6, $7 }'
 }
 
 machine_line() {

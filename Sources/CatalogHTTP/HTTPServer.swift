@@ -14,6 +14,13 @@ public final class HTTPServer: Sendable {
     /// The bound TCP port (useful with `port: 0`).
     public let localPort: Int
 
+    /// Connections the kernel completes and queues for `accept` while the event loop is busy:
+    /// beyond them it drops new SYNs and each such client waits out its SYN retransmission (1 s,
+    /// then 3 s). 10,000 shoppers reconnecting at once (after a deploy, or wrk opening its
+    /// connections) arrive faster than one loop accepts; Linux caps the figure at
+    /// `net.core.somaxconn` (4,096 by default since 5.4).
+    public static let listenBacklog: Int32 = 4096
+
     private init(channel: any Channel, connections: HTTPServerConnections) {
         self.channel = channel
         self.connections = connections
@@ -28,7 +35,7 @@ public final class HTTPServer: Sendable {
         let erased: any HTTPResponder = responder
         let connections = HTTPServerConnections(maxConnections: limits.maxConnections)
         let channel = try await ServerBootstrap(group: group)
-            .serverChannelOption(.backlog, value: 256)
+            .serverChannelOption(.backlog, value: listenBacklog)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .childChannelOption(.maxMessagesPerRead, value: 16)

@@ -3,7 +3,9 @@
 -- (category or none) x page (offset 0..80) x order, and hero banners.
 --   SBS_ZIPF_S (0.99)  SBS_LIST_SHARE (0.25)  SBS_HERO_SHARE (0.05)  SBS_GZIP_SHARE (0.9)
 --   SBS_PAUSE_MS (0: closed loop; else each connection's pause between answer and request)
--- Fixed seed: every system gets the same request sequence.
+--   SBS_PAUSE_DIST (fixed: every pause SBS_PAUSE_MS; uniform: each drawn from 0..2 x SBS_PAUSE_MS,
+--     the same mean, so connections that start together do not stay in step)
+-- Fixed seed: every system gets the same request sequence (wrk thread n draws from seed + n).
 local s      = tonumber(os.getenv("SBS_ZIPF_S") or "0.99")
 local listp  = tonumber(os.getenv("SBS_LIST_SHARE") or "0.25")
 local herop  = tonumber(os.getenv("SBS_HERO_SHARE") or "0.05")
@@ -46,8 +48,14 @@ for _, c in ipairs(cat_opts) do
 end
 local id_cdf, list_cdf = cdf(#ids), cdf(#lists)
 
+local threads = 0
+setup = function(thread)
+  thread:set("thread_index", threads)
+  threads = threads + 1
+end
+
 init = function(args)
-  math.randomseed(tonumber(os.getenv("SBS_SEED") or "42"))
+  math.randomseed(tonumber(os.getenv("SBS_SEED") or "42") + 1000 * (thread_index or 0))
 end
 
 request = function()
@@ -69,7 +77,10 @@ end
 -- request, as a shopper reads a page before the next click; wrk measures latency from the
 -- request's send, so the pause is not counted in it.
 local pause = tonumber(os.getenv("SBS_PAUSE_MS") or "0")
-if pause > 0 then
+local dist = os.getenv("SBS_PAUSE_DIST") or "fixed"
+if pause > 0 and dist == "uniform" then
+  delay = function() return math.random(0, 2 * pause) end
+elseif pause > 0 then
   delay = function() return pause end
 end
 

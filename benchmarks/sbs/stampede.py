@@ -3,7 +3,7 @@
 once (HTTP/1.1, Accept-Encoding: gzip, Connection: close); each one's latency runs from its
 send to the end of its response. Latencies of all rounds are pooled.
 
-  stampede.py HOST PORT N PATH...   -> "STAMPEDE ok errors p50_ms p99_ms max_ms"
+  stampede.py HOST PORT N PATH...   -> "STAMPEDE ok errors p50_ms p95_ms p99_ms max_ms"
 """
 import asyncio
 import sys
@@ -36,7 +36,7 @@ async def main():
         await asyncio.sleep(0.5)
     lat.sort()
     q = lambda f: lat[min(len(lat) - 1, int(f * len(lat)))] if lat else 0
-    print(f"STAMPEDE {len(lat)} {total - len(lat)} {q(0.5):.2f} {q(0.99):.2f} {(lat[-1] if lat else 0):.2f}")
+    print(f"STAMPEDE {len(lat)} {total - len(lat)} {q(0.5):.2f} {q(0.95):.2f} {q(0.99):.2f} {(lat[-1] if lat else 0):.2f}")
 
 
 asyncio.run(main())

@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
 """Markdown report of benchmarks/run: table.py ROWS.tsv [--rounds SCENARIO=RUNS.tsv]... HEADER-LINE...
 
-ROWS.tsv: scenario system cell rps p50 p99 p999 errors requests upstream cpu% rss_mib other% extra
+ROWS.tsv: scenario system cell rps p50 p95 p99 p999 errors requests upstream cpu% rss_mib other% extra
 RUNS.tsv: the same columns, one row per round of that scenario (mix, paced; ROWS.tsv holds the
-median); each round's req/s, p99 and hit ratio are listed under the scenario's table.
+median); each round's req/s, p95, p99 and hit ratio are listed under the scenario's table.
 Each figure is followed by its ratio to Varnish (V), to nginx proxy_cache (N) and, for hot
 hits, to nginx serving the file (F) in the same scenario and cell of the same run.
 """
@@ -24,7 +24,8 @@ TITLE = {
     "paced": "2b. Storefront mix, paced (below capacity)",
     "users": "2c. Many paced users on a warm hot set (seed 003)",
     "flash": "3. Flash sale",
-    "checkout": "3b. Checkout beside the storefront mix",
+    "checkout": "3b. Checkout beside the storefront mix (closed loop: saturation)",
+    "checkout_paced": "3c. Checkout beside the paced storefront mix (below capacity)",
     "stampede": "4. Cold-key stampede",
 }
 
@@ -59,11 +60,11 @@ def with_ratio(rows, r, col, digits):
 
 
 def extra(r):
-    return dict(kv.split("=", 1) for kv in r[13].split() if "=" in kv) if len(r) > 13 else {}
+    return dict(kv.split("=", 1) for kv in r[14].split() if "=" in kv) if len(r) > 14 else {}
 
 
 def round_lines(path, by):
-    """Lines of a table: per system, each round's req/s, p99 and hit ratio, in run order;
+    """Lines of a table: per system, each round's req/s, p95, p99 and hit ratio, in run order;
     `by` names what the median round was chosen by."""
     runs = [l.rstrip("\n").split("\t") for l in open(path) if l.strip()]
     systems = []
@@ -73,14 +74,14 @@ def round_lines(path, by):
     if not systems:
         return []
     n = max(sum(1 for r in runs if r[1] == s) for s in systems)
-    out = ["", f"Each round (the row above is each system's median round by {by}): req/s, p99 ms, hit ratio.", "",
+    out = ["", f"Each round (the row above is each system's median round by {by}): req/s, p95 ms, p99 ms, hit ratio.", "",
            "| system | " + " | ".join(f"round {i + 1}" for i in range(n)) + " |", "|---|" + "---:|" * n]
     for s in systems:
         cells = []
         for r in (x for x in runs if x[1] == s):
-            req, up = num(r[8]), num(r[9])
+            req, up = num(r[9]), num(r[10])
             hit = "-" if s == "origin" or not req or up is None else f"{100 * (1 - up / req):.1f} %"
-            cells.append(f"{fmt(num(r[3]), 0)} / {fmt(num(r[5]), 1)} / {hit}")
+            cells.append(f"{fmt(num(r[3]), 0)} / {fmt(num(r[5]), 1)} / {fmt(num(r[6]), 1)} / {hit}")
         out.append(f"| {LABEL.get(s, s)} | " + " | ".join(cells) + " |")
     return out
 
@@ -100,67 +101,79 @@ def main():
             "same scenario and cell, same run. Hit ratio = share of requests answered without an upstream request "
             "(1 - upstream / requests), upstream requests counted by each system itself. CPU = the system's processes "
             "and its store (Redis) in % of one core (origin direct: origin + PostgreSQL); RSS likewise, at the end of "
-            "the cell. \"other\" = CPU used meanwhile by processes outside the benchmark (a busy machine skews the cell)."]
-    for scen in ("hot", "mix", "paced", "users", "flash", "checkout", "stampede"):
+            "the cell. \"other\" = CPU used meanwhile by processes outside the benchmark (a busy machine skews the cell); "
+            "\"load\" = CPU of the load generators (wrk, and the buyers or writers beside it) on their own core."]
+    for scen in ("hot", "mix", "paced", "users", "flash", "checkout", "checkout_paced", "stampede"):
         rs = [r for r in rows if r[0] == scen]
         if not rs:
             continue
         out += ["", f"## {TITLE[scen]}", ""]
         if scen == "stampede":
-            out += ["| system | cold keys x clients | upstream requests per key | misses, own counter (all keys) | p50 ms | p99 ms | max ms | errors | other % |",
-                    "|---|---|---:|---:|---:|---:|---:|---:|---:|"]
+            out += ["| system | cold keys x clients | upstream requests per key | misses, own counter (all keys) | p50 ms | p95 ms | p99 ms | max ms | errors | other % | load % |",
+                    "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
             per_key = []
             for r in rs:
                 r2 = list(r)
-                up = num(r[9])
-                r2[9] = str(up / int(extra(r).get("rounds", "1"))) if up is not None else r[9]
+                up = num(r[10])
+                r2[10] = str(up / int(extra(r).get("rounds", "1"))) if up is not None else r[10]
                 per_key.append(r2)
             for r, r2 in zip(rs, per_key):
-                out.append(f"| {LABEL.get(r[1], r[1])} | {r[2]} | {with_ratio(per_key, r2, 9, 1)} | {extra(r).get('misses', '-')} "
-                           f"| {with_ratio(rs, r, 4, 1)} | {with_ratio(rs, r, 5, 1)} | {with_ratio(rs, r, 6, 1)} | {r[7]} | {r[12]} |")
+                out.append(f"| {LABEL.get(r[1], r[1])} | {r[2]} | {with_ratio(per_key, r2, 10, 1)} | {extra(r).get('misses', '-')} "
+                           f"| {with_ratio(rs, r, 4, 1)} | {with_ratio(rs, r, 5, 1)} | {with_ratio(rs, r, 6, 1)} | {with_ratio(rs, r, 7, 1)} | {r[8]} | {r[13]} | {extra(r).get('load_cpu', '-')} |")
             continue
-        head = "| system | cell | req/s | p50 ms | p99 ms | p99.9 ms | hit ratio | upstream req | CPU % | req per CPU-s | RSS MiB | errors | other % |"
-        out += [head, "|---|---|" + "---:|" * 11]
+        head = "| system | cell | req/s | p50 ms | p95 ms | p99 ms | p99.9 ms | hit ratio | upstream req | CPU % | req per CPU-s | RSS MiB | errors | other % | load % |"
+        out += [head, "|---|---|" + "---:|" * 13]
         for r in rs:
-            req, up, cpu = num(r[8]), num(r[9]), num(r[10])
+            req, up, cpu = num(r[9]), num(r[10]), num(r[11])
             hit = "-" if r[1] == "origin" or not req else f"{100 * (1 - up / req):.1f} %"
             # requests per CPU-second: requests / (cpu% / 100 * seconds); seconds = requests / rps
             rps = num(r[3])
             eff = req / (cpu / 100 * (req / rps)) if req and rps and cpu else None
-            r_eff = list(r) + [""] * (15 - len(r))
-            r_eff[14] = str(eff) if eff else "-"
+            r_eff = list(r) + [""] * (16 - len(r))
+            r_eff[15] = str(eff) if eff else "-"
             effrows = []
             for x in rs:
-                xr, xc, xp = num(x[8]), num(x[10]), num(x[3])
-                y = list(x) + [""] * (15 - len(x))
-                y[14] = str(xr / (xc / 100 * (xr / xp))) if xr and xc and xp else "-"
+                xr, xc, xp = num(x[9]), num(x[11]), num(x[3])
+                y = list(x) + [""] * (16 - len(x))
+                y[15] = str(xr / (xc / 100 * (xr / xp))) if xr and xc and xp else "-"
                 effrows.append(y if x is not r else r_eff)
             out.append(f"| {LABEL.get(r[1], r[1])} | {r[2]} | {with_ratio(rs, r, 3, 0)} | {with_ratio(rs, r, 4, 2)} "
-                       f"| {with_ratio(rs, r, 5, 2)} | {with_ratio(rs, r, 6, 2)} | {hit} | {with_ratio(rs, r, 9, 0)} "
-                       f"| {with_ratio(rs, r, 10, 0)} | {with_ratio(effrows, r_eff, 14, 0)} | {with_ratio(rs, r, 11, 0)} | {r[7]} | {r[12]} |")
+                       f"| {with_ratio(rs, r, 5, 2)} | {with_ratio(rs, r, 6, 2)} | {with_ratio(rs, r, 7, 2)} | {hit} | {with_ratio(rs, r, 10, 0)} "
+                       f"| {with_ratio(rs, r, 11, 0)} | {with_ratio(effrows, r_eff, 15, 0)} | {with_ratio(rs, r, 12, 0)} | {r[8]} | {r[13]} | {extra(r).get('load_cpu', '-')} |")
         if scen in rounds:
-            out += round_lines(rounds[scen], "p99" if scen in ("paced", "users") else "req/s")
+            out += round_lines(rounds[scen], {"paced": "p99", "users": "p95"}.get(scen, "req/s"))
+        ovf = [r for r in rs if "listen_overflows" in extra(r)]
+        if ovf:
+            out += ["", "Connections dropped meanwhile because a listener's accept queue was full (TcpExtListenOverflows, "
+                    "machine-wide; each costs its client a 1 s or 3 s SYN retransmission): "
+                    + "; ".join(f"{LABEL.get(r[1], r[1])} {extra(r)['listen_overflows']}" for r in ovf) + "."]
+        own = [r for r in rs if "proxy_p95" in extra(r)]
+        if own:
+            out += ["", "catalog-cache's own `catalog_cache_request_duration_seconds` over the same cell (every request on the "
+                    "proxy port, from the complete request to the response handed to the connection; bucket upper bounds): "
+                    + "; ".join(f"{LABEL.get(r[1], r[1])} p50 ≤ {extra(r)['proxy_p50']} ms, p95 ≤ {extra(r)['proxy_p95']} ms, "
+                                f"p99 ≤ {extra(r)['proxy_p99']} ms ({extra(r).get('proxy_n', '-')} requests)" for r in own) + "."]
         if scen == "flash":
             out += ["", "Flash hit ratio and upstream req are the reads': the mix's requests plus the writer's own reads "
                     "(a prime and a check per write; the check misses wherever the write invalidated), against "
                     "upstream requests less the writes and the login, which are passes by definition.",
-                    "", "| system | writes/s (target) | writes: ok / 409 / failed | stale reads after the write's 200 | write p50 ms | write p99 ms | commit-to-invalidated p50 / p99 (bucket bounds) |",
-                    "|---|---:|---:|---:|---:|---:|---|"]
+                    "", "| system | writes/s (target) | writes: ok / 409 / failed | stale reads after the write's 200 | write p50 ms | write p95 ms | write p99 ms | commit-to-invalidated p50 / p99 (bucket bounds) |",
+                    "|---|---:|---:|---:|---:|---:|---:|---|"]
             for r in rs:
                 e = extra(r)
                 c2i = f"≤ {e['c2i_p50']} ms / ≤ {e['c2i_p99']} ms ({e['c2i_n']} notifications)" if "c2i_n" in e else "- (no invalidation)"
                 wps = f"{int(e['writes']) / float(e['seconds']):.1f} ({e['rate']})" if e.get("seconds") else "-"
                 out.append(f"| {LABEL.get(r[1], r[1])} | {wps} | {e.get('ok', '-')} / {e.get('conflicts', '-')} / {e.get('write_errors', '-')} "
-                           f"| {e.get('stale', '-')} of {e.get('checks', '-')} | {e.get('write_p50', '-')} | {e.get('write_p99', '-')} | {c2i} |")
-        if scen == "checkout":
-            out += ["", "| system | orders/s | orders / 409 INSUFFICIENT_STOCK / failed | oversells | duplicate orders | stock decrements without an order | complete p50 ms | complete p99 ms |",
-                    "|---|---:|---:|---:|---:|---:|---:|---:|"]
+                           f"| {e.get('stale', '-')} of {e.get('checks', '-')} | {e.get('write_p50', '-')} | {e.get('write_p95', '-')} | {e.get('write_p99', '-')} | {c2i} |")
+        if scen in ("checkout", "checkout_paced"):
+            out += ["", "| system | orders/s | orders / 409 INSUFFICIENT_STOCK / failed | oversells | duplicate orders | stock decrements without an order | complete p50 ms | complete p95 ms | complete p99 ms |",
+                    "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
             for r in rs:
                 e = extra(r)
                 ops = f"{int(e['orders']) / float(e['seconds']):.1f}" if e.get("seconds") and e.get("orders", "").isdigit() else "-"
                 dup = f"{e.get('duplicates', '-')} (two completes of a cart), {e.get('db_duplicate_carts', '-')} (carts with two orders)"
                 out.append(f"| {LABEL.get(r[1], r[1])} | {ops} | {e.get('orders', '-')} / {e.get('insufficient', '-')} / {e.get('checkout_errors', '-')} "
-                           f"| {e.get('oversells', '-')} | {dup} | {e.get('stock_mismatch', '-')} | {e.get('complete_p50', '-')} | {e.get('complete_p99', '-')} |")
+                           f"| {e.get('oversells', '-')} | {dup} | {e.get('stock_mismatch', '-')} | {e.get('complete_p50', '-')} | {e.get('complete_p95', '-')} | {e.get('complete_p99', '-')} |")
     print("\n".join(out))
 
 
