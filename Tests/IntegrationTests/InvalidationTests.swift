@@ -27,6 +27,7 @@ struct InvalidationTests {
             #expect(next.xCache == "MISS")
             #expect(next.text.contains("Changed by psql"))
             #expect(proxy.metrics.commitToInvalidated.snapshot.count >= 1)
+            #expect(proxy.metrics.receivedToInvalidated.snapshot.count == proxy.metrics.commitToInvalidated.snapshot.count)
         }
     }
 

@@ -56,6 +56,7 @@ public final class InvalidationApplier: Sendable {
 
     /// Handles one payload. Blocking: call it from the listener thread, never an event loop.
     public func apply(payload: String) {
+        let received = ContinuousClock.now
         metrics.notificationsReceived.increment()
         let event: InvalidationEvent
         do {
@@ -90,6 +91,8 @@ public final class InvalidationApplier: Sendable {
                 let seconds = Double(clock.nowMilliseconds() * 1000 - commitTime) / 1_000_000
                 metrics.commitToInvalidated.observe(max(seconds, 0))
             }
+            let applied = ContinuousClock.now - received
+            metrics.receivedToInvalidated.observe(Double(applied.components.seconds) + Double(applied.components.attoseconds) / 1e18)
         case .explicit(let keys, let tags):
             drop(tags: tags, keys: keys.map { keyPrefix + $0 }, all: false)
         }

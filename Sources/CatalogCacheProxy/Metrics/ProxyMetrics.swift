@@ -87,6 +87,11 @@ public final class ProxyMetrics: Sendable {
     public let commitToInvalidated = Histogram(bounds: [
         0.00005, 0.0001, 0.0002, 0.0003, 0.0005, 0.00075, 0.001, 0.0015, 0.002, 0.003, 0.004, 0.005, 0.0075, 0.01, 0.025, 0.05, 0.1, 0.25, 1,
     ])
+    /// From a row notification's receipt by the listener to its invalidation applied: the
+    /// proxy's own share of `commitToInvalidated` (the rest is PostgreSQL's commit and delivery).
+    public let receivedToInvalidated = Histogram(bounds: [
+        0.00005, 0.0001, 0.0002, 0.0003, 0.0005, 0.00075, 0.001, 0.0015, 0.002, 0.003, 0.004, 0.005, 0.0075, 0.01, 0.025, 0.05, 0.1, 0.25, 1,
+    ])
     public let readYourWritesTimeouts = Counter()
     /// Edge purges and live admin events.
     public let edge = EdgeMetrics()
@@ -236,6 +241,7 @@ public final class ProxyMetrics: Sendable {
         out += "# HELP catalog_cache_feed_connected 1 when the invalidation feed is listening.\n# TYPE catalog_cache_feed_connected gauge\n"
         out += "catalog_cache_feed_connected \(feedConnected.current)\n"
         Histogram.render(&out, "catalog_cache_commit_to_invalidated_seconds", "From the commit-side timestamp to the invalidation applied.", commitToInvalidated)
+        Histogram.render(&out, "catalog_cache_received_to_invalidated_seconds", "From a row notification's receipt to its invalidation applied (the proxy's share).", receivedToInvalidated)
         edge.render(into: &out)
         out += "# HELP catalog_cache_config_generation The configuration generation live: 1 at start, +1 per applied reload.\n# TYPE catalog_cache_config_generation gauge\n"
         out += "catalog_cache_config_generation \(configGeneration.current)\n"
