@@ -152,7 +152,7 @@ public final class ProxyService: Sendable {
         if let databaseURL = configuration.databaseURL {
             let pool = PostgresPool(url: databaseURL, size: 2)
             notifier = pool
-            barrier = WriteBarrier(tokens: tokens, notifier: pool, channel: configuration.notifyChannel, status: feed, metrics: metrics, timeout: .seconds(2), logger: logger)
+            barrier = WriteBarrier(tokens: tokens, notifier: pool, channel: configuration.notifyChannel, status: feed, metrics: metrics, timeout: .seconds(2), logger: logger, gate: gate)
         } else {
             logger.warning("NO DATABASE URL: no invalidation feed; cached entries live until their TTL. Set --database-url or DATABASE_URL.")
         }
