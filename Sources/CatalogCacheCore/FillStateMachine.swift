@@ -8,16 +8,25 @@
 ///                  ├──lock taken (or no locking)──► fetching ──► finished(fetched)
 ///                  └──lock held elsewhere──► readingHolder
 ///                          ├──our own leftover──► fetching (unlocked)
-///                          └──a running fill──► waiting: read entry ◄─┐
-///                                ├──entry fresh──► finished(peer)      │ poll
-///                                ├──deadline passed──► fetching        │
-///                                └──lock still held──────────────────-─┘
-///                                   lock gone──► one last read ──► finished(peer) or fetching
+///                          └──a running fill──► startingWatch ──► waiting: read entry ◄─┐
+///                                ├──entry fresh──► finished(peer)                         │ woken by
+///                                ├──deadline passed──► fetching                           │ a message,
+///                                └──lock still held──► sleeping ─────────────────────────-┘ or the
+///                                   lock gone──► one last read ──► finished(peer) or fetching  timer
+///
+/// The wait is woken by a message: the shell subscribes to the key's wake-ups before the
+/// wait's first read (`watchForWake`), and the holder's fill publishes one when its store or
+/// release drops the lock (after the write, so a read sent after the message sees it). A
+/// wake that arrives while a read is out is kept and answered by one more read instead of
+/// sleeping; a timer is the safety net for a lost message: `fallbackMilliseconds` while the
+/// subscription is live, `pollMilliseconds` when it could not be made.
 ///
 /// Invariants: the upstream is asked at most once per fill; a lock this fill took is released
 /// exactly once (by the store of its entry, or by `.release`), and a token it did not get is
-/// forgotten at once; waiting ends by the lock's lifetime, so a lost peer costs at most that;
-/// a store error while waiting ends the wait and fetches (fail open, never stall).
+/// forgotten at once; waiting ends by the lock's lifetime (no sleep reaches past it), so a
+/// lost peer or a lost message costs at most that; the fill never sleeps with a wake it has
+/// not read the entry after; a wake-up asked for is given up exactly once, when the fill
+/// finishes; a store error while waiting ends the wait and fetches (fail open, never stall).
 public struct FillStateMachine<Entry: Sendable>: Sendable {
     /// What a finished fill hands to its requests.
     public enum Outcome: Sendable {
@@ -49,21 +58,28 @@ public struct FillStateMachine<Entry: Sendable>: Sendable {
         case fetch(holdingLock: String?, leftBehind: Bool)
         /// Read who holds the key's fill lock; report with `holderRead`.
         case readLockHolder
+        /// Subscribe to the wake-ups of the key's fill (each reported with `wake`), then
+        /// report `watchStarted` with whether the subscription is live.
+        case watchForWake
         /// Read the key's entry while waiting for the lock's holder; report with
         /// `peerEntryRead`. `firstOfWait`: count one fill-lock wait.
         case readPeerEntry(firstOfWait: Bool)
         /// Read who holds the lock while waiting; report with `waitingHolderRead`.
         case readWaitingHolder
-        /// Wait `milliseconds`, then report `pollDue`.
-        case schedulePoll(milliseconds: Int64)
-        /// The fill is over: hand `outcome` to its requests and settle the lock token.
-        case finish(Outcome, lock: LockRelease)
+        /// Wait `milliseconds`, then report `pollDue(timer:)` with `timer` (a later timer, or a
+        /// wake, makes this one stale: its report is ignored).
+        case schedulePoll(milliseconds: Int64, timer: Int)
+        /// The fill is over: hand `outcome` to its requests, settle the lock token, and give
+        /// up the wake-up subscription when `stopWatching`.
+        case finish(Outcome, lock: LockRelease, stopWatching: Bool)
     }
 
     public enum State: Sendable, Equatable {
         case idle
         case readingTicket
         case readingHolder
+        /// Subscribing to the key's wake-ups before the wait's first read.
+        case startingWatch(deadline: Int64)
         case fetching
         /// Waiting for another fill: `finalRead` once its lock was seen gone.
         case waiting(deadline: Int64, finalRead: Bool)
@@ -75,17 +91,28 @@ public struct FillStateMachine<Entry: Sendable>: Sendable {
     public private(set) var state: State = .idle
     /// How long a fill lock lives; 0: fills are not locked (each instance fills alone).
     public let lockMilliseconds: Int64
-    /// How often a waiting fill looks for its peer's entry.
+    /// How often a waiting fill looks for its peer's entry when it cannot be woken.
     public let pollMilliseconds: Int64
+    /// How often it looks while wake-ups are live: only a lost message needs it.
+    public let fallbackMilliseconds: Int64
     /// This fill's lock token (nil when fills are not locked).
     public let token: String?
     private var holdsLock = false
+    /// `watchForWake` was asked for (so the finish gives the subscription up).
+    private var watchRequested = false
+    /// The subscription is live: the timer is only the safety net.
+    private var wakeActive = false
+    /// A wake arrived while a read was out: read again rather than sleep.
+    private var wakePending = false
+    /// The current timer's number; reports of earlier ones are stale.
+    private var timer = 0
 
-    public init(lockMilliseconds: Int64, token: String?, pollMilliseconds: Int64 = 10) {
+    public init(lockMilliseconds: Int64, token: String?, pollMilliseconds: Int64 = 10, fallbackMilliseconds: Int64 = 1000) {
         precondition(lockMilliseconds <= 0 || token != nil, "a locked fill needs a token")
         self.lockMilliseconds = lockMilliseconds
         self.token = lockMilliseconds > 0 ? token : nil
         self.pollMilliseconds = pollMilliseconds
+        self.fallbackMilliseconds = max(fallbackMilliseconds, pollMilliseconds)
     }
 
     public mutating func start() -> Action {
@@ -100,7 +127,7 @@ public struct FillStateMachine<Entry: Sendable>: Sendable {
         guard state == .readingTicket else { preconditionFailure("ticketRead in \(state)") }
         if let entry {
             state = .finished
-            return .finish(.peer(entry), lock: lockTaken ? release : forget)
+            return .finish(.peer(entry), lock: lockTaken ? release : forget, stopWatching: false)
         }
         guard token != nil, !lockTaken else {
             holdsLock = lockTaken
@@ -119,8 +146,40 @@ public struct FillStateMachine<Entry: Sendable>: Sendable {
             state = .fetching
             return .fetch(holdingLock: nil, leftBehind: true)
         }
-        state = .waiting(deadline: now + lockMilliseconds, finalRead: false)
-        return .readPeerEntry(firstOfWait: true)
+        state = .startingWatch(deadline: now + lockMilliseconds)
+        watchRequested = true
+        return .watchForWake
+    }
+
+    /// The subscription to the key's wake-ups was made (`active`) or could not be (the wait
+    /// then polls every `pollMilliseconds`).
+    public mutating func watchStarted(active: Bool) -> Action {
+        guard case .startingWatch(let deadline) = state else { preconditionFailure("watchStarted in \(state)") }
+        wakeActive = active
+        return readEntry(deadline: deadline, finalRead: false, firstOfWait: true)
+    }
+
+    /// A wake-up for the key arrived (its fill stored or released the lock, or the
+    /// subscription was remade and messages may have been lost). Asleep: read now; a read
+    /// out: read once more after it; otherwise nothing (nil).
+    public mutating func wake() -> Action? {
+        switch state {
+        case .sleeping(let deadline):
+            return readEntry(deadline: deadline, finalRead: false, firstOfWait: false)
+        case .startingWatch, .waiting, .readingWaitingHolder:
+            wakePending = true
+            return nil
+        default:
+            return nil
+        }
+    }
+
+    private mutating func readEntry(deadline: Int64, finalRead: Bool, firstOfWait: Bool) -> Action {
+        // Any wake so far is answered by this read, sent after it.
+        wakePending = false
+        timer += 1
+        state = .waiting(deadline: deadline, finalRead: finalRead)
+        return .readPeerEntry(firstOfWait: firstOfWait)
     }
 
     /// The entry read while waiting: `entry` when fresh and servable; `failed` when the store
@@ -129,7 +188,7 @@ public struct FillStateMachine<Entry: Sendable>: Sendable {
         guard case .waiting(let deadline, let finalRead) = state else { preconditionFailure("peerEntryRead in \(state)") }
         if let entry, !failed {
             state = .finished
-            return .finish(.peer(entry), lock: forget)
+            return .finish(.peer(entry), lock: forget, stopWatching: watchRequested)
         }
         if failed || finalRead || now >= deadline {
             state = .fetching
@@ -140,25 +199,28 @@ public struct FillStateMachine<Entry: Sendable>: Sendable {
     }
 
     /// Whether the lock is still held while waiting (`failed`: the store could not say).
-    public mutating func waitingHolderRead(held: Bool, failed: Bool = false) -> Action {
+    public mutating func waitingHolderRead(held: Bool, failed: Bool = false, now: Int64) -> Action {
         guard case .readingWaitingHolder(let deadline) = state else { preconditionFailure("waitingHolderRead in \(state)") }
         if failed {
             state = .fetching
             return .fetch(holdingLock: nil, leftBehind: false)
         }
         if held {
+            // Woken while reading: the entry read may predate the store; read again.
+            if wakePending { return readEntry(deadline: deadline, finalRead: false, firstOfWait: false) }
             state = .sleeping(deadline: deadline)
-            return .schedulePoll(milliseconds: pollMilliseconds)
+            let interval = wakeActive ? fallbackMilliseconds : pollMilliseconds
+            return .schedulePoll(milliseconds: max(0, min(interval, deadline - now)), timer: timer)
         }
         // Released: either its entry is there now, or it stored nothing.
-        state = .waiting(deadline: deadline, finalRead: true)
-        return .readPeerEntry(firstOfWait: false)
+        return readEntry(deadline: deadline, finalRead: true, firstOfWait: false)
     }
 
-    public mutating func pollDue() -> Action {
-        guard case .sleeping(let deadline) = state else { preconditionFailure("pollDue in \(state)") }
-        state = .waiting(deadline: deadline, finalRead: false)
-        return .readPeerEntry(firstOfWait: false)
+    /// Timer `timer` ran out: read again, unless it is stale (a wake or a later timer came
+    /// first; nil).
+    public mutating func pollDue(timer: Int) -> Action? {
+        guard case .sleeping(let deadline) = state, timer == self.timer else { return nil }
+        return readEntry(deadline: deadline, finalRead: false, firstOfWait: false)
     }
 
     /// The upstream answered (`failed`: it did not). `lockReleasedByStore`: the entry was
@@ -168,7 +230,7 @@ public struct FillStateMachine<Entry: Sendable>: Sendable {
         state = .finished
         let lock: LockRelease
         if holdsLock && !lockReleasedByStore { lock = release } else { lock = forget }
-        return .finish(failed ? .failed : .fetched, lock: lock)
+        return .finish(failed ? .failed : .fetched, lock: lock, stopWatching: watchRequested)
     }
 
     private var release: LockRelease { token.map(LockRelease.release) ?? .none }

@@ -74,11 +74,12 @@ public final class ProxyService: Sendable {
 
     /// The Redis store for `client`'s topology: on Redis Cluster the one whose every step
     /// stays within one slot, elsewhere the single-script one.
-    static func redisStore(client: RedisClient, configuration: ProxyConfiguration) -> any CacheStore {
+    /// `subscriber`: wakes fills waiting for another instance's (the request path's store only).
+    static func redisStore(client: RedisClient, configuration: ProxyConfiguration, subscriber: RedisSubscriber? = nil) -> any CacheStore {
         if case .cluster = client.configuration.topology {
-            return ClusterCacheStore(client: client, prefix: configuration.keyPrefix, tagSetLifetimeMilliseconds: configuration.longestEntryLifetimeMilliseconds)
+            return ClusterCacheStore(client: client, prefix: configuration.keyPrefix, tagSetLifetimeMilliseconds: configuration.longestEntryLifetimeMilliseconds, subscriber: subscriber)
         }
-        return RedisCacheStore(client: client, prefix: configuration.keyPrefix, tagSetLifetimeMilliseconds: configuration.longestEntryLifetimeMilliseconds)
+        return RedisCacheStore(client: client, prefix: configuration.keyPrefix, tagSetLifetimeMilliseconds: configuration.longestEntryLifetimeMilliseconds, subscriber: subscriber)
     }
 
     /// Starts everything the configuration asks for. Warns loudly when there is no Redis
@@ -108,8 +109,11 @@ public final class ProxyService: Sendable {
             // an invalidation must be attempted, not skipped).
             let requestRedis = RedisClient(connector: connector, group: group)
             redisClients.append(requestRedis)
+            // One pub/sub connection: fills waiting for another instance's are woken by its message.
+            let subscriber = RedisSubscriber(connector: connector, eventLoop: group.next())
+            subscriber.start()
             store = CircuitBreakerStore(
-                wrapping: Self.redisStore(client: requestRedis, configuration: configuration),
+                wrapping: Self.redisStore(client: requestRedis, configuration: configuration, subscriber: subscriber),
                 policy: CircuitBreakerPolicy(failureThreshold: configuration.circuitBreakerFailures, coolDownMilliseconds: Int64(configuration.circuitBreakerCoolDownMilliseconds)),
                 clock: clock, metrics: metrics, logger: logger
             )
@@ -148,7 +152,7 @@ public final class ProxyService: Sendable {
         if let databaseURL = configuration.databaseURL {
             let pool = PostgresPool(url: databaseURL, size: 2)
             notifier = pool
-            barrier = WriteBarrier(tokens: tokens, notifier: pool, channel: configuration.notifyChannel, status: feed, metrics: metrics, timeout: .seconds(2), logger: logger)
+            barrier = WriteBarrier(tokens: tokens, notifier: pool, channel: configuration.notifyChannel, status: feed, metrics: metrics, timeout: .seconds(2), logger: logger, gate: gate)
         } else {
             logger.warning("NO DATABASE URL: no invalidation feed; cached entries live until their TTL. Set --database-url or DATABASE_URL.")
         }

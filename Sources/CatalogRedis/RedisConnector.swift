@@ -54,7 +54,7 @@ public struct RedisConnector: Sendable {
 
     /// A connection to `address` (over TLS when configured) whose replies go to `handler`
     /// instead of a command pipeline: for subscriptions.
-    func subscriptionChannel(to address: RedisAddress, handler: SwitchMessageHandler, on eventLoop: EventLoop) -> EventLoopFuture<Channel> {
+    func subscriptionChannel(to address: RedisAddress, handler: some ChannelHandler & Sendable, on eventLoop: EventLoop) -> EventLoopFuture<Channel> {
         let sslContext = self.sslContext
         let serverName = configuration.tls?.serverName ?? (address.host.isIPAddress ? nil : address.host)
         let bootstrap = ClientBootstrap(group: eventLoop)
@@ -71,6 +71,21 @@ public struct RedisConnector: Sendable {
             return bootstrap.connect(to: socketAddress)
         }
         return bootstrap.connect(host: address.host, port: address.port)
+    }
+
+    /// The data node a subscriber connects to on its `attempt`-th try: the one node, the
+    /// primary the sentinels name, or the cluster's seeds in turn (a plain `PUBLISH` reaches
+    /// every node of a cluster).
+    func subscriberAddress(attempt: Int, on eventLoop: EventLoop) -> EventLoopFuture<RedisAddress> {
+        switch configuration.topology {
+        case .single:
+            return eventLoop.makeSucceededFuture(RedisAddress(host: configuration.host, port: configuration.port))
+        case .cluster(let seeds):
+            guard !seeds.isEmpty else { return eventLoop.makeFailedFuture(RedisError.connectFailed("no cluster seed")) }
+            return eventLoop.makeSucceededFuture(seeds[attempt % seeds.count])
+        case .sentinel(let sentinels, let masterName):
+            return primary(asking: sentinels[...], masterName: masterName, failures: [], on: eventLoop)
+        }
     }
 
     /// Asks each sentinel in turn for the primary's address; the first answer wins.

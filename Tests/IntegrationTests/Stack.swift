@@ -27,6 +27,8 @@ enum TestServices {
         configuration.tls?.caFile = redisCAFile
         return configuration
     }
+    /// The store's Redis is a cluster (`scripts/test` reruns some suites on each topology).
+    static var isCluster: Bool { redisURL?.hasPrefix("redis-cluster://") ?? false }
     /// Run when the services are there, or when they are required (then a missing one fails).
     static var enabled: Bool { (databaseURL != nil && redisURL != nil) || env["CATALOG_REQUIRE_SERVICES"] == "1" }
     static let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
@@ -139,10 +141,11 @@ final class Stack: Sendable {
         }
     }
 
-    /// The store the proxy would use on the test Redis's topology (the cluster one on a cluster).
-    func makeStore() -> any CacheStore {
-        if case .cluster = redis.configuration.topology { return ClusterCacheStore(client: redis, prefix: keyPrefix) }
-        return RedisCacheStore(client: redis, prefix: keyPrefix)
+    /// The store the proxy would use on the test Redis's topology (the cluster one on a cluster),
+    /// its waiting fills woken through `subscriber` when given.
+    func makeStore(subscriber: RedisSubscriber? = nil) -> any CacheStore {
+        if case .cluster = redis.configuration.topology { return ClusterCacheStore(client: redis, prefix: keyPrefix, subscriber: subscriber) }
+        return RedisCacheStore(client: redis, prefix: keyPrefix, subscriber: subscriber)
     }
 
     /// The Redis key the store keeps the entry `key` under (on a cluster, with its hash tag).

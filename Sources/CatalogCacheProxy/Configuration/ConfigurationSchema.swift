@@ -88,6 +88,7 @@ public enum ConfigurationSchema {
         .integer("store.hot_tier_bytes", \.hotTierBytes, 0...(1 << 40), "In-process tier in front of Redis for the hottest entries; 0 = off."),
         .integer("store.identity_cache_bytes", \.identityCacheBytes, 0...(1 << 40), "Inflated bodies of gzip entries kept for identity clients; 0 = inflate per request."),
         .integer("store.fill_lock_ms", \.fillLockMilliseconds, 0...600_000, reload: .applied, "Cross-instance lock on a cold key (Redis only): one instance fills, others wait; 0 = off."),
+        .integer("store.fill_wait_fallback_ms", \.fillWaitFallbackMilliseconds, 10...600_000, reload: .applied, "A fill waiting for another instance's is woken by its message; it also reads this often in case one is lost."),
         .integer("store.circuit_breaker_failures", \.circuitBreakerFailures, 1...1_000_000, "Consecutive Redis faults that open the circuit (calls then fail fast)."),
         .integer("store.circuit_breaker_cooldown_ms", \.circuitBreakerCoolDownMilliseconds, 1...3_600_000, "Open this long, then one probe call decides."),
     ]

@@ -105,6 +105,9 @@ public struct ProxyConfiguration: Sendable {
     /// How long one instance holds the cross-instance fill lock for a cold key (Redis only);
     /// other instances wait for its fill up to this long. 0 turns the lock off.
     public var fillLockMilliseconds = 5000
+    /// How often a fill waiting for another instance's reads the store while it can be woken
+    /// by that fill's message (the safety net for a lost one).
+    public var fillWaitFallbackMilliseconds = 1000
     /// Background refreshes of stale entries running at once per instance
     /// (`upstream.max_background_refreshes`); more wait (`RefreshQueue`). The default
     /// is a quarter of the default `max_connections_per_loop` (64), so that even on one loop

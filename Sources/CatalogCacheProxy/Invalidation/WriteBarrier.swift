@@ -1,12 +1,18 @@
 import CatalogPostgres
 import Logging
+import NIOConcurrencyHelpers
 import NIOCore
 
 /// Holds a write's answer until the invalidations it caused are applied (see `WriteTokens`).
 ///
 /// Bounded: after `timeout` the answer goes out anyway, logged and counted in
-/// `catalog_cache_read_your_writes_timeouts_total`; likewise at once when the feed is not
-/// listening (nothing could confirm the invalidations then; TTLs bound the staleness).
+/// `catalog_cache_read_your_writes_timeouts_total`, but then no cached entry is served
+/// (`gate` closed over everything) until the token arrives, which proves the invalidations
+/// committed before it applied, or for at most `gateLimit` (the feed lost meanwhile makes
+/// its own reconnect drop every mapped tag): an answered write is never followed by an
+/// older cached answer because the feed is slow (a drop retrying on a dead Redis primary).
+/// When the feed is not listening the answer goes out at once (nothing could confirm the
+/// invalidations then; TTLs and `feed_down_max_age_s` bound the staleness).
 public final class WriteBarrier: Sendable {
     let tokens: WriteTokens
     let notifier: PostgresPool
@@ -15,8 +21,10 @@ public final class WriteBarrier: Sendable {
     let metrics: ProxyMetrics
     let timeout: TimeAmount
     let logger: Logger
+    let gate: InvalidationGate?
+    let gateLimit: TimeAmount
 
-    public init(tokens: WriteTokens, notifier: PostgresPool, channel: String, status: InvalidationFeedStatus, metrics: ProxyMetrics, timeout: TimeAmount, logger: Logger) {
+    public init(tokens: WriteTokens, notifier: PostgresPool, channel: String, status: InvalidationFeedStatus, metrics: ProxyMetrics, timeout: TimeAmount, logger: Logger, gate: InvalidationGate? = nil, gateLimit: TimeAmount = .seconds(30)) {
         self.tokens = tokens
         self.notifier = notifier
         self.channel = channel
@@ -24,10 +32,12 @@ public final class WriteBarrier: Sendable {
         self.metrics = metrics
         self.timeout = timeout
         self.logger = logger
+        self.gate = gate
+        self.gateLimit = gateLimit
     }
 
     /// Completes (never fails) once this instance has applied every invalidation committed
-    /// before now, or when the bound is reached.
+    /// before now, or when the bound is reached (the gate then stays closed until it has).
     public func wait(on loop: EventLoop) -> EventLoopFuture<Void> {
         guard status.state == "listening" else {
             metrics.readYourWritesTimeouts.increment()
@@ -42,12 +52,30 @@ public final class WriteBarrier: Sendable {
         loop.makeFutureWithTask {
             _ = try await notifier.query("SELECT pg_notify($1, $2)", [channel, payload])
         }.whenFailure { _ in tokens.abandon(token) }
-        let timer = loop.scheduleTask(in: timeout) { tokens.abandon(token) }
         let metrics = self.metrics
         let logger = self.logger
-        return received.always { _ in timer.cancel() }.recover { _ in
+        let gate = self.gate
+        let answered = loop.makePromise(of: Void.self)
+        let timedOut = NIOLockedValueBox(false)
+        let timer = loop.scheduleTask(in: timeout) {
+            timedOut.withLockedValue { $0 = true }
             metrics.readYourWritesTimeouts.increment()
-            logger.warning("read-your-writes: token \(token) not received in time; answering the write anyway")
+            logger.warning("read-your-writes: token \(token) not received in time; answering the write anyway, serving no cached entry until it is")
+            gate?.begin(tags: [], keys: [], all: true)
+            answered.succeed(())
         }
+        let limit = loop.scheduleTask(in: timeout + gateLimit) { tokens.abandon(token) }
+        received.whenComplete { result in
+            timer.cancel()
+            limit.cancel()
+            if timedOut.withLockedValue({ $0 }) {
+                if case .failure = result { logger.warning("read-your-writes: token \(token) never received; serving cached entries again") }
+                gate?.end(tags: [], keys: [], all: true)
+            } else {
+                if case .failure = result { metrics.readYourWritesTimeouts.increment() }
+                answered.succeed(())
+            }
+        }
+        return answered.futureResult
     }
 }

@@ -62,6 +62,12 @@ public final class ProxyMetrics: Sendable {
     public let inflatesPerRequest = Counter()
     public let hotTierHits = Counter()
     public let fillLockWaits = Counter()
+    /// Store reads (the entry, or who holds the lock) by fills waiting for another's.
+    public let fillWaitReads = Counter()
+    /// Waits woken by a message that the fill they waited for dropped its lock.
+    public let fillWaitWakes = Counter()
+    /// Waits woken by their timer (the safety net; the poll when no subscription was made).
+    public let fillWaitPolls = Counter()
     /// Fill locks found held under this instance's own name (left behind when their release
     /// was lost to a Redis failure), taken as free instead of waited for.
     public let fillLocksLeftBehind = Counter()
@@ -225,6 +231,9 @@ public final class ProxyMetrics: Sendable {
         counter(&out, "catalog_cache_inflates_total", "Gzip-stored bodies inflated for identity clients.", inflatesPerRequest)
         counter(&out, "catalog_cache_hot_tier_hits_total", "Lookups answered by the in-process hot tier.", hotTierHits)
         counter(&out, "catalog_cache_fill_lock_waits_total", "Misses that waited for another instance's fill.", fillLockWaits)
+        counter(&out, "catalog_cache_fill_wait_reads_total", "Store reads (entry or lock holder) by fills waiting for another's.", fillWaitReads)
+        counter(&out, "catalog_cache_fill_wait_wakes_total", "Waits for another fill woken by its message.", fillWaitWakes)
+        counter(&out, "catalog_cache_fill_wait_polls_total", "Waits for another fill woken by their timer (a lost message, or no subscription).", fillWaitPolls)
         counter(&out, "catalog_cache_refreshes_skipped_total", "Background refreshes of stale entries dropped because the most allowed were running and the most allowed were waiting.", refreshesSkipped)
         counter(&out, "catalog_cache_refreshes_queued_total", "Background refreshes of stale entries that waited for one running to finish.", refreshesQueued)
         counter(&out, "catalog_cache_fill_locks_left_behind_total", "Fill locks found held under this instance's own name (release lost to a Redis failure), not waited for.", fillLocksLeftBehind)

@@ -72,7 +72,7 @@ public final class CacheEngine: Sendable {
         let fetcher = EntryFetcher(configuration: configuration, upstream: upstream, store: store, hotTier: hotTier, metrics: metrics, clock: clock, failures: failures, health: health)
         self.filling = FillService(
             fetcher: fetcher, lookup: lookup, coordinator: fills, tokens: previous?.filling.tokens ?? FillLockTokens(),
-            lockMilliseconds: configuration.fillLockMilliseconds,
+            lockMilliseconds: configuration.fillLockMilliseconds, wakeFallbackMilliseconds: configuration.fillWaitFallbackMilliseconds,
             refreshes: previous?.filling.refreshes ?? NIOLockedValueBox(RefreshQueue(limit: configuration.maxBackgroundRefreshes, maxWaiting: configuration.maxQueuedRefreshes)))
     }
 

@@ -1,8 +1,9 @@
 import CatalogCacheCore
 import NIOCore
 
-/// Executes one fill's `FillStateMachine`: the store reads, the upstream fetch, the poll
-/// timer and the lock's release, each reported back to the machine.
+/// Executes one fill's `FillStateMachine`: the store reads, the upstream fetch, the wake-up
+/// subscription and the fallback timer, and the lock's release, each reported back to the
+/// machine.
 ///
 /// Confined to `loop`: every callback is on it (the store's and the fetcher's futures complete
 /// on the loop they were asked on), which is why the class can be `@unchecked Sendable`.
@@ -18,12 +19,15 @@ final class FillRunner: @unchecked Sendable {
     /// The tier's epoch when the fill began: a later invalidation keeps its entry out.
     private let hotEpoch: UInt64?
     private var ticket: StoreTicket?
+    /// The wake-up subscription while waiting for another fill.
+    private var watch: FillWakeWatch?
     private var fetched: Result<FillResult, Error>?
     private let promise: EventLoopPromise<FillResult>
 
     init(request: ProxyRequest, route: CompiledRoute, key: String, tags: [String], context: FillService, on loop: EventLoop) {
         let lockMilliseconds = Int64(context.lockMilliseconds)
-        self.machine = FillStateMachine(lockMilliseconds: lockMilliseconds, token: lockMilliseconds > 0 ? context.tokens.make() : nil)
+        self.machine = FillStateMachine(lockMilliseconds: lockMilliseconds, token: lockMilliseconds > 0 ? context.tokens.make() : nil,
+                                        fallbackMilliseconds: Int64(context.wakeFallbackMilliseconds))
         self.request = request
         self.route = route
         self.key = key
@@ -40,6 +44,13 @@ final class FillRunner: @unchecked Sendable {
     }
 
     private var store: any CacheStore { context.fetcher.store }
+
+    /// A wake-up for the key (on `loop`): the machine reads at once if asleep.
+    private func woken() {
+        guard let next = machine.wake() else { return }
+        context.fetcher.metrics.fillWaitWakes.increment()
+        perform(next)
+    }
     private var now: Int64 { context.fetcher.clock.nowMilliseconds() }
 
     private func perform(_ action: FillStateMachine<FillResult>.Action) {
@@ -77,8 +88,16 @@ final class FillRunner: @unchecked Sendable {
                 self.perform(self.machine.holderRead(ownLeftover: holder.map(self.context.tokens.isLeftBehind) ?? false, now: self.now))
             }
 
+        case .watchForWake:
+            store.watchFill(key, on: loop) { self.woken() }.whenComplete { result in
+                let watch = (try? result.get()) ?? .inactive
+                self.watch = watch
+                self.perform(self.machine.watchStarted(active: watch.live))
+            }
+
         case .readPeerEntry(let firstOfWait):
             if firstOfWait { context.fetcher.metrics.fillLockWaits.increment() }
+            context.fetcher.metrics.fillWaitReads.increment()
             store.get(key, on: loop).whenComplete { result in
                 switch result {
                 case .success(let buffer):
@@ -89,17 +108,24 @@ final class FillRunner: @unchecked Sendable {
             }
 
         case .readWaitingHolder:
+            context.fetcher.metrics.fillWaitReads.increment()
             store.fillLockHolder(key, on: loop).whenComplete { result in
                 switch result {
-                case .success(let holder): self.perform(self.machine.waitingHolderRead(held: holder != nil))
-                case .failure: self.perform(self.machine.waitingHolderRead(held: false, failed: true))
+                case .success(let holder): self.perform(self.machine.waitingHolderRead(held: holder != nil, now: self.now))
+                case .failure: self.perform(self.machine.waitingHolderRead(held: false, failed: true, now: self.now))
                 }
             }
 
-        case .schedulePoll(let milliseconds):
-            loop.scheduleTask(in: .milliseconds(milliseconds)) { self.perform(self.machine.pollDue()) }
+        case .schedulePoll(let milliseconds, let timer):
+            // A wake outrunning this timer makes it stale: the machine then ignores it.
+            loop.scheduleTask(in: .milliseconds(milliseconds)) {
+                guard let next = self.machine.pollDue(timer: timer) else { return }
+                self.context.fetcher.metrics.fillWaitPolls.increment()
+                self.perform(next)
+            }
 
-        case .finish(let outcome, let lock):
+        case .finish(let outcome, let lock, let stopWatching):
+            if stopWatching { watch?.cancel() }
             switch lock {
             case .release(let token): context.releaseFillLock(key, token: token, on: loop)
             case .forget(let token): context.tokens.forget(token)

@@ -5,8 +5,9 @@ import NIOCore
 /// Fills of cacheable entries, and the background refreshes of entries served stale.
 ///
 /// Across instances sharing a store, one instance takes a key's fill lock and goes upstream;
-/// the others wait for its entry (at most the lock's lifetime) and fetch themselves only when
-/// the lock goes away without a fresh entry (`FillStateMachine`, executed by `FillRunner`).
+/// the others wait for its entry (at most the lock's lifetime), woken by the message its store
+/// publishes (a slow timer as the safety net), and fetch themselves only when the lock goes
+/// away without a fresh entry (`FillStateMachine`, executed by `FillRunner`).
 /// Within an instance, concurrent misses of a key share one fill (`FillCoordinator`).
 ///
 /// Invariant: at most `maxBackgroundRefreshes` refreshes run and `maxQueuedRefreshes` more
@@ -19,14 +20,18 @@ final class FillService: Sendable {
     let tokens: FillLockTokens
     /// `store.fill_lock_ms`: how long a fill lock lives; 0: fills are not locked.
     let lockMilliseconds: Int
+    /// `store.fill_wait_fallback_ms`: how often a fill woken by messages still reads, in case
+    /// one was lost.
+    let wakeFallbackMilliseconds: Int
     let refreshes: NIOLockedValueBox<RefreshQueue<RefreshJob>>
 
-    init(fetcher: EntryFetcher, lookup: EntryLookup, coordinator: FillCoordinator, tokens: FillLockTokens, lockMilliseconds: Int, refreshes: NIOLockedValueBox<RefreshQueue<RefreshJob>>) {
+    init(fetcher: EntryFetcher, lookup: EntryLookup, coordinator: FillCoordinator, tokens: FillLockTokens, lockMilliseconds: Int, wakeFallbackMilliseconds: Int = 1000, refreshes: NIOLockedValueBox<RefreshQueue<RefreshJob>>) {
         self.fetcher = fetcher
         self.lookup = lookup
         self.coordinator = coordinator
         self.tokens = tokens
         self.lockMilliseconds = lockMilliseconds
+        self.wakeFallbackMilliseconds = wakeFallbackMilliseconds
         self.refreshes = refreshes
     }
 

@@ -57,6 +57,29 @@ public protocol CacheStore: AnyObject, Sendable {
     func releaseFillLock(_ key: String, token: String, on loop: EventLoop) -> EventLoopFuture<Void>
     /// The token holding the fill lock of `key`, or nil when nobody holds it.
     func fillLockHolder(_ key: String, on loop: EventLoop) -> EventLoopFuture<String?>
+    /// Asks for `wake` to run on `loop` whenever a fill of `key` drops its lock (by its store
+    /// or its release), until the answer's `cancel()`. The answer is live once a wake-up
+    /// published from then on is sure to arrive (short of a lost connection); not live, the
+    /// caller must poll.
+    func watchFill(_ key: String, on loop: EventLoop, wake: @escaping @Sendable () -> Void) -> EventLoopFuture<FillWakeWatch>
+}
+
+/// A fill's subscription to the wake-ups of the key it waits for.
+public struct FillWakeWatch: Sendable {
+    /// Wake-ups will arrive (while the connection lasts); else the waiter must poll.
+    public let live: Bool
+    private let stop: @Sendable () -> Void
+
+    public init(live: Bool, stop: @escaping @Sendable () -> Void) {
+        self.live = live
+        self.stop = stop
+    }
+
+    /// No wake-ups (a store without a subscriber).
+    public static let inactive = FillWakeWatch(live: false) {}
+
+    /// Ends the subscription; call once.
+    public func cancel() { stop() }
 }
 
 /// Stores that are not shared between instances need no fill lock: it is always granted.
@@ -73,5 +96,8 @@ extension CacheStore {
     }
     public func fillLockHolder(_ key: String, on loop: EventLoop) -> EventLoopFuture<String?> {
         loop.makeSucceededFuture(nil)
+    }
+    public func watchFill(_ key: String, on loop: EventLoop, wake: @escaping @Sendable () -> Void) -> EventLoopFuture<FillWakeWatch> {
+        loop.makeSucceededFuture(.inactive)
     }
 }

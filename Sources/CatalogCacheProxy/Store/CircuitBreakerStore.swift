@@ -234,6 +234,11 @@ public final class CircuitBreakerStore: CacheStore {
         guarded(on: loop) { wrapped.fillLockHolder(key, on: loop) }
     }
 
+    /// Not guarded: the subscription has a connection of its own, and a waiter without one polls.
+    public func watchFill(_ key: String, on loop: EventLoop, wake: @escaping @Sendable () -> Void) -> EventLoopFuture<FillWakeWatch> {
+        wrapped.watchFill(key, on: loop, wake: wake)
+    }
+
     public func shutdown() async {
         await wrapped.shutdown()
     }

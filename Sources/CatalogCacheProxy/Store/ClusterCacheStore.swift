@@ -22,12 +22,15 @@ public final class ClusterCacheStore: CacheStore {
     private let client: RedisClient
     private let prefix: String
     private let tagSetLifetimeMilliseconds: Int64
+    /// Wakes this instance's fills waiting for another's (nil: they poll).
+    private let subscriber: RedisSubscriber?
     static let markLifetimeMilliseconds: Int64 = 86_400_000
 
-    public init(client: RedisClient, prefix: String, tagSetLifetimeMilliseconds: Int64 = 86_400_000) {
+    public init(client: RedisClient, prefix: String, tagSetLifetimeMilliseconds: Int64 = 86_400_000, subscriber: RedisSubscriber? = nil) {
         self.client = client
         self.prefix = prefix
         self.tagSetLifetimeMilliseconds = tagSetLifetimeMilliseconds
+        self.subscriber = subscriber
     }
 
     /// Why `prefix` cannot be the key prefix on a cluster, or nil: a `{` or `}` in it would
@@ -61,15 +64,19 @@ public final class ClusterCacheStore: CacheStore {
     """)
 
     /// Fill step 4. KEYS: the entry, its lock, its tombstone; ARGV: the value, the TTL, the
-    /// lock token ('' for none), the fill's sequence, '1' to store ('0': only release).
-    /// Stores unless the tombstone is above the sequence; releases the lock either way.
+    /// lock token ('' for none), the fill's sequence, '1' to store ('0': only release), the
+    /// wake channel. Stores unless the tombstone is above the sequence; releases the lock
+    /// either way, and then wakes the key's waiters (a plain `PUBLISH`: every node hears it).
     static let storeScript = RedisScript("""
     local stored = 0
     if ARGV[5] == '1' and tonumber(redis.call('GET', KEYS[3]) or '0') <= tonumber(ARGV[4]) then
       redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
       stored = 1
     end
-    if ARGV[3] ~= '' and redis.call('GET', KEYS[2]) == ARGV[3] then redis.call('DEL', KEYS[2]) end
+    if ARGV[3] ~= '' and redis.call('GET', KEYS[2]) == ARGV[3] then
+      redis.call('DEL', KEYS[2])
+      redis.call('PUBLISH', ARGV[6], '1')
+    end
     return stored
     """)
 
@@ -121,7 +128,8 @@ public final class ClusterCacheStore: CacheStore {
             default: preconditionFailure("a fill after its marks either stores or is done")
             }
             let args = [value, ByteBuffer(string: String(ttlMilliseconds)), ByteBuffer(string: ticket.fillLockToken ?? ""),
-                        ByteBuffer(string: String(ticket.sequence)), ByteBuffer(string: store ? "1" : "0")]
+                        ByteBuffer(string: String(ticket.sequence)), ByteBuffer(string: store ? "1" : "0"),
+                        ByteBuffer(string: self.wakeChannel(key))]
             // A refused fill that holds no lock has nothing to do in the entry's slot.
             if !store && ticket.fillLockToken == nil { return loop.makeSucceededFuture(false) }
             return self.client.run(Self.storeScript, keys: [self.entryKey(key), self.lockKey(key), self.tombstoneKey(key)], args: args, on: loop)
@@ -199,7 +207,13 @@ public final class ClusterCacheStore: CacheStore {
     }
 
     public func releaseFillLock(_ key: String, token: String, on loop: EventLoop) -> EventLoopFuture<Void> {
-        RedisFillLockCommands.release(client, lockKey: lockKey(key), token: token, on: loop)
+        RedisFillLockCommands.release(client, lockKey: lockKey(key), token: token, wakeChannel: wakeChannel(key), on: loop)
+    }
+
+    func wakeChannel(_ key: String) -> String { RedisFillLockCommands.wakeChannel(prefix: prefix, key: key) }
+
+    public func watchFill(_ key: String, on loop: EventLoop, wake: @escaping @Sendable () -> Void) -> EventLoopFuture<FillWakeWatch> {
+        RedisFillLockCommands.watch(subscriber, channel: wakeChannel(key), on: loop, wake: wake)
     }
 
     public func fillLockHolder(_ key: String, on loop: EventLoop) -> EventLoopFuture<String?> {
@@ -211,6 +225,7 @@ public final class ClusterCacheStore: CacheStore {
     }
 
     public func shutdown() async {
+        subscriber?.stop()
         await client.shutdown()
     }
 }

@@ -29,11 +29,14 @@ public final class RedisCacheStore: CacheStore {
     /// entry, so that setting it on every store only ever extends it (a set must outlive
     /// every member, or an invalidation would miss one).
     private let tagSetLifetimeMilliseconds: Int64
+    /// Wakes this instance's fills waiting for another's (nil: they poll).
+    private let subscriber: RedisSubscriber?
 
-    public init(client: RedisClient, prefix: String, tagSetLifetimeMilliseconds: Int64 = 86_400_000) {
+    public init(client: RedisClient, prefix: String, tagSetLifetimeMilliseconds: Int64 = 86_400_000, subscriber: RedisSubscriber? = nil) {
         self.client = client
         self.prefix = prefix
         self.tagSetLifetimeMilliseconds = tagSetLifetimeMilliseconds
+        self.subscriber = subscriber
     }
 
     /// Marks outlive any fill by far (a fill is bounded by the upstream's total timeout), so
@@ -41,9 +44,9 @@ public final class RedisCacheStore: CacheStore {
     static let generationLifetimeMilliseconds = 86_400_000
 
     /// KEYS: the entry, its fill lock, the tag sets, the marks; ARGV: the value, the TTL, the
-    /// fill-lock token ('' for none), the ticket's sequence, the tag sets' lifetime. Stores
-    /// only when no mark is above the sequence; releases the lock when the token holds it,
-    /// either way.
+    /// fill-lock token ('' for none), the ticket's sequence, the tag sets' lifetime, the wake
+    /// channel. Stores only when no mark is above the sequence; releases the lock when the
+    /// token holds it, either way, and then wakes the key's waiters.
     static let storeScript = RedisScript("""
     local n = (#KEYS - 2) / 2
     local current = 1
@@ -61,7 +64,10 @@ public final class RedisCacheStore: CacheStore {
         redis.call('PEXPIRE', KEYS[2 + i], ARGV[5])
       end
     end
-    if ARGV[3] ~= '' and redis.call('GET', KEYS[2]) == ARGV[3] then redis.call('DEL', KEYS[2]) end
+    if ARGV[3] ~= '' and redis.call('GET', KEYS[2]) == ARGV[3] then
+      redis.call('DEL', KEYS[2])
+      redis.call('PUBLISH', ARGV[6], '1')
+    end
     return current
     """)
 
@@ -102,7 +108,8 @@ public final class RedisCacheStore: CacheStore {
 
     public func store(_ key: String, value: ByteBuffer, ttlMilliseconds: Int64, tags: [String], ticket: StoreTicket, on loop: EventLoop) -> EventLoopFuture<Bool> {
         let args = [value, ByteBuffer(string: String(ttlMilliseconds)), ByteBuffer(string: ticket.fillLockToken ?? ""),
-                    ByteBuffer(string: String(ticket.sequence)), ByteBuffer(string: String(max(tagSetLifetimeMilliseconds, ttlMilliseconds)))]
+                    ByteBuffer(string: String(ticket.sequence)), ByteBuffer(string: String(max(tagSetLifetimeMilliseconds, ttlMilliseconds))),
+                    ByteBuffer(string: wakeChannel(key))]
         let keys = [key, lockKey(key)] + tags.map(tagSetKey) + tags.map(generationKey)
         return client.run(Self.storeScript, keys: keys, args: args, on: loop).map { $0.integer == 1 }
     }
@@ -124,7 +131,13 @@ public final class RedisCacheStore: CacheStore {
     }
 
     public func releaseFillLock(_ key: String, token: String, on loop: EventLoop) -> EventLoopFuture<Void> {
-        RedisFillLockCommands.release(client, lockKey: lockKey(key), token: token, on: loop)
+        RedisFillLockCommands.release(client, lockKey: lockKey(key), token: token, wakeChannel: wakeChannel(key), on: loop)
+    }
+
+    func wakeChannel(_ key: String) -> String { RedisFillLockCommands.wakeChannel(prefix: prefix, key: key) }
+
+    public func watchFill(_ key: String, on loop: EventLoop, wake: @escaping @Sendable () -> Void) -> EventLoopFuture<FillWakeWatch> {
+        RedisFillLockCommands.watch(subscriber, channel: wakeChannel(key), on: loop, wake: wake)
     }
 
     public func fillLockHolder(_ key: String, on loop: EventLoop) -> EventLoopFuture<String?> {
@@ -136,6 +149,7 @@ public final class RedisCacheStore: CacheStore {
     }
 
     public func shutdown() async {
+        subscriber?.stop()
         await client.shutdown()
     }
 }
