@@ -11,8 +11,9 @@ NGINX_PORT=$((PROXY_PORT + 6));  NGINX_FILL=$((PROXY_PORT + 7))
 LUA_PORT=$((PROXY_PORT + 8));    LUA_FILL=$((PROXY_PORT + 9))
 LUA_REDIS_PORT=$((PROXY_PORT + 10)); CCT_REDIS_PORT=$((PROXY_PORT + 11))
 FILE_PORT=$((PROXY_PORT + 12))
+CCC_PORT=$((PROXY_PORT + 13));   CCC_ADMIN=$((PROXY_PORT + 14))
 
-declare -A PORT=([origin]=$ORIGIN_PORT [catalog-cache]=$CC_PORT [catalog-cache-tier]=$CCT_PORT
+declare -A PORT=([origin]=$ORIGIN_PORT [catalog-cache]=$CC_PORT [catalog-cache-tier]=$CCT_PORT [catalog-cache-cluster]=$CCC_PORT
                  [varnish]=$VARNISH_PORT [nginx]=$NGINX_PORT [nginx-lua]=$LUA_PORT [nginx-file]=$FILE_PORT)
 # Systems that serve only the two hot URLs (hot scenario and their verify step only).
 HOT_ONLY="nginx-file"
@@ -237,7 +238,7 @@ wait_port() {
 start_systems() {
   local p
   for p in $CC_PORT $CC_ADMIN $CCT_PORT $CCT_ADMIN $VARNISH_PORT $VARNISH_ADMIN $NGINX_PORT $NGINX_FILL $LUA_PORT \
-           $LUA_FILL $LUA_REDIS_PORT $CCT_REDIS_PORT $FILE_PORT; do
+           $LUA_FILL $LUA_REDIS_PORT $CCT_REDIS_PORT $FILE_PORT $CCC_PORT $CCC_ADMIN; do
     if (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then echo "bench: port $p is in use" >&2; exit 1; fi
   done
   SYS_PIDS[origin]="${PIDS[0]} $(cat "$BENCH_DIR/postgres.pid")"
@@ -247,6 +248,14 @@ start_systems() {
   cc_config "$SBS_RUN/cc-tier.yaml" "$HOT_TIER_BYTES"
   start_redis "$CCT_REDIS_PORT"; local rp=$LAST_PID
   start_catalog_cache catalog-cache-tier "$CCT_PORT" "$CCT_ADMIN" "redis://127.0.0.1:$CCT_REDIS_PORT" "$SBS_RUN/cc-tier.yaml" "$rp"
+  # On the 6-node Redis Cluster of scripts/services (BENCH_TOPOLOGIES=cluster), its nodes on
+  # the server core too; only when SYSTEMS names it.
+  if [[ " $SYSTEMS " == *" catalog-cache-cluster "* ]]; then
+    [ -n "${CATALOG_TEST_REDIS_CLUSTER_URL:-}" ] || { echo "bench: catalog-cache-cluster needs BENCH_TOPOLOGIES=cluster" >&2; exit 1; }
+    local pidfile nodes=""
+    for pidfile in "$BENCH_DIR"/cluster-*.pid; do taskset -pc "$SERVER_CPU" "$(cat "$pidfile")" >/dev/null; nodes+=" $(cat "$pidfile")"; done
+    start_catalog_cache catalog-cache-cluster "$CCC_PORT" "$CCC_ADMIN" "$CATALOG_TEST_REDIS_CLUSTER_URL" "$SBS_RUN/cc.yaml" "$nodes"
+  fi
   write_varnish
   mkdir -p "$SBS_RUN/varnish"
   start_pinned "$SBS_RUN/varnish.log" varnishd -F -n "$SBS_RUN/varnish" -a "127.0.0.1:$VARNISH_PORT" \
@@ -259,12 +268,14 @@ start_systems() {
   write_nginx_file; start_nginx nginx-file "$SBS_RUN/nginx-file.conf" "$FILE_PORT"
 }
 
+# The admin port of a catalog-cache system, nothing for the others.
+cc_admin() { case $1 in catalog-cache) echo "$CC_ADMIN" ;; catalog-cache-tier) echo "$CCT_ADMIN" ;; catalog-cache-cluster) echo "$CCC_ADMIN" ;; esac; }
+
 # Cumulative count of requests the system has sent to the origin.
 upstream_count() {
   case $1 in
-    catalog-cache|catalog-cache-tier)
-      local admin=$CC_ADMIN; [ "$1" = catalog-cache-tier ] && admin=$CCT_ADMIN
-      curl -fs "http://127.0.0.1:$admin/metrics" | awk '/^catalog_cache_upstream_request_duration_seconds_count/ {print $2}' ;;
+    catalog-cache*)
+      curl -fs "http://127.0.0.1:$(cc_admin "$1")/metrics" | awk '/^catalog_cache_upstream_request_duration_seconds_count/ {print $2}' ;;
     varnish) varnishstat -n "$SBS_RUN/varnish" -1 -f MAIN.backend_req | awk '{print $2}' ;;
     nginx|nginx-lua) wc -l <"$SBS_RUN/$1/fill.log" ;;
     *) echo 0 ;;
@@ -274,9 +285,8 @@ upstream_count() {
 # Cumulative misses as the system itself counts them (a cross-check of upstream_count).
 miss_count() {
   case $1 in
-    catalog-cache|catalog-cache-tier)
-      local admin=$CC_ADMIN; [ "$1" = catalog-cache-tier ] && admin=$CCT_ADMIN
-      curl -fs "http://127.0.0.1:$admin/metrics" | awk '/^catalog_cache_requests_total\{.*outcome="miss"/ { s += $2 } END { print s + 0 }' ;;
+    catalog-cache*)
+      curl -fs "http://127.0.0.1:$(cc_admin "$1")/metrics" | awk '/^catalog_cache_requests_total\{.*outcome="miss"/ { s += $2 } END { print s + 0 }' ;;
     varnish) varnishstat -n "$SBS_RUN/varnish" -1 -f MAIN.cache_miss | awk '{print $2}' ;;
     *) echo - ;;
   esac

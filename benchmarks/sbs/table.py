@@ -13,6 +13,7 @@ LABEL = {
     "origin": "origin direct",
     "catalog-cache": "catalog-cache (Redis)",
     "catalog-cache-tier": "catalog-cache (hot tier + Redis)",
+    "catalog-cache-cluster": "catalog-cache (Redis Cluster)",
     "varnish": "Varnish",
     "nginx": "nginx proxy_cache",
     "nginx-lua": "nginx + Lua over Redis",
