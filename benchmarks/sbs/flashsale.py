@@ -39,6 +39,7 @@ def login(host, port):
     body = {"email": os.environ.get("ADMIN_EMAIL", "admin@example.com"),
             "password": os.environ.get("ADMIN_PASSWORD", "supersecret")}
     for attempt in range(20):
+        print("LOGIN", file=sys.stdout, flush=True)   # each attempt is one request the system passes upstream
         conn = http.client.HTTPConnection(host, port, timeout=30)
         conn.request("POST", "/auth/user/emailpass", body=json.dumps(body), headers={"Content-Type": "application/json"})
         r = conn.getresponse()
