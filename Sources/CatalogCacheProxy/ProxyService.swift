@@ -145,7 +145,7 @@ public final class ProxyService: Sendable {
         let upstream = UpstreamPool(endpoint: endpoint, configuration: poolConfiguration, group: group)
         let feed = InvalidationFeedStatus(configured: configuration.databaseURL != nil)
         let fills = FillCoordinator()
-        let gate = InvalidationGate()
+        let gate = InvalidationGate(flights: fills)
         let tokens = WriteTokens(instance: "\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
         var barrier: WriteBarrier?
         var notifier: PostgresPool?
@@ -187,7 +187,7 @@ public final class ProxyService: Sendable {
             }
         }
         if let databaseURL = configuration.databaseURL {
-            let applier = InvalidationApplier(configuration: configuration, store: feedStore, fills: fills, gate: gate, metrics: metrics, tokens: tokens, clock: clock, loop: feedGroup.next(), logger: logger, hotTier: hotTier, observers: observers)
+            let applier = InvalidationApplier(configuration: configuration, store: feedStore, gate: gate, metrics: metrics, tokens: tokens, clock: clock, loop: feedGroup.next(), logger: logger, hotTier: hotTier, observers: observers)
             // A Sentinel failover can lose drops the old primary acknowledged but had not
             // replicated. Either client noticing the move closes the gate over everything at
             // once (before the new primary's first answer is used), then every mapped tag is

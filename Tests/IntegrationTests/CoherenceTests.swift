@@ -14,9 +14,10 @@ import Testing
 /// resistance as the lookup path uses it.
 @Suite(.enabled(if: TestServices.enabled), .serialized)
 struct CoherenceTests {
-    /// Redis, with two holds a test can put on: a GET is sent (and answered by Redis) at once
-    /// but handed back only on `releaseGets`; an invalidation waits for `releaseInvalidation`
-    /// before it reaches Redis.
+    /// Redis, with three holds a test can put on: a GET, or a fill's ticket (which reads the
+    /// entry too), is sent (and answered by Redis) at once but handed back only on
+    /// `releaseGets` / `releaseTickets`; an invalidation waits for `releaseInvalidation` before
+    /// it reaches Redis.
     final class HeldStore: CacheStore {
         let wrapped: RedisCacheStore
         let kind = "redis"
@@ -27,6 +28,9 @@ struct CoherenceTests {
             var holdInvalidations = false
             var heldInvalidations: [() -> Void] = []
             var invalidationsAsked = 0
+            var holdTickets = false
+            var heldTickets: [() -> Void] = []
+            var answeredTickets = 0
         }
         private let holds = Mutex(Holds())
         init(_ wrapped: RedisCacheStore) { self.wrapped = wrapped }
@@ -35,6 +39,12 @@ struct CoherenceTests {
         func holdInvalidations() { holds.withLock { $0.holdInvalidations = true } }
         var answeredGets: Int { holds.withLock { $0.answeredGets } }
         var invalidationsAsked: Int { holds.withLock { $0.invalidationsAsked } }
+        func holdTickets(_ hold: Bool) { holds.withLock { $0.holdTickets = hold } }
+        var answeredTickets: Int { holds.withLock { $0.answeredTickets } }
+        func releaseTickets() {
+            let held = holds.withLock { h in defer { h.heldTickets = [] }; return h.heldTickets }
+            for release in held { release() }
+        }
         func releaseGets() {
             let held = holds.withLock { h in defer { h.heldGets = []; h.holdGets = false }; return h.heldGets }
             for release in held { release() }
@@ -70,7 +80,17 @@ struct CoherenceTests {
         }
 
         func ticket(tags: [String], on loop: EventLoop) -> EventLoopFuture<StoreTicket> { wrapped.ticket(tags: tags, on: loop) }
-        func ticket(key: String, tags: [String], on loop: EventLoop) -> EventLoopFuture<StoreTicket> { wrapped.ticket(key: key, tags: tags, on: loop) }
+        func ticket(key: String, tags: [String], on loop: EventLoop) -> EventLoopFuture<StoreTicket> {
+            guard holds.withLock({ $0.holdTickets }) else { return wrapped.ticket(key: key, tags: tags, on: loop) }
+            let handedBack = loop.makePromise(of: StoreTicket.self)
+            wrapped.ticket(key: key, tags: tags, on: loop).whenComplete { result in
+                self.holds.withLock { h in
+                    h.answeredTickets += 1
+                    h.heldTickets.append { loop.execute { handedBack.completeWith(result) } }
+                }
+            }
+            return handedBack.futureResult
+        }
         func store(_ key: String, value: ByteBuffer, ttlMilliseconds: Int64, tags: [String], ticket: StoreTicket, on loop: EventLoop) -> EventLoopFuture<Bool> {
             wrapped.store(key, value: value, ttlMilliseconds: ttlMilliseconds, tags: tags, ticket: ticket, on: loop)
         }
@@ -106,7 +126,7 @@ struct CoherenceTests {
             let tier = HotTier(maxBytes: 8 << 20)
             let engine = try engine(stack, store: held, hotTier: tier)
             let configuration = try stack.configuration(feed: false)
-            let applier = InvalidationApplier(configuration: configuration, store: held, fills: engine.fills, gate: engine.gate, metrics: engine.metrics, tokens: WriteTokens(instance: "test"), clock: SystemClock(), loop: loop, logger: Logger(label: "test"), hotTier: tier)
+            let applier = InvalidationApplier(configuration: configuration, store: held, gate: engine.gate, metrics: engine.metrics, tokens: WriteTokens(instance: "test"), clock: SystemClock(), loop: loop, logger: Logger(label: "test"), hotTier: tier)
 
             let id = try #require(try await stack.sql("SELECT id FROM hero_banner WHERE is_active ORDER BY sort_order, id LIMIT 1").scalar)
             _ = try await stack.sql("UPDATE hero_banner SET title = 'After the drop' WHERE id = $1", [id])
@@ -125,6 +145,45 @@ struct CoherenceTests {
             let next = try await get(engine, "/store/hero-banners")
             #expect(String(buffer: try #require(next.body)).contains("After the drop"), "served \(next.outcome) from the tier after the drop")
             #expect(next.outcome == .miss)
+        }
+    }
+
+    /// A fill that began while an invalidation was being applied can read the old entry from
+    /// Redis before the drop (its ticket reads the entry) and hand it to its followers after
+    /// the gate opened. A request arriving once the invalidation is finished must not join
+    /// that fill: it starts its own and gets the new answer.
+    @Test func aRequestAfterTheInvalidationDoesNotJoinAFillThatReadTheOldEntry() async throws {
+        try await withStack(triggers: false) { stack in
+            let redisStore = RedisCacheStore(client: stack.redis, prefix: stack.keyPrefix)
+            #expect(try await get(try engine(stack, store: redisStore, hotTier: nil), "/store/hero-banners").outcome == .miss)
+            let held = HeldStore(redisStore)
+            let engine = try engine(stack, store: held, hotTier: nil)
+            let configuration = try stack.configuration(feed: false)
+            let applier = InvalidationApplier(configuration: configuration, store: held, gate: engine.gate, metrics: engine.metrics, tokens: WriteTokens(instance: "test"), clock: SystemClock(), loop: loop, logger: Logger(label: "test"), hotTier: nil)
+
+            let id = try #require(try await stack.sql("SELECT id FROM hero_banner WHERE is_active ORDER BY sort_order, id LIMIT 1").scalar)
+            _ = try await stack.sql("UPDATE hero_banner SET title = 'After the drop' WHERE id = $1", [id])
+            held.holdInvalidations()
+            let applied = Task { try await offThePool { applier.apply(payload: #"{"tags":["hero_banners"]}"#) } }
+            #expect(await eventually { held.invalidationsAsked == 1 })  // gate closed, Redis not yet dropped
+
+            // Arrives during the invalidation: its lookup is gated, its fill's ticket reads
+            // the old entry from Redis and is handed back only later.
+            held.holdTickets(true)
+            let during = Task { try await get(engine, "/store/hero-banners") }
+            #expect(await eventually { held.answeredTickets == 1 })
+            held.holdTickets(false)
+            held.releaseInvalidations()
+            try await applied.value  // dropped from Redis, gate open: the invalidation is finished
+
+            let after = Task { try await get(engine, "/store/hero-banners") }
+            // With its own fill, a second flight is under way; a follower of the first adds none.
+            _ = await eventually { engine.fills.inFlight == 2 }
+            held.releaseTickets()
+            _ = try await during.value  // arrived before the invalidation finished: either answer
+            let answer = try await after.value
+            #expect(String(buffer: try #require(answer.body)).contains("After the drop"), "served \(answer.outcome) from a fill that read Redis before the drop")
+            #expect(answer.outcome != .coalesced)
         }
     }
 

@@ -6,8 +6,8 @@ import NIOCore
 
 /// Applies invalidation notifications, in the order they arrive, on the listener's thread.
 ///
-/// For each notification: the gate closes over its tags and keys, in-flight fills for them
-/// stop taking new waiters, the store drops the entries and advances the tags' generations
+/// For each notification: the gate closes over its tags and keys (in-flight fills for them
+/// stop taking new waiters, again when it opens), the store drops the entries and advances the tags' generations
 /// (so fills already running cannot store their older result), the hot tier drops them and
 /// advances its epoch, then the gate opens. Only then is the notification counted as applied
 /// and the next one handled. The tier goes after the store: a lookup that read the tier's
@@ -20,7 +20,6 @@ public final class InvalidationApplier: Sendable {
     let map: InvalidationMap
     let keyPrefix: String
     let store: any CacheStore
-    let fills: FillCoordinator
     let gate: InvalidationGate
     let metrics: ProxyMetrics
     let tokens: WriteTokens
@@ -35,12 +34,11 @@ public final class InvalidationApplier: Sendable {
     /// Told after each drop and each row change (edge purges, admin events); never waited for.
     let observers: [any InvalidationObserver]
 
-    public init(configuration: ProxyConfiguration, store: any CacheStore, fills: FillCoordinator, gate: InvalidationGate, metrics: ProxyMetrics, tokens: WriteTokens, clock: any CacheClock, loop: EventLoop, logger: Logger, hotTier: HotTier? = nil, observers: [any InvalidationObserver] = []) {
+    public init(configuration: ProxyConfiguration, store: any CacheStore, gate: InvalidationGate, metrics: ProxyMetrics, tokens: WriteTokens, clock: any CacheClock, loop: EventLoop, logger: Logger, hotTier: HotTier? = nil, observers: [any InvalidationObserver] = []) {
         self.observers = observers
         self.map = configuration.invalidationMap
         self.keyPrefix = configuration.keyPrefix
         self.store = store
-        self.fills = fills
         self.gate = gate
         self.metrics = metrics
         self.tokens = tokens
@@ -109,7 +107,6 @@ public final class InvalidationApplier: Sendable {
         // Runs last, after the gate opened: consumers hear of a drop only once it is done.
         defer { for observer in observers { observer.dropped(tags: tags, keys: keys, all: all) } }
         gate.begin(tags: tags, keys: keys, all: all)
-        fills.detach(tags: Set(tags), keys: Set(keys), all: all)
         var attempt = 0
         while true {
             do {

@@ -5,13 +5,24 @@ import Synchronization
 /// While an invalidation is being applied, entries carrying one of its tags (or stored
 /// under one of its keys) are treated as absent by the serve path. Invariant: `begin` runs
 /// before the drop starts and `end` after it finished, so from the moment a notification
-/// is received no request is served what it invalidates. The check costs one atomic load
-/// when nothing is pending, which is almost always.
+/// is received no entry it invalidates passes a check of the gate. The check costs one
+/// atomic load when nothing is pending, which is almost always.
+///
+/// A read of the store that was answered before the drop but checked after `end` is not
+/// caught by the gate; it may only go to requests that arrived before `end` (they are
+/// concurrent with the invalidation). So both `begin` and `end` detach the matching
+/// in-flight fills (`flights`): a request arriving after `begin` never joins a fill that
+/// started before it, and one arriving after `end` never joins a fill that started while the
+/// invalidation was applied (whose reads of the store may predate the drop).
 public final class InvalidationGate: Sendable {
     private let pending = Atomic<Int>(0)
     private let state = Mutex<(tags: [String: Int], keys: [String: Int], all: Int)>((tags: [:], keys: [:], all: 0))
+    /// The fills new requests join; nil where there are none (tests of the gate alone).
+    private let flights: FillCoordinator?
 
-    public init() {}
+    public init(flights: FillCoordinator? = nil) {
+        self.flights = flights
+    }
 
     public func begin(tags: [String], keys: [String], all: Bool = false) {
         state.withLock { s in
@@ -20,9 +31,11 @@ public final class InvalidationGate: Sendable {
             if all { s.all += 1 }
         }
         pending.add(1, ordering: .sequentiallyConsistent)
+        flights?.detach(tags: Set(tags), keys: Set(keys), all: all)
     }
 
     public func end(tags: [String], keys: [String], all: Bool = false) {
+        flights?.detach(tags: Set(tags), keys: Set(keys), all: all)
         state.withLock { s in
             for tag in tags {
                 s.tags[tag, default: 0] -= 1

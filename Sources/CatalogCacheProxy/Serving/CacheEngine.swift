@@ -42,7 +42,7 @@ public final class CacheEngine: Sendable {
     /// This instance's name in its fill-lock tokens (`<owner>.<random>`), random per process.
     public var fillLockOwner: String { filling.tokens.owner }
 
-    public init(configuration: ProxyConfiguration, store: any CacheStore, upstream: UpstreamPool, metrics: ProxyMetrics, clock: any CacheClock, fills: FillCoordinator = FillCoordinator(), gate: InvalidationGate = InvalidationGate(), writeBarrier: WriteBarrier? = nil, hotTier: HotTier? = nil, feedStatus: InvalidationFeedStatus? = nil, logger: Logger = Logger(label: "catalog-cache"), continuing previous: CacheEngine? = nil) {
+    public init(configuration: ProxyConfiguration, store: any CacheStore, upstream: UpstreamPool, metrics: ProxyMetrics, clock: any CacheClock, fills: FillCoordinator = FillCoordinator(), gate: InvalidationGate? = nil, writeBarrier: WriteBarrier? = nil, hotTier: HotTier? = nil, feedStatus: InvalidationFeedStatus? = nil, logger: Logger = Logger(label: "catalog-cache"), continuing previous: CacheEngine? = nil) {
         self.configuration = configuration
         guard let metricRows = metrics.routeRows(for: configuration.routes.map(\.name)) else {
             preconditionFailure("more routes than metric rows: ProxyService.reload checks this first")
@@ -60,9 +60,9 @@ public final class CacheEngine: Sendable {
         self.representation = EntryRepresentation(metrics: metrics)
         let cacheStatusMember = CacheStatus.member(name: configuration.cacheStatusName) ?? "catalog-cache"
         self.sharedRepresentation = SharedCacheRepresentation(metrics: metrics, cacheStatusMember: cacheStatusMember)
-        self.gate = gate
+        self.gate = gate ?? InvalidationGate(flights: fills)
         self.hotTier = hotTier
-        self.lookup = EntryLookup(store: store, gate: gate, hotTier: hotTier, feedStatus: feedStatus, clock: clock, feedDownMaxAgeSeconds: configuration.feedDownMaxAgeSeconds)
+        self.lookup = EntryLookup(store: store, gate: self.gate, hotTier: hotTier, feedStatus: feedStatus, clock: clock, feedDownMaxAgeSeconds: configuration.feedDownMaxAgeSeconds)
         self.inflater = EntryInflater(
             kept: previous?.inflater.kept ?? (configuration.identityCacheBytes > 0 ? IdentityBodyCache(maxBytes: configuration.identityCacheBytes) : nil),
             metrics: metrics)
