@@ -12,8 +12,8 @@ struct WriteBarrierGateTests {
     let loop = TestServices.group.next()
 
     /// A barrier whose token nobody listens for (a channel of its own): it always times out.
-    func makeBarrier(gate: InvalidationGate, tokens: WriteTokens, gateLimit: TimeAmount = .seconds(30)) throws -> (WriteBarrier, PostgresPool, ProxyMetrics) {
-        guard let url = TestServices.databaseURL else { throw ServicesMissing() }
+    func makeBarrier(gate: InvalidationGate, tokens: WriteTokens, gateLimit: TimeAmount = .seconds(30), databaseURL: String? = TestServices.databaseURL) throws -> (WriteBarrier, PostgresPool, ProxyMetrics) {
+        guard let url = databaseURL else { throw ServicesMissing() }
         let pool = PostgresPool(url: url, size: 1)
         let status = InvalidationFeedStatus(configured: true)
         status.set("listening")
@@ -57,6 +57,40 @@ struct WriteBarrierGateTests {
         try await waiting.get()
         #expect(metrics.readYourWritesTimeouts.count == 0)
         #expect(!gate.blocks(key: "k", tags: []))
+        await pool.shutdown()
+    }
+
+    /// Token 2 is made after write 1 was answered upstream, so its NOTIFY commits after write
+    /// 1's invalidations: receiving it confirms write 1 as well.
+    @Test func aLaterTokenConfirmsAnEarlierWrite() async throws {
+        let gate = InvalidationGate()
+        let tokens = WriteTokens(instance: "wbg")
+        let (barrier, pool, metrics) = try makeBarrier(gate: gate, tokens: tokens)
+        let first = barrier.wait(on: loop)
+        let second = barrier.wait(on: loop)
+        tokens.received("wbg-2")
+        try await first.get()
+        try await second.get()
+        #expect(metrics.readYourWritesTimeouts.count == 0)
+        #expect(tokens.pendingCount == 0)
+        tokens.received("wbg-1")  // late or duplicated: nothing left to confirm
+        tokens.received("other-9")  // another instance's
+        #expect(!gate.blocks(key: "k", tags: []))
+        await pool.shutdown()
+    }
+
+    /// A token the database refused to send is not a confirmation: the write is answered at
+    /// the bound with the gate closed, as for a slow feed, never at once with cached entries
+    /// still served.
+    @Test func aTokenThatCouldNotBeSentClosesTheGateAtTheBound() async throws {
+        let gate = InvalidationGate()
+        let tokens = WriteTokens(instance: "wbg")
+        let (barrier, pool, metrics) = try makeBarrier(gate: gate, tokens: tokens, databaseURL: "postgres://nobody@127.0.0.1:1/none?connect_timeout=1")
+        try await barrier.wait(on: loop).get()
+        #expect(metrics.readYourWritesTimeouts.count == 1)
+        #expect(gate.blocks(key: "catalog:product:p1:x", tags: ["product:p1"]), "a write answered without confirmation while cached entries are served")
+        tokens.received("wbg-1")
+        #expect(await eventually { !gate.blocks(key: "k", tags: []) })
         await pool.shutdown()
     }
 }

@@ -37,7 +37,8 @@ public final class WriteBarrier: Sendable {
     }
 
     /// Completes (never fails) once this instance has applied every invalidation committed
-    /// before now, or when the bound is reached (the gate then stays closed until it has).
+    /// before now, or when the bound is reached (the gate then stays closed until it has, or
+    /// for at most `gateLimit`).
     public func wait(on loop: EventLoop) -> EventLoopFuture<Void> {
         guard status.state == "listening" else {
             metrics.readYourWritesTimeouts.increment()
@@ -49,11 +50,13 @@ public final class WriteBarrier: Sendable {
         let notifier = self.notifier
         let channel = self.channel
         let tokens = self.tokens
-        loop.makeFutureWithTask {
-            _ = try await notifier.query("SELECT pg_notify($1, $2)", [channel, payload])
-        }.whenFailure { _ in tokens.abandon(token) }
         let metrics = self.metrics
         let logger = self.logger
+        // A NOTIFY the database refuses is not given up on: a later write's token confirms
+        // this one too (`WriteTokens`), else the bound closes the gate as for a slow feed.
+        loop.makeFutureWithTask {
+            _ = try await notifier.query("SELECT pg_notify($1, $2)", [channel, payload])
+        }.whenFailure { error in logger.warning("read-your-writes: could not send token \(token): \(error)") }
         let gate = self.gate
         let answered = loop.makePromise(of: Void.self)
         let timedOut = NIOLockedValueBox(false)
