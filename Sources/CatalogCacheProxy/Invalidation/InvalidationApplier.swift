@@ -54,46 +54,79 @@ public final class InvalidationApplier: Sendable {
 
     /// Handles one payload. Blocking: call it from the listener thread, never an event loop.
     public func apply(payload: String) {
+        apply(payloads: [payload])
+    }
+
+    /// Handles the payloads one read of the feed delivered, in order, merging consecutive
+    /// invalidations into one drop (`InvalidationBatch`): a feed that fell behind catches up in
+    /// one store round instead of one per notification. A token ends the batch before it, so
+    /// it is received only after every invalidation delivered before it was applied.
+    /// Blocking: call it from the listener thread, never an event loop.
+    public func apply(payloads: [String]) {
         let received = ContinuousClock.now
-        metrics.notificationsReceived.increment()
-        let event: InvalidationEvent
-        do {
-            event = try NotifyPayloadParser.parse(payload)
-        } catch {
-            metrics.notificationsMalformed.increment()
-            logger.warning("invalidation feed: ignored a malformed payload (\(error)): \(payload.prefix(200))")
-            return
+        var batch = InvalidationBatch()
+        for payload in payloads {
+            metrics.notificationsReceived.increment()
+            let event: InvalidationEvent
+            do {
+                event = try NotifyPayloadParser.parse(payload)
+            } catch {
+                metrics.notificationsMalformed.increment()
+                logger.warning("invalidation feed: ignored a malformed payload (\(error)): \(payload.prefix(200))")
+                continue
+            }
+            switch event {
+            case .token(let token):
+                apply(&batch, received: received)
+                tokens.received(token)
+            case .row(let table, let op, let ids, let commitTime, _):
+                // Observers hear every row change, also of tables only they map (admin events).
+                defer { batch.changed(table: table, op: op, ids: ids) }
+                guard map.tables[table] != nil else {
+                    // Not a table the configuration maps: nothing cached depends on it.
+                    metrics.notificationsUnmapped.increment()
+                    logger.debug("invalidation feed: ignored a notification for unmapped table \(table)")
+                    continue
+                }
+                if ids.isEmpty {
+                    // A table-wide change (TRUNCATE, or one statement over very many rows):
+                    // the changed ids are unknown, so every entry goes.
+                    logger.info("invalidation feed: table-wide change of \(table)")
+                    batch.add(tags: everyFixedTag, keys: [], all: true, commitTime: commitTime)
+                } else {
+                    let set = map.resolve(event)
+                    batch.add(tags: Array(set.tags).sorted(), keys: set.keys.map { keyPrefix + $0 }.sorted(), all: false, commitTime: commitTime)
+                }
+            case .explicit(let keys, let tags):
+                batch.add(tags: tags, keys: keys.map { keyPrefix + $0 }, all: false)
+            }
+            if batch.drops >= Self.maxMergedDrops { apply(&batch, received: received) }
         }
-        switch event {
-        case .token(let token):
-            tokens.received(token)
-        case .row(let table, let op, let ids, let commitTime, _):
-            // Observers hear every row change, also of tables only they map (admin events).
-            defer { for observer in observers { observer.rowChanged(table: table, op: op, ids: ids) } }
-            guard map.tables[table] != nil else {
-                // Not a table the configuration maps: nothing cached depends on it.
-                metrics.notificationsUnmapped.increment()
-                logger.debug("invalidation feed: ignored a notification for unmapped table \(table)")
-                return
-            }
-            if ids.isEmpty {
-                // A table-wide change (TRUNCATE, or one statement over very many rows):
-                // the changed ids are unknown, so every entry goes.
-                logger.info("invalidation feed: table-wide change of \(table)")
-                drop(tags: everyFixedTag, keys: [], all: true)
-            } else {
-                let set = map.resolve(event)
-                drop(tags: Array(set.tags), keys: set.keys.map { keyPrefix + $0 }, all: false)
-            }
-            if let commitTime {
-                let seconds = Double(clock.nowMilliseconds() * 1000 - commitTime) / 1_000_000
-                metrics.commitToInvalidated.observe(max(seconds, 0))
-            }
+        apply(&batch, received: received)
+    }
+
+    /// At most this many notifications are merged into one drop (bounds one drop's tags).
+    static let maxMergedDrops = 256
+
+    /// Drops what `batch` merged, tells the observers its row changes, records its timings,
+    /// and empties it.
+    private func apply(_ batch: inout InvalidationBatch, received: ContinuousClock.Instant) {
+        guard !batch.isEmpty else { return }
+        if batch.dropsSomething { drop(tags: batch.tags, keys: batch.keys, all: batch.all) }
+        for row in batch.rows {
+            for observer in observers { observer.rowChanged(table: row.table, op: row.op, ids: row.ids) }
+        }
+        let now = clock.nowMilliseconds() * 1000
+        for commitTime in batch.commitTimes {
+            metrics.commitToInvalidated.observe(max(Double(now - commitTime) / 1_000_000, 0))
+        }
+        if !batch.commitTimes.isEmpty {
             let applied = ContinuousClock.now - received
-            metrics.receivedToInvalidated.observe(Double(applied.components.seconds) + Double(applied.components.attoseconds) / 1e18)
-        case .explicit(let keys, let tags):
-            drop(tags: tags, keys: keys.map { keyPrefix + $0 }, all: false)
+            let seconds = Double(applied.components.seconds) + Double(applied.components.attoseconds) / 1e18
+            for _ in batch.commitTimes { metrics.receivedToInvalidated.observe(seconds) }
         }
+        if batch.drops > 1 { metrics.invalidationsMerged.increment(by: batch.drops - 1) }
+        batch = InvalidationBatch()
     }
 
     /// After a (re)connect: notifications may have been lost, so every fixed tag goes.

@@ -23,9 +23,9 @@ public final class InvalidationFeed: Sendable {
                 status.set("reconnecting")
                 metrics.feedConnected.set(0)
             },
-            deliver: { notification in
+            deliver: { notifications in
                 if delay > 0 { Thread.sleep(forTimeInterval: delay) }
-                applier.apply(payload: notification.payload)
+                applier.apply(payloads: notifications.map(\.payload))
             }
         )
     }

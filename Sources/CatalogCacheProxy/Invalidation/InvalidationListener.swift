@@ -7,10 +7,10 @@ import Synchronization
 /// LISTENs on the invalidation channel from a thread of its own.
 ///
 /// NIO cannot watch libpq's socket without reading from it, so the connection lives on a
-/// dedicated thread that `poll()`s the socket and a wake pipe, and hands each notification
-/// to `deliver` in the order PostgreSQL sent them (commit order). `deliver` may block: the
-/// next notification is handled only after it returns, so an invalidation is applied before
-/// any later one (the read-your-writes token relies on this).
+/// dedicated thread that `poll()`s the socket and a wake pipe, and hands the notifications of
+/// each read to `deliver`, in the order PostgreSQL sent them (commit order). `deliver` may
+/// block: the next read is handed over only after it returns, so an invalidation is applied
+/// before any later one (the read-your-writes token relies on this).
 ///
 /// After every connect, including the first, `connected` runs before any notification is
 /// delivered: notifications sent while no connection listened are lost, so the caller
@@ -22,7 +22,7 @@ public final class InvalidationListener: Sendable {
     private let logger: Logger
     private let connected: @Sendable () -> Void
     private let disconnected: @Sendable (String) -> Void
-    private let deliver: @Sendable (PostgresNotification) -> Void
+    private let deliver: @Sendable ([PostgresNotification]) -> Void
     private let wakeRead: Int32
     private let wakeWrite: Int32
     private let stopping = Atomic<Bool>(false)
@@ -34,7 +34,7 @@ public final class InvalidationListener: Sendable {
         url: String, channel: String, logger: Logger, idleProbeSeconds: Int32 = 5,
         connected: @escaping @Sendable () -> Void,
         disconnected: @escaping @Sendable (String) -> Void,
-        deliver: @escaping @Sendable (PostgresNotification) -> Void
+        deliver: @escaping @Sendable ([PostgresNotification]) -> Void
     ) {
         self.url = url
         self.channel = channel
@@ -124,7 +124,8 @@ public final class InvalidationListener: Sendable {
                 }
                 try connection.consumeInput()
             }
-            for notification in connection.notifies() { deliver(notification) }
+            let notifications = connection.notifies()
+            if !notifications.isEmpty { deliver(notifications) }
             if !connection.isHealthy { throw ConnectionLost(description: "connection to the database lost") }
         }
     }

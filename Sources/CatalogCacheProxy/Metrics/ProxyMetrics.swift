@@ -81,6 +81,8 @@ public final class ProxyMetrics: Sendable {
     public let notificationsMalformed = Counter()
     /// Row notifications for tables the configuration does not map: ignored.
     public let notificationsUnmapped = Counter()
+    /// Notifications applied in the same drop as the one before them (a feed catching up).
+    public let invalidationsMerged = Counter()
     /// Invalidations the store could not apply yet (`InvalidationDebts`): their entries are
     /// not served until it does.
     public let invalidationsOwed = Gauge()
@@ -240,6 +242,7 @@ public final class ProxyMetrics: Sendable {
         counter(&out, "catalog_cache_notifications_total", "Invalidation notifications received.", notificationsReceived)
         counter(&out, "catalog_cache_notifications_malformed_total", "Notifications that could not be parsed.", notificationsMalformed)
         counter(&out, "catalog_cache_notifications_unmapped_total", "Row notifications for tables the configuration does not map (ignored).", notificationsUnmapped)
+        counter(&out, "catalog_cache_invalidations_merged_total", "Notifications applied in one drop with the one before them (the feed catching up).", invalidationsMerged)
         out += "# HELP catalog_cache_invalidations_owed Invalidations the store could not apply yet; what they cover is not served.\n# TYPE catalog_cache_invalidations_owed gauge\n"
         out += "catalog_cache_invalidations_owed \(invalidationsOwed.current)\n"
         counter(&out, "catalog_cache_tags_invalidated_total", "Tags invalidated.", tagsInvalidated)

@@ -1,0 +1,49 @@
+/// Consecutive invalidations of one read of the feed, merged so they are applied as one drop:
+/// one gate, one store invalidation (one sequence number, each tag marked once), instead of one
+/// per notification.
+///
+/// Exact because nothing is confirmed in between: a token (read-your-writes) ends the batch
+/// before it, so every invalidation committed before a token is applied before the token is
+/// received, and a request only ever sees an entry gated earlier than it would have been.
+/// Invariants: `tags` and `keys` keep their first-seen order without duplicates; `all` once any
+/// merged drop was table-wide; `rows` (for observers) and `commitTimes` (microseconds since the
+/// epoch, for the commit-to-invalidated metric) in arrival order.
+public struct InvalidationBatch: Sendable, Equatable {
+    public struct Row: Sendable, Equatable {
+        public let table: String
+        public let op: RowOperation
+        public let ids: [String]
+    }
+
+    public private(set) var tags: [String] = []
+    public private(set) var keys: [String] = []
+    public private(set) var all = false
+    public private(set) var rows: [Row] = []
+    public private(set) var commitTimes: [Int64] = []
+    /// Invalidations merged (notifications that dropped something).
+    public private(set) var drops = 0
+    private var seenTags: Set<String> = []
+    private var seenKeys: Set<String> = []
+
+    public init() {}
+
+    /// Nothing to drop and nobody to tell.
+    public var isEmpty: Bool { drops == 0 && rows.isEmpty }
+
+    /// Merges one drop.
+    public mutating func add(tags: [String], keys: [String], all: Bool, commitTime: Int64? = nil) {
+        for tag in tags where seenTags.insert(tag).inserted { self.tags.append(tag) }
+        for key in keys where seenKeys.insert(key).inserted { self.keys.append(key) }
+        self.all = self.all || all
+        if let commitTime { commitTimes.append(commitTime) }
+        drops += 1
+    }
+
+    /// A row change observers hear once the drops before it are applied.
+    public mutating func changed(table: String, op: RowOperation, ids: [String]) {
+        rows.append(Row(table: table, op: op, ids: ids))
+    }
+
+    /// Whether the drop has anything to do.
+    public var dropsSomething: Bool { all || !tags.isEmpty || !keys.isEmpty }
+}
