@@ -93,7 +93,8 @@ public struct CrossSlotFill: Sendable, Hashable {
 /// 2. in each tag's slot: raise the tag's mark to `s` (never lower it: invalidations of one
 ///    tag may reach its slot out of order) and read every member;
 /// 3. in each member's slot: delete the entry and raise its tombstone to `s`;
-/// 4. in each tag's slot: remove the members scored below `s`.
+/// 4. in each tag's slot: remove the members scored below `s` (cleanup: the invalidation is
+///    complete after step 3, and this step may reach its slots at any later point).
 ///
 /// Every member is dropped, whatever its score: a key's score may have been raised by a fill
 /// that started after `s` while the entry stored under it is older. Members are removed only

@@ -86,8 +86,28 @@ import Testing
         var tagsDone: Set<String> = []
         var taken: [String] = []
         var keysDone: Set<String> = []
+        /// Forgets sent and not yet run: the shell does not wait for their replies, so each may
+        /// reach its slots at any later point, after the next notifications' steps too.
+        var forgets: [Forget] = []
+
+        struct Forget: Hashable {
+            let tags: [String]
+            let below: Int
+        }
 
         func steps(_ mutation: Mutation, _ world: World) -> [(String, (inout Applier, inout World) -> Void)] {
+            let late = forgets.indices.map { index in
+                ("forget(below \(forgets[index].below))", { (applier: inout Applier, world: inout World) in
+                    let forget = applier.forgets.remove(at: index)
+                    for tag in forget.tags {
+                        world.members[tag] = world.members[tag]?.filter { mutation != .forgetRemovesEveryMember && $0.value >= forget.below }
+                    }
+                })
+            }
+            return late + ownSteps(mutation, world)
+        }
+
+        private func ownSteps(_ mutation: Mutation, _ world: World) -> [(String, (inout Applier, inout World) -> Void)] {
             guard current < queue.count else { return [] }
             guard let action else {
                 // A notification is received only after its commit.
@@ -124,10 +144,8 @@ import Testing
                     })
                 }
             case .forgetMembers(let tags, let below):
-                return [("forget", { applier, world in
-                    for tag in tags {
-                        world.members[tag] = world.members[tag]?.filter { mutation != .forgetRemovesEveryMember && $0.value >= below }
-                    }
+                return [("forget-sent", { applier, _ in
+                    applier.forgets.append(Forget(tags: tags, below: below))
                     applier.action = applier.machine!.forgotten()
                 })]
             case .done:
