@@ -11,6 +11,7 @@ final class ClusterNodePools: Sendable {
     let eventLoop: EventLoop
     private let connector: Result<RedisConnector, RedisError>
     private let configuration: RedisConfiguration
+    private let nodeNames: ClusterNodeNames
     private let state: NIOLoopBoundBox<State>
 
     private struct State {
@@ -18,8 +19,9 @@ final class ClusterNodePools: Sendable {
         var isShutdown = false
     }
 
-    init(connector: Result<RedisConnector, RedisError>, configuration: RedisConfiguration, eventLoop: EventLoop) {
+    init(connector: Result<RedisConnector, RedisError>, configuration: RedisConfiguration, nodeNames: ClusterNodeNames, eventLoop: EventLoop) {
         self.eventLoop = eventLoop
+        self.nodeNames = nodeNames
         self.connector = connector
         self.configuration = configuration
         self.state = .makeBoxSendingValue(State(), eventLoop: eventLoop)
@@ -34,7 +36,7 @@ final class ClusterNodePools: Sendable {
         nodeConfiguration.host = node.host
         nodeConfiguration.port = node.port
         let pool = LoopConnectionPool(
-            connector: connector.map { $0.forNode(node.redisAddress) },
+            connector: connector.map { $0.forNode(node.redisAddress, names: nodeNames) },
             configuration: nodeConfiguration,
             eventLoop: eventLoop
         )

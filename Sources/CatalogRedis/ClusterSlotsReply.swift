@@ -19,6 +19,31 @@ enum ClusterSlotsReply {
         }
         return ClusterSlotMap(ranges: parsed)
     }
+
+    /// The host names announced for nodes that are routed to by address: Redis 7 puts a
+    /// node's metadata after its id (`[ip, port, id, {hostname: NAME}]`, RESP2: a flat array
+    /// of pairs), with `hostname` when the node has `cluster-announce-hostname` set. A node
+    /// routed to by its name (`cluster-preferred-endpoint-type hostname`) needs no entry.
+    static func announcedHostnames(_ reply: RESPValue, askedHost: String) -> [ServerAddress: String] {
+        var names: [ServerAddress: String] = [:]
+        for range in reply.array ?? [] {
+            for node in (range.array ?? []).dropFirst(2) {
+                guard let fields = node.array, fields.count >= 4, var host = fields[0].string,
+                      let port = fields[1].integer, let metadata = fields[3].array
+                else { continue }
+                if host.isEmpty || host == "?" { host = askedHost }
+                var pairs = metadata[...]
+                while pairs.count >= 2 {
+                    let (key, value) = (pairs[pairs.startIndex].string, pairs[pairs.startIndex + 1].string)
+                    pairs = pairs.dropFirst(2)
+                    if key == "hostname", let value, !value.isEmpty, value != host {
+                        names[ServerAddress(host: host, port: Int(port))] = value
+                    }
+                }
+            }
+        }
+        return names
+    }
 }
 
 extension ServerAddress {

@@ -28,6 +28,8 @@ final class RedisClusterRouter: Sendable {
     private let loops: [ObjectIdentifier: ClusterNodePools]
     private let ordered: [ClusterNodePools]
     private let shared = NIOLockedValueBox(Shared())
+    /// The names the nodes announce, for verifying their certificates over TLS.
+    private let nodeNames: ClusterNodeNames
     /// Called with a new primary when a fetch shows a primary of the previous one is gone.
     private let primaryLost: @Sendable (RedisAddress) -> Void
 
@@ -52,8 +54,10 @@ final class RedisClusterRouter: Sendable {
         self.primaryLost = primaryLost
         var loops: [ObjectIdentifier: ClusterNodePools] = [:]
         var ordered: [ClusterNodePools] = []
+        let nodeNames = ClusterNodeNames()
+        self.nodeNames = nodeNames
         for loop in group.makeIterator() {
-            let pools = ClusterNodePools(connector: connector, configuration: configuration, eventLoop: loop)
+            let pools = ClusterNodePools(connector: connector, configuration: configuration, nodeNames: nodeNames, eventLoop: loop)
             loops[ObjectIdentifier(loop)] = pools
             ordered.append(pools)
         }
@@ -215,6 +219,7 @@ final class RedisClusterRouter: Sendable {
         return pool.send(RedisCommand("CLUSTER", "SLOTS")).flatMapThrowing { reply in
             let map = try ClusterSlotsReply.slotMap(reply, askedHost: node.host)
             guard !map.isEmpty else { throw RedisError.clusterUnavailable("\(node) serves no slots") }
+            self.nodeNames.replace(with: ClusterSlotsReply.announcedHostnames(reply, askedHost: node.host))
             return map
         }.flatMapError { error in
             self.fetchMap(asking: nodes.dropFirst(), failures: failures + ["\(node): \(error)"], pools: pools)

@@ -8,14 +8,14 @@ extension RedisConfiguration {
     ///     redis-sentinel://[[user]:password@]h1:p1[,h2:p2...]/MASTER[?db=N]  primary from Sentinel
     ///     redis-sentinels://...                                           the same over TLS
     ///     redis-cluster://[[user]:password@]h1:p1[,h2:p2...]              Redis Cluster, seed nodes
+    ///     rediss-cluster://...                                            the same, every node over TLS
     ///
     /// The password (and user) may be percent-encoded; IPv6 hosts are written in brackets
     /// (`redis://[::1]:6379`). Defaults: port 6379 (26379 for a sentinel), database 0, TLS
     /// with verification against the system's trust store, and the timeouts of
     /// ``init(host:port:topology:tls:sentinelPassword:username:password:database:connectionsPerEventLoop:connectTimeout:commandTimeout:reconnectBackoff:)``.
     /// A cluster has only database 0, so a cluster URL takes no path or query.
-    /// `rediss-cluster://` (not in the contract) is refused with its own message; any other
-    /// query parameter and fragments are rejected rather than ignored.
+    /// Any other query parameter and fragments are rejected rather than ignored.
     public static func parse(url: String) throws(RedisConfigurationError) -> RedisConfiguration {
         let parts = url.split(separator: "://", maxSplits: 1, omittingEmptySubsequences: false)
         guard parts.count == 2 else { throw .invalidScheme("") }
@@ -29,7 +29,7 @@ extension RedisConfiguration {
         case "redis-sentinel": sentinel = true
         case "redis-sentinels": sentinel = true; configuration.tls = RedisTLSConfiguration()
         case "redis-cluster": sentinel = false; cluster = true
-        case "rediss-cluster": throw .unsupported("Redis Cluster over TLS (rediss-cluster://)")
+        case "rediss-cluster": sentinel = false; cluster = true; configuration.tls = RedisTLSConfiguration()
         default: throw .invalidScheme(String(parts[0]))
         }
         var rest = parts[1]

@@ -11,7 +11,8 @@ public struct RedisConfiguration: Sendable, Hashable {
     public var host: String
     public var port: Int
     public var topology: RedisTopology
-    /// Non-nil for `rediss://`: every connection (to Sentinel too) is TLS.
+    /// Non-nil for `rediss://`, `redis-sentinels://` and `rediss-cluster://`: every connection
+    /// (to the sentinels, to each cluster node) is TLS.
     public var tls: RedisTLSConfiguration?
     /// Sent with `AUTH` to sentinels (which usually have a password of their own, or none).
     public var sentinelPassword: String?

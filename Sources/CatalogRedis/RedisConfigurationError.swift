@@ -14,7 +14,7 @@ public enum RedisConfigurationError: Error, Sendable, Hashable, CustomStringConv
         case .invalidScheme(let scheme):
             scheme.isEmpty
                 ? "invalid Redis URL: missing scheme (expected redis://[:password@]host[:port][/db])"
-                : "invalid Redis URL: unsupported scheme '\(scheme)' (expected redis://, rediss://, redis-sentinel://, redis-cluster://)"
+                : "invalid Redis URL: unsupported scheme '\(scheme)' (expected redis://, rediss://, redis-sentinel://, redis-sentinels://, redis-cluster://, rediss-cluster://)"
         case .missingHost: "invalid Redis URL: missing host"
         case .invalidPort(let port): "invalid Redis URL: port '\(port)' is not a number in 1-65535"
         case .invalidDatabase(let db): "invalid Redis URL: database '\(db)' is not a non-negative integer"

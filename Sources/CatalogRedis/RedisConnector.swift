@@ -6,6 +6,9 @@ import NIOSSL
 /// primary Sentinel names, then `AUTH` and `SELECT`.
 ///
 /// Invariants:
+/// - Over TLS the certificate is verified against, and SNI names, ``verifiedName(for:)``:
+///   `server_name` when configured, else the host name a cluster node announced, else the
+///   host connected to; an IP address is checked against the certificate's IP entries.
 /// - The TLS context is built once, when the connector is made (loading the trust store
 ///   and any client certificate is expensive), and shared by every connection.
 /// - With ``RedisTopology/sentinel(_:masterName:)`` a connection is handed out only after
@@ -15,26 +18,42 @@ import NIOSSL
 public struct RedisConnector: Sendable {
     public let configuration: RedisConfiguration
     private let sslContext: NIOSSLContext?
+    /// For a cluster node: the names the cluster announces, looked up on each connect.
+    private let nodeNames: ClusterNodeNames?
 
     /// Fails with ``RedisError/connectFailed(_:)`` when the TLS files cannot be loaded.
     public init(configuration: RedisConfiguration) throws {
         self.configuration = configuration
         self.sslContext = try configuration.tls.map(Self.makeContext)
+        self.nodeNames = nil
     }
 
     /// The same connector (sharing its TLS context) for one node of the cluster: its
-    /// connections go to `node` and nowhere else.
-    func forNode(_ node: RedisAddress) -> RedisConnector {
+    /// connections go to `node` and nowhere else, verified (over TLS) against the name the
+    /// node announces in `names` when neither `server_name` nor the address names it. Every
+    /// new connection is confirmed with a `PING`, so a node that closes it at once (a
+    /// TLS-only port reached without TLS) fails the connect and is reported as unreachable.
+    func forNode(_ node: RedisAddress, names: ClusterNodeNames) -> RedisConnector {
         var configuration = self.configuration
         configuration.topology = .single
         configuration.host = node.host
         configuration.port = node.port
-        return RedisConnector(configuration: configuration, sslContext: sslContext)
+        return RedisConnector(configuration: configuration, sslContext: sslContext, nodeNames: names)
     }
 
-    private init(configuration: RedisConfiguration, sslContext: NIOSSLContext?) {
+    private init(configuration: RedisConfiguration, sslContext: NIOSSLContext?, nodeNames: ClusterNodeNames?) {
         self.configuration = configuration
         self.sslContext = sslContext
+        self.nodeNames = nodeNames
+    }
+
+    /// The name a TLS connection to `address` checks the certificate against and sends as
+    /// SNI: `server_name` when set, else the cluster node's announced host name, else the
+    /// host when it is a name; nil for an IP address (checked against the IP entries).
+    func verifiedName(for address: RedisAddress) -> String? {
+        if let serverName = configuration.tls?.serverName { return serverName }
+        if let announced = nodeNames?.hostname(of: address) { return announced }
+        return address.host.isIPAddress ? nil : address.host
     }
 
     /// A connection to the server commands must go to; fails with ``RedisError/connectFailed(_:)``.
@@ -56,7 +75,7 @@ public struct RedisConnector: Sendable {
     /// instead of a command pipeline: for subscriptions.
     func subscriptionChannel(to address: RedisAddress, handler: some ChannelHandler & Sendable, on eventLoop: EventLoop) -> EventLoopFuture<Channel> {
         let sslContext = self.sslContext
-        let serverName = configuration.tls?.serverName ?? (address.host.isIPAddress ? nil : address.host)
+        let serverName = verifiedName(for: address)
         let bootstrap = ClientBootstrap(group: eventLoop)
             .connectTimeout(configuration.connectTimeout)
             .channelInitializer { channel in
@@ -123,7 +142,8 @@ public struct RedisConnector: Sendable {
     private func connect(to address: RedisAddress, dataNode: Bool, on eventLoop: EventLoop) -> EventLoopFuture<RedisConnection> {
         let timeout = configuration.commandTimeout
         let sslContext = self.sslContext
-        let serverName = configuration.tls?.serverName ?? (address.host.isIPAddress ? nil : address.host)
+        let serverName = verifiedName(for: address)
+        let clusterNode = nodeNames != nil
         let bootstrap = ClientBootstrap(group: eventLoop)
             .connectTimeout(configuration.connectTimeout)
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
@@ -157,14 +177,27 @@ public struct RedisConnector: Sendable {
             } else if let password = configuration.sentinelPassword {
                 handshake.append(.auth(username: nil, password: password))
             }
-            // A TLS handshake failure surfaces here, on the first command.
-            if handshake.isEmpty && sslContext != nil { handshake.append(.ping) }
+            // A TLS handshake failure surfaces here, on the first command, and so does a
+            // cluster node's TLS-only port reached without TLS.
+            if handshake.isEmpty && (sslContext != nil || clusterNode) { handshake.append(.ping) }
             guard !handshake.isEmpty else { return eventLoop.makeSucceededFuture(connection) }
             let replies = handshake.map { connection.send($0) }
             return EventLoopFuture.whenAllSucceed(replies, on: eventLoop).map { _ in connection }.flatMapError { error in
                 channel.close(promise: nil)
-                return eventLoop.makeFailedFuture(RedisError.connectFailed("\(address): handshake: \(error)"))
+                let hint = sslContext == nil && Self.closedAtOnce(error)
+                    ? " (closed before any reply: a TLS-only port? TLS URLs are rediss://, redis-sentinels://, rediss-cluster://)" : ""
+                return eventLoop.makeFailedFuture(RedisError.connectFailed("\(address): handshake: \(error)\(hint)"))
             }
+        }
+    }
+
+    /// The server closed or reset a new plain connection instead of answering its handshake,
+    /// which is what a TLS-only Redis does with bytes that are not a TLS handshake.
+    private static func closedAtOnce(_ error: any Error) -> Bool {
+        switch error as? RedisError {
+        case .connectionClosed?: true
+        case .connectFailed(let reason)?: reason.contains("reset by peer")
+        default: false
         }
     }
 

@@ -32,7 +32,12 @@ import Testing
     static let rejected: [(String, RedisConfigurationError)] = [
         ("127.0.0.1:6379", .invalidScheme("")),
         ("http://127.0.0.1:6379", .invalidScheme("http")),
-        ("rediss-cluster://h1:7000,h2:7001", .unsupported("Redis Cluster over TLS (rediss-cluster://)")),
+        ("rediss-cluster://h1:7000,h2:7001/0", .unsupported("a database on Redis Cluster (it has only database 0)")),
+        ("rediss-cluster://h1:7000?ssl_cert_reqs=none", .unsupported("a query string")),
+        ("rediss-cluster://h1:7000,", .missingHost),
+        ("rediss-cluster://h1:7000,h2:70000", .invalidPort("70000")),
+        ("rediss-cluster://h1:7000#x", .unsupported("a fragment")),
+        ("redis-clusters://h1:7000", .invalidScheme("redis-clusters")),
         ("redis-cluster://h1:7000,h2:7001/2", .unsupported("a database on Redis Cluster (it has only database 0)")),
         ("redis-cluster://h1:7000?db=1", .unsupported("a query string")),
         ("redis-cluster://h1:7000,:7001", .missingHost),
@@ -84,6 +89,23 @@ import Testing
         #expect(try RedisConfiguration.parse(url: "redis-cluster://:pw@h").topology == .cluster([RedisAddress(host: "h", port: 6379)]))
     }
 
+    /// Every node of a `rediss-cluster://` is reached over TLS, verified by default, with the
+    /// same seeds, credentials and default port as `redis-cluster://`.
+    @Test func tlsCluster_namesTheSeedsAndTurnsOnVerifiedTLS() throws {
+        let configuration = try RedisConfiguration.parse(url: "rediss-cluster://default:p%40w@clustercfg.shop.abc123.use1.cache.amazonaws.com:6379,[::1],10.0.0.2")
+        #expect(configuration.topology == .cluster([
+            RedisAddress(host: "clustercfg.shop.abc123.use1.cache.amazonaws.com", port: 6379),
+            RedisAddress(host: "::1", port: 6379), RedisAddress(host: "10.0.0.2", port: 6379),
+        ]))
+        #expect(configuration.tls == RedisTLSConfiguration())
+        #expect(configuration.tls?.verifyCertificate == true)
+        #expect(configuration.username == "default" && configuration.password == "p@w" && configuration.database == 0)
+        #expect(configuration.host == "clustercfg.shop.abc123.use1.cache.amazonaws.com" && configuration.port == 6379)
+        #expect(try RedisConfiguration.parse(url: "RediSS-Cluster://:pw@h:7000") == RedisConfiguration(
+            host: "h", port: 7000, topology: .cluster([RedisAddress(host: "h", port: 7000)]), tls: RedisTLSConfiguration(), password: "pw"
+        ))
+    }
+
     @Test func sentinel_namesTheSentinelsAndTheMaster() throws {
         let configuration = try RedisConfiguration.parse(url: "redis-sentinel://app:pw@10.0.0.1:26379,[::1],s3:26380/my%20master?db=4")
         #expect(configuration.topology == .sentinel([
@@ -98,6 +120,7 @@ import Testing
 
     @Test func messagesNameTheProblem() {
         #expect(RedisConfigurationError.invalidScheme("http").description.contains("scheme 'http'"))
+        #expect(RedisConfigurationError.invalidScheme("http").description.contains("rediss-cluster://"))
         #expect(RedisConfigurationError.invalidPort("abc").description.contains("port 'abc'"))
         #expect(RedisConfigurationError.invalidDatabase("x").description.contains("database 'x'"))
     }

@@ -59,6 +59,16 @@ struct CommandLineTests {
         defer { try? FileManager.default.removeItem(at: dir) }
         let bad = dir.appendingPathComponent("bad.yaml").path
         try "routes:\n  - name: a\n    path: /x\n    key: k\n    ttl: soon\n".write(toFile: bad, atomically: true, encoding: .utf8)
+        // The shipped file with one store.redis_tls option.
+        let shipped = try String(contentsOf: TestServices.packageRoot.appendingPathComponent("config/catalog-cache.yaml"), encoding: .utf8)
+        func withTLSOption(_ option: String, _ name: String) throws -> String {
+            let path = dir.appendingPathComponent(name).path
+            let edited = shipped.replacingOccurrences(of: "\nstore:\n", with: "\nstore:\n  redis_tls:\n    \(option)\n")
+            try edited.write(toFile: path, atomically: true, encoding: .utf8)
+            return path
+        }
+        let tlsOptions = try withTLSOption("ca_file: /etc/redis-ca.pem", "tls.yaml")
+        let addressAsName = try withTLSOption("server_name: 10.0.0.7", "address.yaml")
 
         let cases: [([String], [String: String], String)] = [
             (["check-config", "--config", bad], [:], "\(bad):5: routes[0].ttl: must be an integer"),
@@ -68,6 +78,9 @@ struct CommandLineTests {
             (["serve", "--redis", "http://x"], [:], "--redis: invalid Redis URL: unsupported scheme 'http'"),
             (["serve", "--redis", "redis-cluster://127.0.0.1:7000/1"], [:], "--redis: invalid Redis URL: a database on Redis Cluster (it has only database 0) is not supported"),
             (["serve"], ["DATABASE_URL": "mysql://x"], "DATABASE_URL: must start with postgres://"),
+            (["serve", "--config", tlsOptions, "--redis", "redis-cluster://127.0.0.1:7000"], [:],
+             "store.redis_tls.ca_file: is set, but the Redis URL (redis-cluster://) is not TLS: use rediss-cluster:// for TLS, or remove store.redis_tls"),
+            (["check-config", "--config", addressAsName], [:], "store.redis_tls.server_name: must be a host name, not an address (10.0.0.7)"),
         ]
         for (arguments, environment, expected) in cases {
             let r = try await run(arguments, environment: environment)

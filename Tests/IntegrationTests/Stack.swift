@@ -18,7 +18,7 @@ enum TestServices {
     static let env = ProcessInfo.processInfo.environment
     static var databaseURL: String? { env["CATALOG_TEST_DATABASE_URL"] }
     static var redisURL: String? { env["CATALOG_TEST_REDIS_URL"] }
-    /// The CA of the TLS Redis `scripts/services` starts, used when ``redisURL`` is `rediss://`.
+    /// The CA of the TLS Redis and TLS cluster `scripts/services` starts, used when ``redisURL`` is TLS.
     static var redisCAFile: String? { env["CATALOG_TEST_REDIS_TLS_CA"] }
 
     /// The test Redis as a client configuration (trusting the test CA over TLS).
@@ -28,7 +28,9 @@ enum TestServices {
         return configuration
     }
     /// The store's Redis is a cluster (`scripts/test` reruns some suites on each topology).
-    static var isCluster: Bool { redisURL?.hasPrefix("redis-cluster://") ?? false }
+    static var isCluster: Bool { redisURL.map { $0.hasPrefix("redis-cluster://") || $0.hasPrefix("rediss-cluster://") } ?? false }
+    /// The store's Redis is reached over TLS (then ``redisCAFile`` is its CA).
+    static var isTLS: Bool { (try? redisURL.map { try RedisConfiguration.parse(url: $0).tls != nil }) == true }
     /// Run when the services are there, or when they are required (then a missing one fails).
     static var enabled: Bool { (databaseURL != nil && redisURL != nil) || env["CATALOG_REQUIRE_SERVICES"] == "1" }
     static let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
@@ -107,7 +109,7 @@ final class Stack: Sendable {
         c.adminListen = ListenAddress(host: "127.0.0.1", port: 0)
         c.upstreamURL = "http://127.0.0.1:\(upstreamPort ?? origin.localPort)"
         c.redisURL = redis ? redisURL : nil
-        c.redisTLSCAFile = TestServices.redisCAFile
+        c.redisTLSCAFile = TestServices.isTLS ? TestServices.redisCAFile : nil
         c.databaseURL = feed ? databaseURL : nil
         c.keyPrefix = keyPrefix
         c.redisTimeoutMilliseconds = 5000  // a loaded CI machine must not turn hits into fail-open misses

@@ -70,14 +70,16 @@ public enum ConfigurationSchema {
 
     static let store: [ConfigurationField] = [
         .section("store", "Where entries are kept."),
-        .optionalText("store.redis_url", \.redisURL, type: .url, unset: "unset: the bounded in-process store", "`redis://`, `rediss://`, `redis-sentinel://` or `redis-cluster://` URL (`--redis`, `CACHE_REDIS_URL` win).", check: ConfigurationValidation.redisURLProblem),
-        .section("store.redis_tls", "TLS to `rediss://` and `redis-sentinels://` servers; verified by default.") { r, node, c throws(ConfigurationError) in
+        .optionalText("store.redis_url", \.redisURL, type: .url, unset: "unset: the bounded in-process store", "`redis://`, `rediss://`, `redis-sentinel://`, `redis-sentinels://`, `redis-cluster://` or `rediss-cluster://` URL (`--redis`, `CACHE_REDIS_URL` win).", check: ConfigurationValidation.redisURLProblem),
+        .section("store.redis_tls", "TLS to `rediss://`, `redis-sentinels://` and `rediss-cluster://` servers; verified by default. Refused beside a URL without TLS.") { r, node, c throws(ConfigurationError) in
             if (c.redisTLSCertificateFile == nil) != (c.redisTLSKeyFile == nil) { throw r.fail(node, "store.redis_tls", "cert_file and key_file go together") }
         },
         .optionalText("store.redis_tls.ca_file", \.redisTLSCAFile, "CA file (PEM); unset: the system's trust store."),
         .optionalText("store.redis_tls.cert_file", \.redisTLSCertificateFile, "Client certificate (mutual TLS), with `key_file`."),
         .optionalText("store.redis_tls.key_file", \.redisTLSKeyFile, "Its private key."),
-        .optionalText("store.redis_tls.server_name", \.redisTLSServerName, "Name to verify instead of the host connected to."),
+        .optionalText("store.redis_tls.server_name", \.redisTLSServerName, "Name to verify instead of the host connected to (on a cluster: every node, instead of its announced name or address).") { name in
+            ConfigurationValidation.serverNameProblem(name)
+        },
         .boolean("store.redis_tls.verify", \.redisTLSVerify, "`false` skips checking the server's certificate."),
         .optionalText("store.redis_sentinel_password", \.redisSentinelPassword, secret: true, "The sentinels' own `AUTH` password (the URL's credentials are the data nodes')."),
         .text("store.key_prefix", \.keyPrefix, "Prefix of every key the proxy writes; at most 64 characters, no spaces.") { prefix in

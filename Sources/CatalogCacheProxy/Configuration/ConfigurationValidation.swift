@@ -24,6 +24,18 @@ public enum ConfigurationValidation {
         }
     }
 
+    /// A TLS server name: a DNS name, never an address (an address is verified by connecting
+    /// to it, against the certificate's IP entries, and cannot be sent as SNI).
+    public static func serverNameProblem(_ name: String) -> String? {
+        guard !name.isEmpty, !name.contains(where: { $0.isWhitespace || $0 == "/" }) else { return "must be a host name" }
+        let isIPv4 = name.split(separator: ".", omittingEmptySubsequences: false).count == 4
+            && name.allSatisfy { $0.isASCII && ($0.isNumber || $0 == ".") }
+        if isIPv4 || name.contains(":") {
+            return "must be a host name, not an address (\(name)): leave it unset to verify the address connected to against the certificate's IP entries"
+        }
+        return nil
+    }
+
     public static func databaseURLProblem(_ url: String) -> String? {
         guard url.hasPrefix("postgres://") || url.hasPrefix("postgresql://") else {
             return "must start with postgres:// or postgresql:// (got \"\(url)\")"
