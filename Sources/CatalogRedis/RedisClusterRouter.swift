@@ -30,6 +30,8 @@ final class RedisClusterRouter: Sendable {
     private let shared = NIOLockedValueBox(Shared())
     /// Called with a new primary when a fetch shows a primary of the previous one is gone.
     private let primaryLost: @Sendable (RedisAddress) -> Void
+    /// Called with every redirect a node answers (before it is followed or retried).
+    private let redirected: @Sendable (ClusterRedirect) -> Void
 
     private struct Shared {
         var map = ClusterSlotMap()
@@ -47,9 +49,10 @@ final class RedisClusterRouter: Sendable {
 
     private typealias Attempt<T> = @Sendable (LoopConnectionPool, _ asking: Bool) -> EventLoopFuture<T>
 
-    init(connector: Result<RedisConnector, RedisError>, configuration: RedisConfiguration, seeds: [RedisAddress], group: EventLoopGroup, primaryLost: @escaping @Sendable (RedisAddress) -> Void) {
+    init(connector: Result<RedisConnector, RedisError>, configuration: RedisConfiguration, seeds: [RedisAddress], group: EventLoopGroup, primaryLost: @escaping @Sendable (RedisAddress) -> Void, redirected: @escaping @Sendable (ClusterRedirect) -> Void = { _ in }) {
         self.seeds = seeds.map(ServerAddress.init)
         self.primaryLost = primaryLost
+        self.redirected = redirected
         var loops: [ObjectIdentifier: ClusterNodePools] = [:]
         var ordered: [ClusterNodePools] = []
         for loop in group.makeIterator() {
@@ -137,6 +140,7 @@ final class RedisClusterRouter: Sendable {
             switch error as? RedisError {
             case .server(let message)?:
                 guard let redirect = ClusterRedirect.parse(message, replyingHost: node.host) else { break }
+                self.redirected(redirect)
                 return self.handle(.redirect(redirect), slot: slot, retry: retry, pools: pools, attempt: attempt)
             case .connectFailed?:
                 return self.handle(.unreachable(node), slot: slot, retry: retry, pools: pools, attempt: attempt)
