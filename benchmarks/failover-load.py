@@ -17,6 +17,8 @@ import time
 
 # Entries no write of the load touches (the writers change product titles only).
 HOT = ["/store/hero-banners", "/store/regions", "/store/collections", "/store/product-categories"]
+# Hot non-HITs closer than this (seconds) belong to one stretch of lost hits.
+EPISODE_GAP = 0.5
 
 
 class Client:
@@ -131,6 +133,20 @@ def report(events_path, kill_epoch, promoted_epoch):
     # Hits served again: the first hot HIT after the last hot non-HIT (every hot answer a HIT from then on).
     back = next((e[0] for e in hot_after if last_non_hit is not None and e[0] > last_non_hit and e[3] == "HIT"), None)
     print("hits_back_after_kill_ms", "-" if back is None else round((back - kill_at) * 1000))
+    # Stretches of lost hits: hot non-HITs less than EPISODE_GAP apart are one stretch, which
+    # lasts from its first non-HIT to the first HIT after its last one.
+    stretches = []
+    for e in hot_after:
+        if e[3] == "HIT":
+            if stretches and stretches[-1][2] is None:
+                stretches[-1][2] = e[0]
+        elif stretches and e[0] - stretches[-1][1] < EPISODE_GAP:
+            stretches[-1][1] = e[0]
+            stretches[-1][2] = None
+        else:
+            stretches.append([e[0], e[0], None])
+    print("miss_stretches", len(stretches))
+    print("longest_miss_stretch_ms", max((round(((s[2] or s[1]) - s[0]) * 1000) for s in stretches), default="-"))
     for n, path in enumerate(HOT):
         mine = [e for e in hot_after if e[5] == f"hot{n}"]
         misses = [e[0] for e in mine if e[3] != "HIT"]

@@ -11,6 +11,16 @@ public enum ClusterRedirect: Sendable, Hashable {
     case tryAgain
     case clusterDown
 
+    /// The redirect's kind as a metric label: `moved`, `ask`, `tryagain` or `clusterdown`.
+    public var kind: String {
+        switch self {
+        case .moved: "moved"
+        case .ask: "ask"
+        case .tryAgain: "tryagain"
+        case .clusterDown: "clusterdown"
+        }
+    }
+
     /// The redirect an error reply's message (without the leading `-`) carries, or nil for any
     /// other error. A node that does not know its own address announces `:<port>`; the host
     /// is then `replyingHost`, the node that sent the reply.

@@ -128,6 +128,9 @@ public final class ProxyService: Sendable {
             feedStore = store
             logger.warning("NO REDIS URL: using the bounded in-process store (\(configuration.memoryStoreMaxBytes) bytes); entries are not shared between instances. Set --redis or CACHE_REDIS_URL.")
         }
+        for client in redisClients {
+            client.onClusterRedirect { redirect in metrics.redisClusterRedirects.increment(redirect.kind) }
+        }
         let endpoint = try UpstreamEndpoint.parse(configuration.upstreamURL)
         var poolConfiguration = UpstreamPoolConfiguration()
         poolConfiguration.connectTimeout = .milliseconds(Int64(configuration.upstreamConnectTimeoutMilliseconds))

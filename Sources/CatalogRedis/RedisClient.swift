@@ -1,3 +1,4 @@
+import CatalogCacheCore
 import NIOConcurrencyHelpers
 import NIOCore
 
@@ -28,6 +29,7 @@ public final class RedisClient: Sendable {
     private let cluster: RedisClusterRouter?
     private let switches = NIOLockedValueBox(0)
     private let primary = NIOLockedValueBox(PrimaryWatch())
+    private let redirectHandler = NIOLockedValueBox<(@Sendable (ClusterRedirect) -> Void)?>(nil)
 
     private struct PrimaryWatch {
         var current: RedisAddress?
@@ -68,8 +70,11 @@ public final class RedisClient: Sendable {
         self.pools = pools
         self.orderedPools = ordered
         if case .cluster(let seeds) = configuration.topology {
+            let redirectHandler = self.redirectHandler
             self.cluster = RedisClusterRouter(connector: connector, configuration: configuration, seeds: seeds, group: group) { address in
                 primary.withLockedValue { $0.handler }?(address)
+            } redirected: { redirect in
+                redirectHandler.withLockedValue { $0 }?(redirect)
             }
         } else {
             self.cluster = nil
@@ -98,6 +103,13 @@ public final class RedisClient: Sendable {
     /// Not called for the first primary (or first map).
     public func onPrimaryChange(_ handler: @escaping @Sendable (RedisAddress) -> Void) {
         primary.withLockedValue { $0.handler = handler }
+    }
+
+    /// On Redis Cluster: calls `handler` with every `MOVED`, `ASK`, `TRYAGAIN` and
+    /// `CLUSTERDOWN` a node answers, before the client follows or retries it (never called
+    /// off a cluster).
+    public func onClusterRedirect(_ handler: @escaping @Sendable (ClusterRedirect) -> Void) {
+        redirectHandler.withLockedValue { $0 = handler }
     }
 
     private static func observe(primary address: RedisAddress, in box: NIOLockedValueBox<PrimaryWatch>) {

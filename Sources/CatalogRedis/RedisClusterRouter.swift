@@ -32,6 +32,8 @@ final class RedisClusterRouter: Sendable {
     private let nodeNames: ClusterNodeNames
     /// Called with a new primary when a fetch shows a primary of the previous one is gone.
     private let primaryLost: @Sendable (RedisAddress) -> Void
+    /// Called with every redirect a node answers (before it is followed or retried).
+    private let redirected: @Sendable (ClusterRedirect) -> Void
 
     private struct Shared {
         var map = ClusterSlotMap()
@@ -49,9 +51,10 @@ final class RedisClusterRouter: Sendable {
 
     private typealias Attempt<T> = @Sendable (LoopConnectionPool, _ asking: Bool) -> EventLoopFuture<T>
 
-    init(connector: Result<RedisConnector, RedisError>, configuration: RedisConfiguration, seeds: [RedisAddress], group: EventLoopGroup, primaryLost: @escaping @Sendable (RedisAddress) -> Void) {
+    init(connector: Result<RedisConnector, RedisError>, configuration: RedisConfiguration, seeds: [RedisAddress], group: EventLoopGroup, primaryLost: @escaping @Sendable (RedisAddress) -> Void, redirected: @escaping @Sendable (ClusterRedirect) -> Void = { _ in }) {
         self.seeds = seeds.map(ServerAddress.init)
         self.primaryLost = primaryLost
+        self.redirected = redirected
         var loops: [ObjectIdentifier: ClusterNodePools] = [:]
         var ordered: [ClusterNodePools] = []
         let nodeNames = ClusterNodeNames()
@@ -141,6 +144,7 @@ final class RedisClusterRouter: Sendable {
             switch error as? RedisError {
             case .server(let message)?:
                 guard let redirect = ClusterRedirect.parse(message, replyingHost: node.host) else { break }
+                self.redirected(redirect)
                 return self.handle(.redirect(redirect), slot: slot, retry: retry, pools: pools, attempt: attempt)
             case .connectFailed?:
                 return self.handle(.unreachable(node), slot: slot, retry: retry, pools: pools, attempt: attempt)

@@ -32,6 +32,8 @@ public final class ProxyMetrics: Sendable {
     public let redisLatency = Histogram()
     public let upstreamErrors = LabeledCounter()
     public let redisErrors = Counter()
+    /// Redis Cluster redirects the client followed or retried, by kind (`ClusterRedirect.kind`).
+    public let redisClusterRedirects = LabeledCounter()
     /// Times the Redis circuit breaker opened (including reopening after a failed probe).
     public let redisCircuitOpens = Counter()
     /// Redis calls that timed out while the event loop lagged (`RedisError.timedOutWhileLoopLagged`):
@@ -213,6 +215,7 @@ public final class ProxyMetrics: Sendable {
         labeled(&out, "catalog_cache_client_errors_total", "Requests the proxy refused, by reason.", "reason", clientErrors)
         labeled(&out, "catalog_cache_bypass_total", "Requests passed to the upstream without the cache, by reason.", "reason", bypassReasons)
         counter(&out, "catalog_cache_redis_errors_total", "Redis commands that failed or timed out (served from the upstream instead).", redisErrors)
+        labeled(&out, "catalog_cache_redis_cluster_redirects_total", "Redis Cluster redirects followed (moved, ask) or retried (tryagain, clusterdown), by kind.", "kind", redisClusterRedirects)
         counter(&out, "catalog_cache_redis_circuit_opens_total", "Times the Redis circuit breaker opened (calls then fail fast for a cool-down).", redisCircuitOpens)
         out += "# HELP catalog_cache_redis_circuit_open 1 while the Redis circuit breaker is open or half-open.\n# TYPE catalog_cache_redis_circuit_open gauge\n"
         out += "catalog_cache_redis_circuit_open \(redisCircuitOpen.current)\n"
