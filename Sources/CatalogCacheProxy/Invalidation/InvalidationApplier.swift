@@ -143,7 +143,10 @@ public final class InvalidationApplier: Sendable {
         var attempt = 0
         while true {
             do {
-                let removed = try store.invalidate(keys: keys, tags: tags, on: loop).wait()
+                // Everything (a reconnect, a primary change): the sequence jumps too, past any
+                // ticket a failed-over primary handed out.
+                let dropping = all ? store.invalidateEverything(keys: keys, tags: tags, on: loop) : store.invalidate(keys: keys, tags: tags, on: loop)
+                let removed = try dropping.wait()
                 metrics.entriesInvalidated.increment(by: removed)
                 metrics.tagsInvalidated.increment(by: tags.count)
                 metrics.keysInvalidated.increment(by: keys.count)

@@ -55,7 +55,8 @@ final class InvalidationDebts: Sendable {
 
     private func settleNext(pause: TimeAmount) {
         guard let debt = state.withLock({ $0.owed.first }) else { return }
-        store.invalidate(keys: debt.keys, tags: debt.tags, on: loop).whenComplete { result in
+        let dropping = debt.all ? store.invalidateEverything(keys: debt.keys, tags: debt.tags, on: loop) : store.invalidate(keys: debt.keys, tags: debt.tags, on: loop)
+        dropping.whenComplete { result in
             switch result {
             case .success(let removed):
                 self.metrics.entriesInvalidated.increment(by: removed)

@@ -45,6 +45,11 @@ public protocol CacheStore: AnyObject, Sendable {
     /// Drops `keys` and every entry of `tags`, advances the sequence and marks those tags.
     /// Answers how many entries were removed.
     func invalidate(keys: [String], tags: [String], on loop: EventLoop) -> EventLoopFuture<Int>
+    /// The same when notifications may have been lost (the feed reconnected, or the
+    /// store's primary changed), and the sequence is also lifted far past any value handed out
+    /// before: a promoted replica can lag its old primary's sequence, and a ticket the old
+    /// primary issued must still be refused on the new one.
+    func invalidateEverything(keys: [String], tags: [String], on loop: EventLoop) -> EventLoopFuture<Int>
     /// Answers whether the store can be used (for `/readyz`).
     func ping(on loop: EventLoop) -> EventLoopFuture<Bool>
     func shutdown() async
@@ -87,6 +92,15 @@ extension CacheStore {
     public func ticket(key: String, tags: [String], on loop: EventLoop) -> EventLoopFuture<StoreTicket> {
         ticket(tags: tags, on: loop)
     }
+
+    /// A store without replicas: its sequence never goes back, a plain invalidation is enough.
+    public func invalidateEverything(keys: [String], tags: [String], on loop: EventLoop) -> EventLoopFuture<Int> {
+        invalidate(keys: keys, tags: tags, on: loop)
+    }
+
+    /// How far a sequence jumps after notifications may have been lost: more invalidations than
+    /// a replica can lag its primary by.
+    public static var sequenceJumpAfterLoss: Int64 { 1 << 32 }
 
     public func acquireFillLock(_ key: String, token: String, ttlMilliseconds: Int64, on loop: EventLoop) -> EventLoopFuture<Bool> {
         loop.makeSucceededFuture(true)

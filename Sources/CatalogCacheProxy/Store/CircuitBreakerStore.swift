@@ -216,6 +216,10 @@ public final class CircuitBreakerStore: CacheStore {
         guarded(on: loop) { wrapped.invalidate(keys: keys, tags: tags, on: loop) }
     }
 
+    public func invalidateEverything(keys: [String], tags: [String], on loop: EventLoop) -> EventLoopFuture<Int> {
+        guarded(on: loop) { wrapped.invalidateEverything(keys: keys, tags: tags, on: loop) }
+    }
+
     public func ping(on loop: EventLoop) -> EventLoopFuture<Bool> {
         wrapped.ping(on: loop)
     }

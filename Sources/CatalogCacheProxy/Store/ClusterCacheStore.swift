@@ -155,11 +155,19 @@ public final class ClusterCacheStore: CacheStore {
     }
 
     public func invalidate(keys: [String], tags: [String], on loop: EventLoop) -> EventLoopFuture<Int> {
+        invalidate(keys: keys, tags: tags, advancingBy: 1, on: loop)
+    }
+
+    public func invalidateEverything(keys: [String], tags: [String], on loop: EventLoop) -> EventLoopFuture<Int> {
+        invalidate(keys: keys, tags: tags, advancingBy: Self.sequenceJumpAfterLoss, on: loop)
+    }
+
+    private func invalidate(keys: [String], tags: [String], advancingBy step: Int64, on loop: EventLoop) -> EventLoopFuture<Int> {
         guard !keys.isEmpty || !tags.isEmpty else { return loop.makeSucceededFuture(0) }
         var started = CrossSlotInvalidation(tags: tags)
         _ = started.start()
         let incrementing = started
-        return client.send(RedisCommand("INCR", sequenceKey), on: loop).flatMap { reply in
+        return client.send(RedisCommand("INCRBY", sequenceKey, String(step)), on: loop).flatMap { reply in
             let sequence = Int(reply.integer ?? 0)
             var invalidation = incrementing
             switch invalidation.sequenceIncremented(to: sequence) {

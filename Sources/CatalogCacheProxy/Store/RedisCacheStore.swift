@@ -72,11 +72,11 @@ public final class RedisCacheStore: CacheStore {
     """)
 
     /// KEYS: the tag sets, the marks, the sequence, then the keys; ARGV: the number of tags,
-    /// the marks' lifetime.
+    /// the marks' lifetime, how far the sequence moves (1, or a jump after a possible loss).
     static let invalidateScript = RedisScript("""
     local n = tonumber(ARGV[1])
     local removed = 0
-    local seq = redis.call('INCR', KEYS[2 * n + 1])
+    local seq = redis.call('INCRBY', KEYS[2 * n + 1], ARGV[3])
     for i = 1, n do
       local members = redis.call('SMEMBERS', KEYS[i])
       for _, k in ipairs(members) do removed = removed + redis.call('DEL', k) end
@@ -115,9 +115,17 @@ public final class RedisCacheStore: CacheStore {
     }
 
     public func invalidate(keys: [String], tags: [String], on loop: EventLoop) -> EventLoopFuture<Int> {
+        invalidate(keys: keys, tags: tags, advancingBy: 1, on: loop)
+    }
+
+    public func invalidateEverything(keys: [String], tags: [String], on loop: EventLoop) -> EventLoopFuture<Int> {
+        invalidate(keys: keys, tags: tags, advancingBy: Self.sequenceJumpAfterLoss, on: loop)
+    }
+
+    private func invalidate(keys: [String], tags: [String], advancingBy step: Int64, on loop: EventLoop) -> EventLoopFuture<Int> {
         guard !keys.isEmpty || !tags.isEmpty else { return loop.makeSucceededFuture(0) }
         let scriptKeys = tags.map(tagSetKey) + tags.map(generationKey) + [sequenceKey] + keys
-        let args = [ByteBuffer(string: String(tags.count)), ByteBuffer(string: String(Self.generationLifetimeMilliseconds))]
+        let args = [ByteBuffer(string: String(tags.count)), ByteBuffer(string: String(Self.generationLifetimeMilliseconds)), ByteBuffer(string: String(step))]
         return client.run(Self.invalidateScript, keys: scriptKeys, args: args, on: loop).map { Int($0.integer ?? 0) }
     }
 
