@@ -193,12 +193,18 @@ public final class ProxyService: Sendable {
             let applier = InvalidationApplier(configuration: configuration, store: feedStore, gate: gate, metrics: metrics, tokens: tokens, clock: clock, loop: feedGroup.next(), logger: logger, hotTier: hotTier, observers: observers)
             // A Sentinel failover can lose drops the old primary acknowledged but had not
             // replicated. Either client noticing the move closes the gate over everything at
-            // once (before the new primary's first answer is used), then every mapped tag is
-            // dropped there, off the event loop (the drop blocks), and the gate opens.
-            for client in redisClients {
+            // once (before the new primary's first answer is used), makes the other client
+            // connect again (so the feed's drops go where the requests now read, not to an old
+            // primary not yet demoted), then every mapped tag is dropped there, off the event
+            // loop (the drop blocks), and the gate opens.
+            let clients = redisClients
+            for client in clients {
                 client.onPrimaryChange { address in
                     gate.begin(tags: [], keys: [], all: true)
                     logger.warning("store: the Redis primary moved to \(address); invalidating every mapped tag")
+                    if case .sentinel = client.configuration.topology {
+                        for other in clients where other !== client { other.reconnect() }
+                    }
                     Thread.detachNewThread {
                         applier.invalidateEverything()
                         gate.end(tags: [], keys: [], all: true)

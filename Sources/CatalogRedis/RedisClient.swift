@@ -105,6 +105,14 @@ public final class RedisClient: Sendable {
         primary.withLockedValue { $0.handler = handler }
     }
 
+    /// Closes every connection of a single-node or Sentinel client, so the next command
+    /// connects again (behind Sentinel: asks the sentinels for the primary again). For a
+    /// second client of the same Redis when the first found the primary moved: both then
+    /// write to the primary the sentinels name now, not one to the old and one to the new.
+    public func reconnect() {
+        for pool in orderedPools { pool.closeConnections() }
+    }
+
     /// On Redis Cluster: calls `handler` with every `MOVED`, `ASK`, `TRYAGAIN` and
     /// `CLUSTERDOWN` a node answers, before the client follows or retries it (never called
     /// off a cluster).

@@ -82,6 +82,23 @@ struct RedisTopologyTests {
         try await connection.close().get()
     }
 
+    /// `reconnect()` closes the client's connections: its next command goes over a new one,
+    /// to the primary the sentinels name then (what a second client of the proxy is told to do
+    /// when the first found the primary moved).
+    @Test func sentinel_reconnect_makesTheNextCommandConnectAgain() async throws {
+        var configuration = try RedisConfiguration.parse(url: Self.url("CATALOG_TEST_REDIS_SENTINEL_URL")).generous()
+        configuration.connectionsPerEventLoop = 1
+        let client = RedisClient(configuration: configuration, group: RedisTestEnvironment.group)
+        let loop = RedisTestEnvironment.group.any()
+        let before = try await client.send(RedisCommand("CLIENT", "ID"), on: loop).get().integer
+        #expect(try await client.send(RedisCommand("CLIENT", "ID"), on: loop).get().integer == before, "one connection while nothing happens")
+        client.reconnect()
+        let after = try await client.send(RedisCommand("CLIENT", "ID"), on: loop).get().integer
+        #expect(before != nil && after != nil && after != before)
+        #expect(try await client.send(RedisCommand("ROLE"), on: loop).get().array?.first?.string == "master")
+        try await client.shutdown().get()
+    }
+
     @Test func sentinel_noSentinelAnswering_failsNamingEach() async throws {
         var configuration = try RedisConfiguration.parse(url: Self.url("CATALOG_TEST_REDIS_SENTINEL_URL")).generous()
         let dead = RedisAddress(host: "127.0.0.1", port: try await freePort())
