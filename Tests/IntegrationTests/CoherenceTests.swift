@@ -114,25 +114,30 @@ struct CoherenceTests {
         try await engine.handle(ProxyRequest(head: HTTPRequestHead(version: .http1_1, method: .GET, uri: uri, headers: ["Host": "shop"])), on: loop).get()
     }
 
+    /// The hero banners cached in Redis (filled without a tier), their title changed in the
+    /// database, and the invalidation of `hero_banners` applied through `held` and stopped
+    /// before it reaches Redis: the gate is closed, the old entry still in Redis. Answers the
+    /// engine and the applying task (finished once `held.releaseInvalidations()`).
+    func invalidationHeldBeforeTheDrop(_ stack: Stack, held: HeldStore, tier: HotTier?) async throws -> (CacheEngine, Task<Void, Error>) {
+        #expect(try await get(try engine(stack, store: held.wrapped, hotTier: nil), "/store/hero-banners").outcome == .miss)
+        let engine = try engine(stack, store: held, hotTier: tier)
+        let applier = InvalidationApplier(configuration: try stack.configuration(feed: false), store: held, gate: engine.gate, metrics: engine.metrics, tokens: WriteTokens(instance: "test"), clock: SystemClock(), loop: loop, logger: Logger(label: "test"), hotTier: tier)
+        let id = try #require(try await stack.sql("SELECT id FROM hero_banner WHERE is_active ORDER BY sort_order, id LIMIT 1").scalar)
+        _ = try await stack.sql("UPDATE hero_banner SET title = 'After the drop' WHERE id = $1", [id])
+        held.holdInvalidations()
+        let applied = Task { try await offThePool { applier.apply(payload: #"{"tags":["hero_banners"]}"#) } }
+        #expect(await eventually { held.invalidationsAsked == 1 })
+        return (engine, applied)
+    }
+
     /// A lookup whose Redis GET is answered before the Redis drop but handled after the
     /// invalidation finished must not put the old entry into the tier: the tier's epoch moves
     /// after the store's drop, so the lookup's epoch (read before it) refuses the insert.
     @Test func aLookupAnsweredBeforeTheDropDoesNotPutTheOldEntryIntoTheTier() async throws {
         try await withStack(triggers: false) { stack in
-            let redisStore = RedisCacheStore(client: stack.redis, prefix: stack.keyPrefix)
-            // Fill Redis through an engine without a tier: the entry is in Redis only.
-            #expect(try await get(try engine(stack, store: redisStore, hotTier: nil), "/store/hero-banners").outcome == .miss)
-            let held = HeldStore(redisStore)
+            let held = HeldStore(RedisCacheStore(client: stack.redis, prefix: stack.keyPrefix))
             let tier = HotTier(maxBytes: 8 << 20)
-            let engine = try engine(stack, store: held, hotTier: tier)
-            let configuration = try stack.configuration(feed: false)
-            let applier = InvalidationApplier(configuration: configuration, store: held, gate: engine.gate, metrics: engine.metrics, tokens: WriteTokens(instance: "test"), clock: SystemClock(), loop: loop, logger: Logger(label: "test"), hotTier: tier)
-
-            let id = try #require(try await stack.sql("SELECT id FROM hero_banner WHERE is_active ORDER BY sort_order, id LIMIT 1").scalar)
-            _ = try await stack.sql("UPDATE hero_banner SET title = 'After the drop' WHERE id = $1", [id])
-            held.holdInvalidations()
-            let applied = Task { try await offThePool { applier.apply(payload: #"{"tags":["hero_banners"]}"#) } }
-            #expect(await eventually { held.invalidationsAsked == 1 })  // the gate is closed, Redis not yet dropped
+            let (engine, applied) = try await invalidationHeldBeforeTheDrop(stack, held: held, tier: tier)
 
             held.holdGets()
             let racing = Task { try await get(engine, "/store/hero-banners") }
@@ -154,18 +159,8 @@ struct CoherenceTests {
     /// that fill: it starts its own and gets the new answer.
     @Test func aRequestAfterTheInvalidationDoesNotJoinAFillThatReadTheOldEntry() async throws {
         try await withStack(triggers: false) { stack in
-            let redisStore = RedisCacheStore(client: stack.redis, prefix: stack.keyPrefix)
-            #expect(try await get(try engine(stack, store: redisStore, hotTier: nil), "/store/hero-banners").outcome == .miss)
-            let held = HeldStore(redisStore)
-            let engine = try engine(stack, store: held, hotTier: nil)
-            let configuration = try stack.configuration(feed: false)
-            let applier = InvalidationApplier(configuration: configuration, store: held, gate: engine.gate, metrics: engine.metrics, tokens: WriteTokens(instance: "test"), clock: SystemClock(), loop: loop, logger: Logger(label: "test"), hotTier: nil)
-
-            let id = try #require(try await stack.sql("SELECT id FROM hero_banner WHERE is_active ORDER BY sort_order, id LIMIT 1").scalar)
-            _ = try await stack.sql("UPDATE hero_banner SET title = 'After the drop' WHERE id = $1", [id])
-            held.holdInvalidations()
-            let applied = Task { try await offThePool { applier.apply(payload: #"{"tags":["hero_banners"]}"#) } }
-            #expect(await eventually { held.invalidationsAsked == 1 })  // gate closed, Redis not yet dropped
+            let held = HeldStore(RedisCacheStore(client: stack.redis, prefix: stack.keyPrefix))
+            let (engine, applied) = try await invalidationHeldBeforeTheDrop(stack, held: held, tier: nil)
 
             // Arrives during the invalidation: its lookup is gated, its fill's ticket reads
             // the old entry from Redis and is handed back only later.

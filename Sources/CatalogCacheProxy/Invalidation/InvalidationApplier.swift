@@ -6,10 +6,11 @@ import NIOCore
 
 /// Applies invalidation notifications, in the order they arrive, on the listener's thread.
 ///
-/// For each notification: the gate closes over its tags and keys (in-flight fills for them
-/// stop taking new waiters, again when it opens), the store drops the entries and advances the tags' generations
-/// (so fills already running cannot store their older result), the hot tier drops them and
-/// advances its epoch, then the gate opens. Only then is the notification counted as applied
+/// For each notification (merged with the others of one read of the feed): the gate closes
+/// over its tags and keys (in-flight fills for them stop taking new waiters, again when it
+/// opens), the store drops the entries and advances the tags' generations (so fills already
+/// running cannot store their older result), the hot tier drops them and advances its epoch,
+/// then the gate opens. Only then is the notification counted as applied
 /// and the next one handled. The tier goes after the store: a lookup that read the tier's
 /// epoch before the tier's step may have been answered by the store before its drop, and
 /// the epoch refuses its insert; one that read the epoch after it asked the store after the
@@ -92,10 +93,10 @@ public final class InvalidationApplier: Sendable {
                     // A table-wide change (TRUNCATE, or one statement over very many rows):
                     // the changed ids are unknown, so every entry goes.
                     logger.info("invalidation feed: table-wide change of \(table)")
-                    batch.add(tags: everyFixedTag, keys: [], all: true, commitTime: commitTime)
+                    batch.addRow(tags: everyFixedTag, keys: [], all: true, commitTime: commitTime)
                 } else {
                     let set = map.resolve(event)
-                    batch.add(tags: Array(set.tags).sorted(), keys: set.keys.map { keyPrefix + $0 }.sorted(), all: false, commitTime: commitTime)
+                    batch.addRow(tags: Array(set.tags).sorted(), keys: set.keys.map { keyPrefix + $0 }.sorted(), all: false, commitTime: commitTime)
                 }
             case .explicit(let keys, let tags):
                 batch.add(tags: tags, keys: keys.map { keyPrefix + $0 }, all: false)
@@ -117,13 +118,11 @@ public final class InvalidationApplier: Sendable {
             for observer in observers { observer.rowChanged(table: row.table, op: row.op, ids: row.ids) }
         }
         let now = clock.nowMilliseconds() * 1000
-        for commitTime in batch.commitTimes {
-            metrics.commitToInvalidated.observe(max(Double(now - commitTime) / 1_000_000, 0))
-        }
-        if !batch.commitTimes.isEmpty {
-            let applied = ContinuousClock.now - received
-            let seconds = Double(applied.components.seconds) + Double(applied.components.attoseconds) / 1e18
-            for _ in batch.commitTimes { metrics.receivedToInvalidated.observe(seconds) }
+        let applied = ContinuousClock.now - received
+        let appliedSeconds = Double(applied.components.seconds) + Double(applied.components.attoseconds) / 1e18
+        for commitTime in batch.rowCommitTimes {
+            metrics.receivedToInvalidated.observe(appliedSeconds)
+            if let commitTime { metrics.commitToInvalidated.observe(max(Double(now - commitTime) / 1_000_000, 0)) }
         }
         if batch.drops > 1 { metrics.invalidationsMerged.increment(by: batch.drops - 1) }
         batch = InvalidationBatch()
@@ -145,8 +144,7 @@ public final class InvalidationApplier: Sendable {
             do {
                 // Everything (a reconnect, a primary change): the sequence jumps too, past any
                 // ticket a failed-over primary handed out.
-                let dropping = all ? store.invalidateEverything(keys: keys, tags: tags, on: loop) : store.invalidate(keys: keys, tags: tags, on: loop)
-                let removed = try dropping.wait()
+                let removed = try store.invalidate(keys: keys, tags: tags, everything: all, on: loop).wait()
                 metrics.entriesInvalidated.increment(by: removed)
                 metrics.tagsInvalidated.increment(by: tags.count)
                 metrics.keysInvalidated.increment(by: keys.count)

@@ -55,8 +55,7 @@ final class InvalidationDebts: Sendable {
 
     private func settleNext(pause: TimeAmount) {
         guard let debt = state.withLock({ $0.owed.first }) else { return }
-        let dropping = debt.all ? store.invalidateEverything(keys: debt.keys, tags: debt.tags, on: loop) : store.invalidate(keys: debt.keys, tags: debt.tags, on: loop)
-        dropping.whenComplete { result in
+        store.invalidate(keys: debt.keys, tags: debt.tags, everything: debt.all, on: loop).whenComplete { result in
             switch result {
             case .success(let removed):
                 self.metrics.entriesInvalidated.increment(by: removed)

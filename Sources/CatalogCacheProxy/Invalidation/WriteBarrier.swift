@@ -75,7 +75,6 @@ public final class WriteBarrier: Sendable {
                 if case .failure = result { logger.warning("read-your-writes: token \(token) never received; serving cached entries again") }
                 gate?.end(tags: [], keys: [], all: true)
             } else {
-                if case .failure = result { metrics.readYourWritesTimeouts.increment() }
                 answered.succeed(())
             }
         }

@@ -98,6 +98,12 @@ extension CacheStore {
         invalidate(keys: keys, tags: tags, on: loop)
     }
 
+    /// ``invalidateEverything(keys:tags:on:)`` when `everything` (a drop of every mapped tag:
+    /// notifications may have been lost), else ``invalidate(keys:tags:on:)``.
+    public func invalidate(keys: [String], tags: [String], everything: Bool, on loop: EventLoop) -> EventLoopFuture<Int> {
+        everything ? invalidateEverything(keys: keys, tags: tags, on: loop) : invalidate(keys: keys, tags: tags, on: loop)
+    }
+
     /// How far a sequence jumps after notifications may have been lost: more invalidations than
     /// a replica can lag its primary by.
     public static var sequenceJumpAfterLoss: Int64 { 1 << 32 }
