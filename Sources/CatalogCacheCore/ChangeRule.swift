@@ -2,17 +2,27 @@
 /// `operations` (INSERT, DELETE). Templates may hold one placeholder: `{id}` (each changed
 /// row's id) or `{column}` (each old or new value of that column the trigger reports, see
 /// `RowChange.values`); other text is literal.
+///
+/// `rangeScopes` (with `rangeColumn`, a text column sorted in byte order): templates of the
+/// pending range tags of lists sorted by that column (`products:range:title:all`). Each
+/// expanded scope is dropped itself and with it the places (`SortRange.dropTags`) between
+/// the lowest and the highest value the column had before or after the change, so only
+/// the pages that change can reorder go.
 public struct ChangeRule: Sendable, Equatable {
     public var columns: [String]
     public var operations: [RowOperation]
     public var tags: [String]
     public var keys: [String]
+    public var rangeColumn: String?
+    public var rangeScopes: [String]
 
-    public init(columns: [String] = [], operations: [RowOperation] = [], tags: [String] = [], keys: [String] = []) {
+    public init(columns: [String] = [], operations: [RowOperation] = [], tags: [String] = [], keys: [String] = [], rangeColumn: String? = nil, rangeScopes: [String] = []) {
         self.columns = columns
         self.operations = operations
         self.tags = tags
         self.keys = keys
+        self.rangeColumn = rangeColumn
+        self.rangeScopes = rangeScopes
     }
 
     /// The placeholder of a template (`{category_id}` gives `category_id`), nil for none.
@@ -22,10 +32,10 @@ public struct ChangeRule: Sendable, Equatable {
         return Identifier.isValid(name) ? name : nil
     }
 
-    /// Columns whose values the templates need (every placeholder but `id`).
+    /// Columns whose values the templates need (every placeholder but `id`, and the range column).
     public var valueColumns: [String] {
         var seen: Set<String> = []
-        return (tags + keys).compactMap(Self.placeholder).filter { $0 != "id" && seen.insert($0).inserted }
+        return ((tags + keys + rangeScopes).compactMap(Self.placeholder) + (rangeColumn.map { [$0] } ?? [])).filter { $0 != "id" && seen.insert($0).inserted }
     }
 
     /// The template with its placeholder replaced by each value in turn; nil when the

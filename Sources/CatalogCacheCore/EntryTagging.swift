@@ -13,7 +13,14 @@
 ///   sort column reorders only the lists whose filters that row matches, so a rule may name
 ///   the scoped tags of the row's own filter values instead of every list of that order);
 /// - `<prefix>search` when a search parameter has a non-empty value;
-/// - `<prefix>count` when the body carries `countField` at its top level.
+/// - `<prefix>count` when the body carries `countField` at its top level;
+/// - for a sort key in `sortRanges` (a text column sorted in byte order), instead of the
+///   scoped sort tags: the page's place on that order (`SortRange.pageTags`), scoped by each
+///   filter value or `all` (`<prefix>range:<key>:<scope>@in:...`). Before the body is read
+///   the entry carries `<prefix>range:<key>:<scope>`; `entryTags` replaces it by the place of
+///   the values the body's rows hold in `sortRanges[key]`, by nothing for an empty page (a
+///   change of a sort value moves no row into or out of it), and keeps it when a row lacks
+///   the value (a rule dropping the place drops that tag too).
 ///
 /// Invariant (exactness): a filter value other than plain text (letters, digits, `_-.`), or a
 /// query parameter that is neither a filter, the sort, a search,
@@ -46,8 +53,10 @@ public struct EntryTagging: Sendable, Equatable {
     public var paging: [String]
     public var ignored: [String]
     public var countField: String?
+    /// Sort key to the field of each row (of the first `bodyIDs` member) holding its value.
+    public var sortRanges: [String: String]
 
-    public init(prefix: String, bodyIDs: [BodyIDs] = [], filters: [String] = [], sortParameter: String? = nil, sortKeys: [String] = [], defaultSort: String? = nil, search: [String] = [], paging: [String] = [], ignored: [String] = [], countField: String? = nil) {
+    public init(prefix: String, bodyIDs: [BodyIDs] = [], filters: [String] = [], sortParameter: String? = nil, sortKeys: [String] = [], defaultSort: String? = nil, search: [String] = [], paging: [String] = [], ignored: [String] = [], countField: String? = nil, sortRanges: [String: String] = [:]) {
         self.prefix = prefix
         self.bodyIDs = bodyIDs
         self.filters = filters
@@ -58,6 +67,7 @@ public struct EntryTagging: Sendable, Equatable {
         self.paging = paging
         self.ignored = ignored
         self.countField = countField
+        self.sortRanges = sortRanges
     }
 
     /// Whether the request alone decides the tags (no body ids to read).
@@ -68,6 +78,8 @@ public struct EntryTagging: Sendable, Equatable {
     public func sortTag(_ key: String) -> String { prefix + "sort:" + key }
     /// `scope`: `all`, or `<param>=<value>` of one filter value.
     public func sortTag(_ key: String, scope: String) -> String { prefix + "sort:" + key + ":" + scope }
+    /// The tag an entry of a ranged sort carries until its body places it (see `entryTags`).
+    public func rangeTag(_ key: String, scope: String) -> String { prefix + "range:" + key + ":" + scope }
     public var searchTag: String { prefix + "search" }
     public var countTag: String { prefix + "count" }
 
@@ -108,11 +120,31 @@ public struct EntryTagging: Sendable, Equatable {
         } else {
             if let sort {
                 tags.append(sortTag(sort))
-                tags += filtered ? scopes.map { sortTag(sort, scope: $0) } : [sortTag(sort, scope: "all")]
+                let scoped = sortRanges[sort] == nil ? { sortTag(sort, scope: $0) } : { rangeTag(sort, scope: $0) }
+                tags += filtered ? scopes.map(scoped) : [scoped("all")]
             }
             if searched { tags.append(searchTag) }
         }
         return Self.unique(tags)
+    }
+
+    /// An entry's tags: `known` (from `queryTags` and the route) with each ranged sort's
+    /// pending tag placed by the body, plus what the body holds; nil when the body is not the
+    /// JSON object the route promises (such an entry cannot say what it holds and must not be
+    /// stored).
+    public func entryTags<C: Collection>(known: [String], body: C) -> [String]? where C.Element == UInt8 {
+        guard readsBody else { return known }
+        guard case .object(let members)? = try? StrictJSONParser.parse(body), let held = bodyTags(members) else { return nil }
+        var tags: [String] = []
+        for tag in known {
+            guard let field = rangeField(tag) else { tags.append(tag); continue }
+            switch rangeValues(members, field: field) {
+            case .some(let values) where values.isEmpty: continue
+            case .some(let values): tags += SortRange.pageTags(scope: tag, values: values)
+            case .none: tags.append(tag)
+            }
+        }
+        return Self.unique(tags + held)
     }
 
     /// The tags of what the body holds, or nil when it is not the JSON object the route
@@ -120,6 +152,10 @@ public struct EntryTagging: Sendable, Equatable {
     public func bodyTags<C: Collection>(_ body: C) -> [String]? where C.Element == UInt8 {
         guard readsBody else { return [] }
         guard case .object(let members)? = try? StrictJSONParser.parse(body) else { return nil }
+        return bodyTags(members)
+    }
+
+    private func bodyTags(_ members: [(key: String, value: JSONValue)]) -> [String]? {
         var tags: [String] = []
         for spec in bodyIDs {
             guard let value = members.first(where: { $0.key == spec.member })?.value else { return nil }
@@ -140,6 +176,32 @@ public struct EntryTagging: Sendable, Equatable {
         }
         if let countField, members.contains(where: { $0.key == countField }) { tags.append(countTag) }
         return Self.unique(tags)
+    }
+
+    /// The row field a pending range tag (`<prefix>range:<key>:<scope>`) is placed by.
+    private func rangeField(_ tag: String) -> String? {
+        guard !sortRanges.isEmpty, tag.hasPrefix(prefix + "range:"), !tag.contains("@") else { return nil }
+        let rest = tag.dropFirst(prefix.count + "range:".count)
+        guard let colon = rest.firstIndex(of: ":") else { return nil }
+        return sortRanges[String(rest[..<colon])]
+    }
+
+    /// The text values of `field` over the rows of the first `bodyIDs` member; nil when a
+    /// row lacks it or holds something else (the page then cannot be placed).
+    private func rangeValues(_ members: [(key: String, value: JSONValue)], field: String) -> [String]? {
+        guard let member = bodyIDs.first?.member, let value = members.first(where: { $0.key == member })?.value else { return nil }
+        let rows: [JSONValue]
+        switch value {
+        case .array(let list): rows = list
+        case .object: rows = [value]
+        default: return nil
+        }
+        var values: [String] = []
+        for row in rows {
+            guard case .object(let fields) = row, case .string(let text)? = fields.first(where: { $0.key == field })?.value else { return nil }
+            values.append(text)
+        }
+        return values
     }
 
     /// Letters, digits, `_`, `-`, `.`: decoded the same by every query parser.

@@ -60,6 +60,15 @@ public struct InvalidationMap: Sendable, Equatable {
                 guard let keys = ChangeRule.expand(template, ids: ids, values: values) else { return nil }
                 set.keys.formUnion(keys)
             }
+            guard let column = rule.rangeColumn, !rule.rangeScopes.isEmpty else { continue }
+            guard let sortValues = values[column], !sortValues.isEmpty else { return nil }
+            for template in rule.rangeScopes {
+                guard let scopes = ChangeRule.expand(template, ids: ids, values: values) else { return nil }
+                for scope in scopes {
+                    set.tags.insert(scope)
+                    set.tags.formUnion(SortRange.dropTags(scope: scope, values: sortValues))
+                }
+            }
         }
         return set
     }

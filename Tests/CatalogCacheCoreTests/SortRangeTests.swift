@@ -70,4 +70,23 @@ import Testing
         #expect(pages.map { !drop.isDisjoint(with: $0) } == [false, true, true, false])
         #expect(drop.count <= 2 * 15 * SortRange.depth + 2 * SortRange.depth)
     }
+
+    @Test func aListOrderedByARangedKeyIsPlacedByItsBody() {
+        let t = PreciseInvalidationTests.rangedListTagging
+        let known = t.queryTags([("category_id", "c1"), ("order", "-title"), ("limit", "2")])
+        #expect(known == ["products:where:category_id=c1", "products:sort:title", "products:range:title:category_id=c1"])
+        let body = Array(#"{"products":[{"id":"p2","title":"Bold Shirt"},{"id":"p1","title":"Airy Hat"}],"count":9}"#.utf8)
+        #expect(t.entryTags(known: known, body: body) == ["products:where:category_id=c1", "products:sort:title"]
+                + SortRange.pageTags(scope: "products:range:title:category_id=c1", values: ["Airy Hat", "Bold Shirt"])
+                + ["product:p2", "product:p1", "products:count"])
+        // An empty page: no place (a rename moves no row into it).
+        #expect(t.entryTags(known: known, body: Array(#"{"products":[],"count":9}"#.utf8)) == ["products:where:category_id=c1", "products:sort:title", "products:count"])
+        // A row without its title: the pending tag stays (the rule drops it too).
+        #expect(t.entryTags(known: known, body: Array(#"{"products":[{"id":"p2"}]}"#.utf8)) == known + ["product:p2"])
+        // Other orders, and lists with an unknown parameter, keep the scoped sort tags.
+        #expect(t.queryTags([("order", "price")]) == ["products:where:all", "products:sort:price", "products:sort:price:all"])
+        #expect(t.queryTags([("order", "title"), ("region_id", "r")]).contains("products:sort:title:all"))
+        #expect(t.entryTags(known: ["products:sort:price:all"], body: body) == ["products:sort:price:all", "product:p2", "product:p1", "products:count"])
+        #expect(t.entryTags(known: known, body: Array("not json".utf8)) == nil)
+    }
 }

@@ -48,6 +48,9 @@ struct PreciseInvalidationOracleTests {
         switch Int.random(in: 0..<13, using: &g) {
         case 0, 1: return ("stock", "UPDATE product SET stock = stock + 1, updated_at = now() WHERE id = $1", [id])
         case 2: return ("price", "UPDATE product SET price = $2, updated_at = now() WHERE id = $1", [id, String(Int.random(in: 100...9000, using: &g))])
+        case 3 where Bool.random(using: &g):
+            // A rename that stays in place on the title order: lists ordered by title elsewhere stay.
+            return ("title suffix", "UPDATE product SET title = title || $2, updated_at = now() WHERE id = $1", [id, " \(serial)"])
         case 3: return ("title", "UPDATE product SET title = $2, updated_at = now() WHERE id = $1", [id, g.element(of: ["Shirt \(serial)", "Apron \(serial)", "Zebra \(serial)"])])
         case 4: return ("status", "UPDATE product SET status = CASE status WHEN 'published' THEN 'draft' ELSE 'published' END WHERE id = $1", [id])
         case 5: return ("category", "UPDATE product SET category_id = $2 WHERE id = $1", [id, Bool.random(using: &g) ? category : nil])
@@ -103,6 +106,42 @@ struct PreciseInvalidationOracleTests {
             print("cached answers still hits after each kind of write: \(summary)")
             // Precise: a stock write keeps most cached answers (each list holds a few of 60 products).
             if let stock = survivedByKind["stock"] { #expect(stock.kept * 2 > stock.total, "\(summary)") }
+            // Lists ordered by title are placed on that order: a rename in place keeps most.
+            if let suffix = survivedByKind["title suffix"] { #expect(suffix.kept * 2 > suffix.total, "\(summary)") }
+        }
+    }
+
+    /// Renames across the title order, each checked against the origin on every page of the
+    /// listing in both directions: the pages between the old and the new title go, and
+    /// pages elsewhere stay cached.
+    @Test func aRenameDropsThePagesBetweenItsOldAndNewTitle() async throws {
+        try await withStack(products: 60, triggers: true) { stack in
+            let proxy = try await stack.startProxy(try stack.configuration())
+            let category = try #require(try await stack.sql("SELECT category_id FROM product WHERE status = 'published' AND category_id IS NOT NULL GROUP BY 1 ORDER BY count(*) DESC LIMIT 1").scalar)
+            let pages = ["title", "-title"].flatMap { order in
+                stride(from: 0, to: 60, by: 5).flatMap { offset in
+                    ["/store/products?order=\(order)&limit=5&offset=\(offset)", "/store/products?category_id=\(category)&order=\(order)&limit=5&offset=\(offset)"]
+                }
+            }
+            let middle = try await stack.sql("SELECT id FROM product WHERE status = 'published' ORDER BY title LIMIT 5 OFFSET 25").rows.compactMap { $0[0] }
+            var kept = 0, checked = 0
+            for (serial, (id, title)) in zip(middle, ["AAA front", "zzz end", "MMM middle", "Aaa again", "~ past the end"]).enumerated() {
+                for url in pages { _ = try await proxy.get(url) }
+                let synced = proxy.metrics.keysInvalidated.count + 1
+                _ = try await stack.sql("UPDATE product SET title = $2 WHERE id = $1", [id, "\(title) \(serial)"])
+                _ = try await stack.sql("SELECT pg_notify('catalog_cache', '{\"keys\":[\"oracle-sync\"]}')")
+                #expect(await eventually(seconds: 10) { proxy.metrics.keysInvalidated.count >= synced })
+                for url in pages {
+                    let cached = try await proxy.get(url)
+                    let origin = try await stack.originClient.execute(UpstreamRequest(head: HTTPRequestHead(version: .http1_1, method: .GET, uri: url, headers: ["Host": "shop"]), body: nil), on: TestServices.group.next()).get()
+                    let same = cached.text == origin.text
+                    #expect(same, "\(url) stale after renaming \(id) to \(title) (\(cached.xCache ?? "-"))")
+                    checked += 1
+                    if cached.xCache == "HIT" { kept += 1 }
+                }
+            }
+            print("title-ordered pages still hits after renames: \(kept) of \(checked)")
+            #expect(kept * 4 > checked, "\(kept) of \(checked) pages kept")
         }
     }
 }

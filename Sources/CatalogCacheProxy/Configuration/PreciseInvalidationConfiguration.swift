@@ -4,7 +4,7 @@ import Yams
 /// The configuration of precise invalidation: a route's `entry_tags` (what its entries hold)
 /// and a table's `changes` (what each kind of change to it can affect).
 extension NodeReader {
-    /// `entry_tags: {ids: [{member, field, tag}], filters, sort: {parameter, keys, default},
+    /// `entry_tags: {ids: [{member, field, tag}], filters, sort: {parameter, keys, default, ranges},
     /// search, paging, ignored, count}`; the dimension tags are prefixed with the route's name.
     func entryTagging(_ node: Node, _ field: String, prefix: String) throws(ConfigurationError) -> EntryTagging {
         var tagging = EntryTagging(prefix: prefix)
@@ -36,19 +36,32 @@ extension NodeReader {
                     switch k {
                     case "parameter": tagging.sortParameter = try string(v, "\(f).parameter")
                     case "keys": tagging.sortKeys = try strings(v, "\(f).keys")
+                    case "ranges":
+                        guard let ranges = v.mapping else { throw fail(v, "\(f).ranges", "must be a mapping of sort key to row field") }
+                        for (keyNode, fieldNode) in ranges {
+                            guard let key = keyNode.string else { throw fail(keyNode, "\(f).ranges", "keys must be strings") }
+                            tagging.sortRanges[key] = try string(fieldNode, "\(f).ranges.\(key)")
+                        }
                     default: tagging.defaultSort = try string(v, "\(f).default")
                     }
                 }
                 if let sort = tagging.defaultSort, !tagging.sortKeys.contains(sort) {
                     throw fail(value, "\(f).default", "must be one of keys (\(tagging.sortKeys.joined(separator: ", ")))")
                 }
+                for key in tagging.sortRanges.keys.sorted() where !tagging.sortKeys.contains(key) {
+                    throw fail(value, "\(f).ranges", "\"\(key)\" must be one of keys (\(tagging.sortKeys.joined(separator: ", ")))")
+                }
             default: break
             }
+        }
+        if !tagging.sortRanges.isEmpty && tagging.bodyIDs.isEmpty {
+            throw fail(node, "\(field).sort.ranges", "needs ids: the values are read from the rows of the first ids member")
         }
         return tagging
     }
 
-    /// `changes: [{columns: [...], on: [INSERT, DELETE], tags: [...], keys: [...]}]`.
+    /// `changes: [{columns: [...], on: [INSERT, DELETE], tags: [...], keys: [...],
+    /// ranges: {column, tags}}]`.
     func changeRules(_ node: Node, _ field: String) throws(ConfigurationError) -> [ChangeRule] {
         guard let sequence = node.sequence else { throw fail(node, field, "must be a list of {columns, on, tags, keys}") }
         var rules: [ChangeRule] = []
@@ -70,11 +83,24 @@ extension NodeReader {
                         rule.operations.append(op)
                     }
                 case "tags": rule.tags = try strings(v, "\(f).tags")
+                case "ranges":
+                    for (rk, rv) in try mapping(v, "\(f).ranges", section: "invalidation.tables.*.changes[].ranges") {
+                        switch rk {
+                        case "column": rule.rangeColumn = try string(rv, "\(f).ranges.column")
+                        default: rule.rangeScopes = try strings(rv, "\(f).ranges.tags")
+                        }
+                    }
+                    guard let column = rule.rangeColumn, ConfigurationValidation.isIdentifier(column), !rule.rangeScopes.isEmpty else {
+                        throw fail(v, "\(f).ranges", "needs column (an SQL identifier) and tags (the range scopes it drops)")
+                    }
+                    for scope in rule.rangeScopes where scope.contains("@") {
+                        throw fail(v, "\(f).ranges.tags", "\"\(scope)\": a range scope must not contain @")
+                    }
                 default: rule.keys = try strings(v, "\(f).keys")
                 }
             }
             if rule.columns.isEmpty && rule.operations.isEmpty { throw fail(item, f, "needs columns or on") }
-            for template in rule.tags + rule.keys where template.contains("{") && (ChangeRule.placeholder(template) == nil || template.filter({ $0 == "{" }).count > 1) {
+            for template in rule.tags + rule.keys + rule.rangeScopes where template.contains("{") && (ChangeRule.placeholder(template) == nil || template.filter({ $0 == "{" }).count > 1) {
                 throw fail(item, f, "\"\(template)\": one placeholder at most, {id} or {column}")
             }
             for column in rule.valueColumns where !ConfigurationValidation.isIdentifier(column) {

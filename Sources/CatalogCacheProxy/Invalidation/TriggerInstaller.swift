@@ -14,12 +14,39 @@ public enum TriggerInstaller {
     public enum Failure: Error, CustomStringConvertible {
         case noMappedTable([String])
         case database(String)
+        case unorderedRangeColumn(table: String, column: String, reason: String)
         public var description: String {
             switch self {
             case .noMappedTable(let names): return "none of the mapped tables exists in this database (\(names.joined(separator: ", ")))"
             case .database(let message): return message
+            case .unorderedRangeColumn(let table, let column, let reason):
+                return "invalidation.tables.\(table).changes: range rules need \(table).\(column) NOT NULL and sorted in byte order (collation C, POSIX or C.UTF-8), but it \(reason); drop its ranges (the coarse sort tags then apply) or change the column"
             }
         }
+    }
+
+    /// Collations whose order is the byte order of UTF-8 text, the order `SortRange` assumes.
+    static let byteOrderCollations: Set = ["C", "POSIX", "C.UTF-8", "C.utf8"]
+
+    /// Why `column` of `table` cannot carry range rules, or nil: a NULL value is not reported
+    /// by the trigger (a row moving from or to the end would go unseen), and any collation
+    /// other than byte order sorts values otherwise than their bytes.
+    static func rangeColumnProblem(connection: PostgresConnection, table: String, column: String) throws -> String? {
+        let rows = try connection.query("""
+            SELECT a.attnotnull::text,
+                   CASE WHEN a.attcollation = 0 THEN ''
+                        WHEN c.collname = 'default' THEN CASE WHEN d.datlocprovider = 'c' THEN d.datcollate ELSE 'the ICU locale ' || coalesce(d.daticulocale, '') END
+                        WHEN c.collprovider = 'c' THEN c.collcollate
+                        ELSE c.collname END
+            FROM pg_attribute a LEFT JOIN pg_collation c ON c.oid = a.attcollation
+            JOIN pg_database d ON d.datname = current_database()
+            WHERE a.attrelid = to_regclass($1) AND a.attname = $2 AND a.attnum > 0 AND NOT a.attisdropped
+            """, ["\"\(table)\"", column])
+        guard let row = rows.rows.first else { return "does not exist" }
+        if row[0] != "true" { return "is nullable" }
+        let collation = row[1] ?? ""
+        if collation.isEmpty { return "is not text" }
+        return byteOrderCollations.contains(collation) ? nil : "has collation \(collation)"
     }
 
     /// Blocking: run it off any event loop.
@@ -40,6 +67,11 @@ public enum TriggerInstaller {
                 guard hasColumn else {
                     skipped.append((table.name, "no column \(table.idColumn)"))
                     continue
+                }
+                for column in Set(table.mapping.changes.compactMap(\.rangeColumn)) {
+                    if let reason = try rangeColumnProblem(connection: connection, table: table.name, column: column) {
+                        throw Failure.unorderedRangeColumn(table: table.name, column: column, reason: reason)
+                    }
                 }
                 present.append(table)
             }

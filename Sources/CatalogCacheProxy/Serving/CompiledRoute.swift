@@ -45,13 +45,13 @@ final class CompiledRoute: Sendable {
         meta.ttl == rule.ttl && meta.staleWhileRevalidate == rule.staleWhileRevalidate && meta.staleIfError == rule.staleIfError
     }
 
-    /// An entry's tags: `known` (the route's and its query's) plus the ids its identity `body`
-    /// holds, or nil when the body does not hold what `tagging` reads (such an entry could not
-    /// be dropped when its rows change, so it must not be stored).
+    /// An entry's tags: `known` (the route's and its query's, a ranged sort's placed by the
+    /// body) plus the ids its identity `body` holds, or nil when the body does not hold what
+    /// `tagging` reads (such an entry could not be dropped when its rows change, so it must
+    /// not be stored).
     func entryTags(_ known: [String], body: [UInt8]) -> [String]? {
-        guard let tagging, tagging.readsBody else { return known }
-        guard let bodyTags = tagging.bodyTags(body) else { return nil }
-        return known + bodyTags.filter { !known.contains($0) }
+        guard let tagging else { return known }
+        return tagging.entryTags(known: known, body: body)
     }
 
     /// `x-publishable-api-key` → `X-Publishable-Api-Key`.

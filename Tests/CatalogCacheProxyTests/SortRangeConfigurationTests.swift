@@ -1,0 +1,49 @@
+import CatalogCacheCore
+import Foundation
+import Testing
+
+@testable import CatalogCacheProxy
+
+/// `entry_tags.sort.ranges` and a change rule's `ranges`: read from the shipped file, and
+/// refused with the field named when they cannot work.
+@Suite struct SortRangeConfigurationTests {
+    static let route = "routes:\n  - { name: products, path: /store/products, key: k, ttl: 5, entry_tags: "
+
+    func error(_ yaml: String) -> String {
+        do {
+            _ = try ConfigurationLoader.parse(yaml: yaml)
+            return "parsed"
+        } catch {
+            return "\(error)"
+        }
+    }
+
+    @Test func theShippedFilePlacesListsOrderedByTitle() throws {
+        let c = try ConfigurationLoader.load(path: ConfigurationLoaderTests.shippedConfig)
+        #expect(c.entryTagging["products"]?.sortRanges == ["title": "title"])
+        let title = c.tables.first { $0.name == "product" }?.mapping.changes.first { $0.columns == ["title"] }
+        #expect(title?.rangeColumn == "title")
+        #expect(title?.rangeScopes.contains("products:range:title:all") == true)
+        #expect(c.tables.first { $0.name == "product" }?.mapping.valueColumns.contains("title") == true)
+    }
+
+    @Test func rangesMustNameASortKeyAndReadRows() {
+        let unknownKey = Self.route + "{ ids: [{ member: products, tag: \"product:{id}\" }], sort: { parameter: order, keys: [title], ranges: { price: price } } } }\n"
+        #expect(error(unknownKey).contains("routes[0].entry_tags.sort.ranges"))
+        #expect(error(unknownKey).contains("\"price\" must be one of keys"))
+        let noIDs = Self.route + "{ sort: { parameter: order, keys: [title], ranges: { title: title } } } }\n"
+        #expect(error(noIDs).contains("needs ids"))
+    }
+
+    @Test func aRangeRuleNeedsAColumnAndScopes() {
+        let routes = "routes:\n  - { name: a, path: /x, key: k, ttl: 5 }\n"
+        func table(_ ranges: String) -> String {
+            "invalidation:\n  tables:\n    product:\n      tags: [products]\n      changes:\n        - columns: [title]\n          tags: [x]\n          ranges: \(ranges)\n" + routes
+        }
+        #expect(error(table("{ column: title }")).contains("needs column (an SQL identifier) and tags"))
+        #expect(error(table("{ column: \"ti tle\", tags: [s] }")).contains("needs column"))
+        #expect(error(table("{ column: title, tags: [\"s@in:\"] }")).contains("must not contain @"))
+        #expect(error(table("{ column: title, tags: [\"s:{a}{b}\"] }")).contains("one placeholder at most"))
+        #expect(error(table("{ column: title, tags: [\"products:range:title:all\"] }")) == "parsed")
+    }
+}
