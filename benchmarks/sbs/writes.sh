@@ -29,6 +29,7 @@ flash_cells() {  # SCEN CELL PAUSE_MS
     extra="load_cpu=$LOAD_PCT pause_ms=$pause seconds=$DURATION_S rate=$WRITE_RATE skipped=$skipped writes=$w ok=$ok conflicts=$conflicts write_errors=$errs stale=$stale checks=$checks write_p50=$wp50 write_p95=$wp95 write_p99=$wp99"
     if [ -n "$admin" ]; then
       curl -fs "http://127.0.0.1:$admin/metrics" >"$SBS_RUN/m1"
+      cp "$SBS_RUN/m0" "$SBS_RUN/$scen-$sys.before.prom"; cp "$SBS_RUN/m1" "$SBS_RUN/$scen-$sys.after.prom"
       read -r n q50 _ q99 <<<"$(hist_delta "$SBS_RUN/m0" "$SBS_RUN/m1" catalog_cache_commit_to_invalidated_seconds)"
       extra+=" c2i_n=$n c2i_p50=$(ms "$q50") c2i_p99=$(ms "$q99")"
       read -r n q50 _ q99 <<<"$(hist_delta "$SBS_RUN/m0" "$SBS_RUN/m1" catalog_cache_received_to_invalidated_seconds)"
