@@ -141,7 +141,9 @@ struct PreciseInvalidationOracleTests {
                 }
             }
             print("title-ordered pages still hits after renames: \(kept) of \(checked)")
-            #expect(kept * 4 > checked, "\(kept) of \(checked) pages kept")
+            // Dropping every page of the order the row can be in keeps 120 of these 240 (the
+            // pages of other categories); placed, 158.
+            #expect(kept * 5 > checked * 3, "\(kept) of \(checked) pages kept")
         }
     }
 }
