@@ -7,8 +7,9 @@
 /// payloads of at most ~6000 bytes (PostgreSQL's limit is 8000). A statement changing more
 /// than `maxIdsPerStatement` rows sends one table-wide notification without ids, which the
 /// proxy treats as "everything this table maps to, and every entry of the affected routes".
-/// Payloads carry `ts`, the statement's clock in microseconds since the epoch, for the
-/// commit-to-invalidated latency metric.
+/// Payloads carry `ts`, the clock in microseconds since the epoch when the trigger is about
+/// to notify (after resolving ids and describing the change, the nearest it gets to the
+/// commit), for the commit-to-invalidated latency metric.
 ///
 /// A link or child table may name an `id_query`: the trigger runs it on the changed rows'
 /// `id_column` values to get the ids it sends (a product's, for an inventory level).
@@ -35,7 +36,7 @@ public enum TriggerSQL {
         DECLARE
           id_column text := TG_ARGV[0];
           channel text := TG_ARGV[1];
-          ts bigint := (extract(epoch FROM clock_timestamp()) * 1000000)::bigint;
+          ts bigint;
           ids text[];
           batch text[] := '{}';
           batch_bytes int := 0;
@@ -53,6 +54,7 @@ public enum TriggerSQL {
           vals text[];
         BEGIN
           IF TG_OP = 'TRUNCATE' THEN
+            ts := (extract(epoch FROM clock_timestamp()) * 1000000)::bigint;
             PERFORM pg_notify(channel, json_build_object('table', TG_TABLE_NAME, 'op', TG_OP, 'ts', ts)::text);
             RETURN NULL;
           ELSIF TG_OP = 'INSERT' THEN
@@ -106,6 +108,8 @@ public enum TriggerSQL {
               detail := '{}'::jsonb;
             END IF;
           END IF;
+          -- The commit-side time, as late as the trigger can take it: after the change is described.
+          ts := (extract(epoch FROM clock_timestamp()) * 1000000)::bigint;
           FOREACH one IN ARRAY ids LOOP
             CONTINUE WHEN one IS NULL;
             IF octet_length(one) > 2000 THEN
