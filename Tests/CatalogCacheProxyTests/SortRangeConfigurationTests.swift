@@ -46,4 +46,33 @@ import Testing
         #expect(error(table("{ column: title, tags: [\"s:{a}{b}\"] }")).contains("one placeholder at most"))
         #expect(error(table("{ column: title, tags: [\"products:range:title:all\"] }")) == "parsed")
     }
+
+    static func file(placed: Bool, dropped: Bool) -> String {
+        let sort = placed ? "{ parameter: order, keys: [title], ranges: { title: title } }" : "{ parameter: order, keys: [title] }"
+        let ranges = dropped ? "\n          ranges: { column: title, tags: [\"products:range:title:all\"] }" : ""
+        return "invalidation:\n  tables:\n    product:\n      tags: [products]\n      changes:\n        - columns: [title]\n          tags: [\"products:sort:title:all\"]\(ranges)\n"
+            + route + "{ ids: [{ member: products, tag: \"product:{id}\" }], sort: \(sort) } }\n"
+    }
+
+    @Test func placedPagesNeedARuleThatDropsTheirPlaces() throws {
+        #expect(error(Self.file(placed: true, dropped: false)).contains("route products places its lists on title, but no invalidation.tables rule"))
+        #expect(error(Self.file(placed: true, dropped: true)) == "parsed")
+        #expect(error(Self.file(placed: false, dropped: true)) == "parsed")
+    }
+
+    /// Routes reload, table rules wait for a restart: a reload adding both keeps the routes'
+    /// ranges for the restart too, so no page is placed where the running rules drop nothing.
+    @Test func aReloadPlacesPagesOnlyWithRunningRulesThatDropThem() throws {
+        let coarse = try ConfigurationLoader.parse(yaml: Self.file(placed: false, dropped: false))
+        let placed = try ConfigurationLoader.parse(yaml: Self.file(placed: true, dropped: true))
+        let adding = ReloadPlan(running: coarse, loaded: placed)
+        #expect(adding.effective.entryTagging["products"]?.sortRanges == [:])
+        #expect(adding.keptForRestart.contains("routes[].entry_tags.sort.ranges"))
+        #expect(adding.effective.unmatchedSortRanges.isEmpty)
+        // With the rules running already, the routes' ranges apply.
+        let rulesFirst = try ConfigurationLoader.parse(yaml: Self.file(placed: false, dropped: true))
+        let applied = ReloadPlan(running: rulesFirst, loaded: placed)
+        #expect(applied.effective.entryTagging["products"]?.sortRanges == ["title": "title"])
+        #expect(!applied.keptForRestart.contains("routes[].entry_tags.sort.ranges"))
+    }
 }

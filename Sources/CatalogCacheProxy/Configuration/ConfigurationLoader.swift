@@ -153,6 +153,10 @@ struct NodeReader {
         if config.listen == config.adminListen, config.listen.port != 0 {
             throw fail(root, "admin_listen", "must differ from listen (\(config.listen))")
         }
+        if let unmatched = config.unmatchedSortRanges.first {
+            throw fail(root, "routes[].entry_tags.sort.ranges",
+                       "route \(unmatched.route) places its lists on \(unmatched.key), but no invalidation.tables rule has ranges.tags naming \(unmatched.route):range:\(unmatched.key):...: a change of that column would drop none of its pages")
+        }
         return config
     }
 }

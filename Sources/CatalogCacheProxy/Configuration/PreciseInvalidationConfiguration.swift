@@ -111,3 +111,19 @@ extension NodeReader {
         return rules
     }
 }
+
+extension ProxyConfiguration {
+    /// The ranged sort keys of routes (`entry_tags.sort.ranges`) that no table's change rule
+    /// drops the places of (`ranges.tags` naming `<route>:range:<key>:`): pages of such a
+    /// list would carry no tag a change of its sort column drops, so they must not be placed.
+    public var unmatchedSortRanges: [(route: String, key: String)] {
+        let scopes = tables.flatMap { $0.mapping.changes.flatMap(\.rangeScopes) }
+        return entryTagging.keys.sorted().flatMap { route in
+            let tagging = entryTagging[route]!
+            return tagging.sortRanges.keys.sorted().filter { key in
+                let prefix = tagging.prefix + "range:" + key + ":"
+                return !scopes.contains { $0.hasPrefix(prefix) }
+            }.map { (route: route, key: $0) }
+        }
+    }
+}

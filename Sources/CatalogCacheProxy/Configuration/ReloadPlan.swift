@@ -4,7 +4,9 @@
 /// the file changes it, is named.
 ///
 /// Invariant: `effective` differs from `running` only in fields marked `.applied`; every other
-/// schema field whose loaded value differs from the running one is in `keptForRestart`.
+/// schema field whose loaded value differs from the running one is in `keptForRestart`. A
+/// route's sort ranges apply only with the running table rules that drop their places (else
+/// they wait for a restart, named `routes[].entry_tags.sort.ranges`).
 public struct ReloadPlan: Sendable {
     public var effective: ProxyConfiguration
     /// Settings the file changes that only a restart applies (their running values are kept).
@@ -25,6 +27,13 @@ public struct ReloadPlan: Sendable {
             case .restart: if differs(running, loaded) { kept.append(field.path) }
             }
         }
+        // Routes apply now but table rules only at a restart: a route must not place pages on
+        // an order whose places the running rules do not drop.
+        let unmatched = effective.unmatchedSortRanges
+        for (route, key) in unmatched {
+            effective.entryTagging[route]?.sortRanges[key] = nil
+        }
+        if !unmatched.isEmpty { kept.append("routes[].entry_tags.sort.ranges") }
         self.effective = effective
         keptForRestart = kept
     }
