@@ -3,25 +3,27 @@
 /// row's id) or `{column}` (each old or new value of that column the trigger reports, see
 /// `RowChange.values`); other text is literal.
 ///
-/// `rangeScopes` (with `rangeColumn`, a text column sorted in byte order): templates of the
-/// pending range tags of lists sorted by that column (`products:range:title:all`). Each
-/// expanded scope is dropped itself and with it the places (`SortRange.dropTags`) between
-/// the lowest and the highest value the column had before or after the change, so only
-/// the pages that change can reorder go.
+/// `rangeScopes` (with `rangeColumn` and its `rangeOrder`: a text column sorted in byte
+/// order, or a non-negative integer column): templates of the pending range tags of lists
+/// sorted by that column (`products:range:title:all`). Each expanded scope is dropped itself
+/// and with it the places (`SortRange.dropTags`) between the lowest and the highest value the
+/// column had before or after the change, so only the pages that change can reorder go.
 public struct ChangeRule: Sendable, Equatable {
     public var columns: [String]
     public var operations: [RowOperation]
     public var tags: [String]
     public var keys: [String]
     public var rangeColumn: String?
+    public var rangeOrder: SortRange.Order
     public var rangeScopes: [String]
 
-    public init(columns: [String] = [], operations: [RowOperation] = [], tags: [String] = [], keys: [String] = [], rangeColumn: String? = nil, rangeScopes: [String] = []) {
+    public init(columns: [String] = [], operations: [RowOperation] = [], tags: [String] = [], keys: [String] = [], rangeColumn: String? = nil, rangeOrder: SortRange.Order = .bytes, rangeScopes: [String] = []) {
         self.columns = columns
         self.operations = operations
         self.tags = tags
         self.keys = keys
         self.rangeColumn = rangeColumn
+        self.rangeOrder = rangeOrder
         self.rangeScopes = rangeScopes
     }
 

@@ -14,13 +14,14 @@
 ///   the scoped tags of the row's own filter values instead of every list of that order);
 /// - `<prefix>search` when a search parameter has a non-empty value;
 /// - `<prefix>count` when the body carries `countField` at its top level;
-/// - for a sort key in `sortRanges` (a text column sorted in byte order), instead of the
-///   scoped sort tags: the page's place on that order (`SortRange.pageTags`), scoped by each
-///   filter value or `all` (`<prefix>range:<key>:<scope>@in:...`). Before the body is read
+/// - for a sort key in `sortRanges` (a text column sorted in byte order, or a non-negative
+///   integer column), instead of the scoped sort tags: the page's place on that order (`SortRange.pageTags`), scoped by each
+///   filter value or `all` (`<prefix>range:<key>:<scope>@in:...`), unless a filter in
+///   `notPlacedWith` is present. Before the body is read
 ///   the entry carries `<prefix>range:<key>:<scope>`; `entryTags` replaces it by the place of
 ///   the values the body's rows hold in `sortRanges[key]`, by nothing for an empty page (a
 ///   change of a sort value moves no row into or out of it), and keeps it when a row lacks
-///   the value (a rule dropping the place drops that tag too).
+///   the value or holds one without a place (a rule dropping places drops that tag too).
 ///
 /// Invariant (exactness): a filter value other than plain text (letters, digits, `_-.`), or a
 /// query parameter that is neither a filter, the sort, a search,
@@ -53,10 +54,24 @@ public struct EntryTagging: Sendable, Equatable {
     public var paging: [String]
     public var ignored: [String]
     public var countField: String?
-    /// Sort key to the field of each row (of the first `bodyIDs` member) holding its value.
-    public var sortRanges: [String: String]
+    /// A ranged sort key's value in each row (of the first `bodyIDs` member), and its order.
+    public struct RangeField: Sendable, Equatable {
+        public var field: String
+        public var order: SortRange.Order
+        public init(field: String, order: SortRange.Order = .bytes) {
+            self.field = field
+            self.order = order
+        }
+    }
 
-    public init(prefix: String, bodyIDs: [BodyIDs] = [], filters: [String] = [], sortParameter: String? = nil, sortKeys: [String] = [], defaultSort: String? = nil, search: [String] = [], paging: [String] = [], ignored: [String] = [], countField: String? = nil, sortRanges: [String: String] = [:]) {
+    /// Sort key to where its value is in each row and how it is ordered.
+    public var sortRanges: [String: RangeField]
+    /// Filters whose lists are not placed but keep the scoped sort tags: filters naming single
+    /// rows (`id`), whose lists a change of a row they name drops (`sort:<key>:id=<id>`), and
+    /// whose places would leave the store a mark per row and node.
+    public var notPlacedWith: [String] = []
+
+    public init(prefix: String, bodyIDs: [BodyIDs] = [], filters: [String] = [], sortParameter: String? = nil, sortKeys: [String] = [], defaultSort: String? = nil, search: [String] = [], paging: [String] = [], ignored: [String] = [], countField: String? = nil, sortRanges: [String: RangeField] = [:]) {
         self.prefix = prefix
         self.bodyIDs = bodyIDs
         self.filters = filters
@@ -91,6 +106,7 @@ public struct EntryTagging: Sendable, Equatable {
         var searched = false
         var sort = defaultSort
         var scopes: [String] = []
+        var unplaceable = false
         for (rawName, value) in parameters {
             let name = rawName.hasSuffix("[]") ? String(rawName.dropLast(2)) : rawName
             if filters.contains(name) {
@@ -99,6 +115,7 @@ public struct EntryTagging: Sendable, Equatable {
                 if Self.isPlainValue(value) {
                     tags.append(whereTag(name, value))
                     scopes.append(name + "=" + value)
+                    if notPlacedWith.contains(name) { unplaceable = true }
                 } else {
                     unknown = true
                 }
@@ -120,7 +137,7 @@ public struct EntryTagging: Sendable, Equatable {
         } else {
             if let sort {
                 tags.append(sortTag(sort))
-                let scoped = sortRanges[sort] == nil ? { sortTag(sort, scope: $0) } : { rangeTag(sort, scope: $0) }
+                let scoped = sortRanges[sort] == nil || unplaceable ? { sortTag(sort, scope: $0) } : { rangeTag(sort, scope: $0) }
                 tags += filtered ? scopes.map(scoped) : [scoped("all")]
             }
             if searched { tags.append(searchTag) }
@@ -137,10 +154,10 @@ public struct EntryTagging: Sendable, Equatable {
         guard case .object(let members)? = try? StrictJSONParser.parse(body), let held = bodyTags(members) else { return nil }
         var tags: [String] = []
         for tag in known {
-            guard let field = rangeField(tag) else { tags.append(tag); continue }
-            switch rangeValues(members, field: field) {
+            guard let range = rangeField(tag) else { tags.append(tag); continue }
+            switch rangeValues(members, range) {
             case .some(let values) where values.isEmpty: continue
-            case .some(let values): tags += SortRange.pageTags(scope: tag, values: values)
+            case .some(let values): tags += SortRange.pageTags(scope: tag, values: values, order: range.order) ?? [tag]
             case .none: tags.append(tag)
             }
         }
@@ -179,16 +196,17 @@ public struct EntryTagging: Sendable, Equatable {
     }
 
     /// The row field a pending range tag (`<prefix>range:<key>:<scope>`) is placed by.
-    private func rangeField(_ tag: String) -> String? {
+    private func rangeField(_ tag: String) -> RangeField? {
         guard !sortRanges.isEmpty, tag.hasPrefix(prefix + "range:"), !tag.contains("@") else { return nil }
         let rest = tag.dropFirst(prefix.count + "range:".count)
         guard let colon = rest.firstIndex(of: ":") else { return nil }
         return sortRanges[String(rest[..<colon])]
     }
 
-    /// The text values of `field` over the rows of the first `bodyIDs` member; nil when a
-    /// row lacks it or holds something else (the page then cannot be placed).
-    private func rangeValues(_ members: [(key: String, value: JSONValue)], field: String) -> [String]? {
+    /// The values of the range's field over the rows of the first `bodyIDs` member (strings
+    /// for `bytes`, numbers as written for `integer`); nil when a row lacks it or holds
+    /// another kind (the page then cannot be placed).
+    private func rangeValues(_ members: [(key: String, value: JSONValue)], _ range: RangeField) -> [String]? {
         guard let member = bodyIDs.first?.member, let value = members.first(where: { $0.key == member })?.value else { return nil }
         let rows: [JSONValue]
         switch value {
@@ -198,8 +216,11 @@ public struct EntryTagging: Sendable, Equatable {
         }
         var values: [String] = []
         for row in rows {
-            guard case .object(let fields) = row, case .string(let text)? = fields.first(where: { $0.key == field })?.value else { return nil }
-            values.append(text)
+            guard case .object(let fields) = row, let value = fields.first(where: { $0.key == range.field })?.value else { return nil }
+            switch (range.order, value) {
+            case (.bytes, .string(let text)), (.integer, .number(let text)): values.append(text)
+            default: return nil
+            }
         }
         return values
     }

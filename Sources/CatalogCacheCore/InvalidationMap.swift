@@ -65,8 +65,9 @@ public struct InvalidationMap: Sendable, Equatable {
             for template in rule.rangeScopes {
                 guard let scopes = ChangeRule.expand(template, ids: ids, values: values) else { return nil }
                 for scope in scopes {
+                    guard let places = SortRange.dropTags(scope: scope, values: sortValues, order: rule.rangeOrder) else { return nil }
                     set.tags.insert(scope)
-                    set.tags.formUnion(SortRange.dropTags(scope: scope, values: sortValues))
+                    set.tags.formUnion(places)
                 }
             }
         }

@@ -1,10 +1,16 @@
-/// Where a list page sits on a text sort order, as tags, so that a change of one row's sort
+/// Where a list page sits on a sort order, as tags, so that a change of one row's sort
 /// value drops only the pages whose span that change can cross.
 ///
-/// A value's *leaf* is the first `depth` nibbles (half-bytes) of its UTF-8 bytes, padded
-/// with zeros: monotone in byte order (`a <= b` gives `leaf(a) <= leaf(b)`), which is the
-/// order of a column sorted with the `C` collation. Leaves are the bottom of a 16-ary tree
-/// whose nodes are nibble prefixes; the root is the empty prefix.
+/// A value's *leaf* is `depth` nibbles (half-bytes), monotone in the column's order
+/// (`a <= b` gives `leaf(a) <= leaf(b)`), per `Order`:
+/// - `bytes`: the first nibbles of its UTF-8 bytes, padded with zeros: the order of a text
+///   column sorted with the `C` collation;
+/// - `integer`: the number of its hexadecimal digits less one, then those digits, padded
+///   with zeros: numeric order of non-negative integers (more digits is larger; as many
+///   digits, the digits decide). Other values have no leaf.
+///
+/// Leaves are the bottom of a 16-ary tree whose nodes are nibble prefixes; the root is the
+/// empty prefix.
 ///
 /// - A page holding values `v1...vn` spans the leaves `leaf(min)...leaf(max)`; its node `P` is
 ///   their longest common prefix (the smallest node holding the whole span). The page is
@@ -25,21 +31,36 @@ public enum SortRange {
     /// multiplies the tags a change drops, each of which leaves a mark in the store.
     public static let depth = 3
 
-    /// The tags of a page holding `values` (at least one).
-    public static func pageTags(scope: String, values: some Sequence<String>, depth: Int = depth) -> [String] {
-        let leaves = values.map { leaf($0, depth: depth) }
-        guard let low = leaves.min(by: { $0.lexicographicallyPrecedes($1) }),
-              let high = leaves.max(by: { $0.lexicographicallyPrecedes($1) }) else { return [] }
+    /// How a column's values are ordered, and so how they become leaves.
+    public enum Order: String, Sendable, Equatable, CaseIterable {
+        case bytes, integer
+    }
+
+    /// The tags of a page holding `values` (at least one), or nil when one has no leaf.
+    public static func pageTags(scope: String, values: some Sequence<String>, order: Order = .bytes, depth: Int = depth) -> [String]? {
+        guard let (low, high) = span(values, order: order, depth: depth) else { return nil }
         return pageTags(scope: scope, low: low, high: high)
     }
 
     /// The tags a change of a row's sort value among `values` (old and new, at least one)
-    /// drops: every page whose span meets `[min, max]` of them carries one.
-    public static func dropTags(scope: String, values: some Sequence<String>, depth: Int = depth) -> [String] {
-        let leaves = values.map { leaf($0, depth: depth) }
-        guard let low = leaves.min(by: { $0.lexicographicallyPrecedes($1) }),
-              let high = leaves.max(by: { $0.lexicographicallyPrecedes($1) }) else { return [] }
+    /// drops: every page whose span meets `[min, max]` of them carries one. Nil when a value
+    /// has no leaf (the caller then falls back to a coarser rule).
+    public static func dropTags(scope: String, values: some Sequence<String>, order: Order = .bytes, depth: Int = depth) -> [String]? {
+        guard let (low, high) = span(values, order: order, depth: depth) else { return nil }
         return dropTags(scope: scope, low: low, high: high)
+    }
+
+    /// The lowest and highest leaf of `values`; nil when there is none or one has no leaf.
+    private static func span(_ values: some Sequence<String>, order: Order, depth: Int) -> (low: [UInt8], high: [UInt8])? {
+        var low: [UInt8]?
+        var high: [UInt8]?
+        for value in values {
+            guard let l = leaf(value, order: order, depth: depth) else { return nil }
+            if low.map({ l.lexicographicallyPrecedes($0) }) ?? true { low = l }
+            if high.map({ $0.lexicographicallyPrecedes(l) }) ?? true { high = l }
+        }
+        guard let low, let high else { return nil }
+        return (low, high)
     }
 
     /// A page spanning the leaves `low...high` (of equal length).
@@ -81,6 +102,21 @@ public enum SortRange {
     }
 
     /// The first `depth` nibbles of `value`'s UTF-8 bytes, zero-padded.
+    static func leaf(_ value: String, order: Order, depth: Int) -> [UInt8]? {
+        switch order {
+        case .bytes: return leaf(value, depth: depth)
+        case .integer:
+            // Decimal digits only (what PostgreSQL prints for a non-negative integer and JSON
+            // for a non-negative whole number), at most 18 so it fits.
+            guard !value.isEmpty, value.utf8.count <= 18, value.utf8.allSatisfy({ (48...57).contains($0) }), let number = UInt64(value) else { return nil }
+            let digits = Array(String(number, radix: 16).utf8).map { $0 <= 57 ? $0 - 48 : $0 - 87 }
+            var nibbles = [UInt8(digits.count - 1)] + digits
+            nibbles = Array(nibbles.prefix(depth))
+            while nibbles.count < depth { nibbles.append(0) }
+            return nibbles
+        }
+    }
+
     static func leaf(_ value: String, depth: Int) -> [UInt8] {
         var nibbles: [UInt8] = []
         nibbles.reserveCapacity(depth)

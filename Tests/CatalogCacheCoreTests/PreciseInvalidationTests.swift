@@ -14,13 +14,15 @@ import Testing
     /// The same with lists ordered by title placed on that order, as the shipped config has it.
     static let rangedListTagging: EntryTagging = {
         var t = listTagging
-        t.sortRanges = ["title": "title"]
+        t.sortRanges = ["title": .init(field: "title"), "price": .init(field: "price", order: .integer)]
+        t.notPlacedWith = ["id"]
         return t
     }()
     /// The shipped config's product mapping.
     static let productMapping = TableMapping(tags: ["products", "product:{id}"], changes: [
         ChangeRule(columns: ["stock", "description", "thumbnail", "handle", "currency_code", "updated_at"], tags: ["product:{id}"]),
-        ChangeRule(columns: ["price"], tags: ["product:{id}"] + sortScopes("price")),
+        ChangeRule(columns: ["price"], tags: ["product:{id}"] + sortScopes("price"), rangeColumn: "price", rangeOrder: .integer,
+                   rangeScopes: ["all", "category_id={category_id}", "collection_id={collection_id}"].map { "products:range:price:\($0)" }),
         ChangeRule(columns: ["title"], tags: ["product:{id}"] + sortScopes("title") + ["products:search"], rangeColumn: "title",
                    rangeScopes: ["all", "category_id={category_id}", "collection_id={collection_id}"].map { "products:range:title:\($0)" }),
         ChangeRule(columns: ["status", "category_id", "collection_id", "created_at"], operations: [.insert, .delete], tags: [
@@ -71,13 +73,16 @@ import Testing
             Self.map.resolve(.row(table: "product", op: op, ids: ids, commitTimeMicros: nil, change: change)).tags
         }
         #expect(resolve(.update, RowChange(columns: ["stock", "updated_at"])) == ["product:p1"])
-        #expect(resolve(.update, RowChange(columns: ["price"], values: ["category_id": ["c1"], "collection_id": []]), ids: ["p1", "p2"])
-                == ["product:p1", "product:p2", "products:sort:price:all", "products:sort:price:id=p1", "products:sort:price:id=p2",
-                    "products:sort:price:category_id=c1"])
+        let repriced = resolve(.update, RowChange(columns: ["price"], values: ["category_id": ["c1"], "collection_id": [], "price": ["900", "1200"]]), ids: ["p1", "p2"])
+        let priceScopes = ["products:range:price:all", "products:range:price:category_id=c1"]
+        #expect(repriced == Set(["product:p1", "product:p2", "products:sort:price:all", "products:sort:price:id=p1", "products:sort:price:id=p2",
+                                 "products:sort:price:category_id=c1"] + priceScopes + priceScopes.flatMap { SortRange.dropTags(scope: $0, values: ["900", "1200"], order: .integer)! }))
+        // A price without a place (negative): the coarse rule.
+        #expect(resolve(.update, RowChange(columns: ["price"], values: ["category_id": ["c1"], "collection_id": [], "price": ["-1", "5"]])) == ["products", "product:p1"])
         let renamed = resolve(.update, RowChange(columns: ["title"], values: ["category_id": [], "collection_id": ["k1"], "title": ["Bold Shirt", "Flash sale"]]))
         let scopes = ["products:range:title:all", "products:range:title:collection_id=k1"]
         #expect(renamed == Set(["product:p1", "products:sort:title:all", "products:sort:title:id=p1", "products:sort:title:collection_id=k1", "products:search"]
-                               + scopes + scopes.flatMap { SortRange.dropTags(scope: $0, values: ["Bold Shirt", "Flash sale"]) }))
+                               + scopes + scopes.flatMap { SortRange.dropTags(scope: $0, values: ["Bold Shirt", "Flash sale"])! }))
         // The titles not sent: the coarse rule.
         #expect(resolve(.update, RowChange(columns: ["title"], values: ["category_id": [], "collection_id": ["k1"]])) == ["products", "product:p1"])
         // The row's values not sent: the coarse rule.
@@ -102,7 +107,7 @@ import Testing
         #expect(ChangeRule.placeholder("products:where:category_id={category_id}") == "category_id")
         #expect(ChangeRule.placeholder("plain") == nil)
         #expect(ChangeRule.placeholder("{not valid}") == nil)
-        #expect(Self.productMapping.valueColumns == ["category_id", "collection_id", "title"])
+        #expect(Self.productMapping.valueColumns == ["category_id", "collection_id", "price", "title"])
         #expect(ChangeRule.expand("a:{id}:b", ids: ["1", "2"], values: [:]) == ["a:1:b", "a:2:b"])
         #expect(ChangeRule.expand("c={category_id}", ids: [], values: [:]) == nil)
     }
@@ -187,6 +192,7 @@ import Testing
             values[column] = Array(Set([old?[keyPath: value], new?[keyPath: value]].compactMap { $0 ?? nil })).sorted()
         }
         values["title"] = Array(Set([old?.title, new?.title].compactMap { $0 })).sorted()
+        values["price"] = Array(Set([old?.price, new?.price].compactMap { $0 }.map(String.init))).sorted()
         guard let old, let new else {
             return .row(table: "product", op: old == nil ? .insert : .delete, ids: [id], commitTimeMicros: nil, change: RowChange(values: values))
         }
@@ -206,16 +212,16 @@ import Testing
     /// lists holding the product (precise).
     @Test func everyListAWriteChangesIsDropped() {
         let coarse = everyListAWriteChangesIsDropped(tagging: Self.listTagging)
-        // Placed on the title order, lists ordered by title outlive more renames (not only
-        // those of rows outside their filters).
+        // Placed on the title and the price order, lists ordered by the changed column outlive
+        // more of its changes (not only those of rows outside their filters).
         let ranged = everyListAWriteChangesIsDropped(tagging: Self.rangedListTagging)
-        #expect(ranged > coarse, "title-ordered lists kept by renames: \(ranged) placed, \(coarse) coarse")
+        #expect(ranged > coarse, "lists ordered by the changed column kept: \(ranged) placed, \(coarse) coarse")
     }
 
-    /// Answers how many lists ordered by title, not holding the row, a title change kept.
+    /// Answers how many lists ordered by title (price) a change of that column alone kept.
     func everyListAWriteChangesIsDropped(tagging: EntryTagging) -> Int {
         var g = SeededGenerator(seed: 17)
-        var droppedLists = 0, changedLists = 0, checkedLists = 0, titleOrderedKept = 0
+        var droppedLists = 0, changedLists = 0, checkedLists = 0, orderedKept = 0
         for _ in 0..<120 {
             var catalog = (0..<Int.random(in: 3...8, using: &g)).map { Self.randomProduct("p\($0)", &g) }
             var nextID = catalog.count
@@ -224,7 +230,7 @@ import Testing
                 // Cache every list now: its answer and its tags.
                 let cached = queries.map { query -> (query: ListQuery, answer: (page: [Product], count: Int), tags: Set<String>) in
                     let answer = query.answer(catalog)
-                    let body = #"{"products":["# + answer.page.map { #"{"id":"\#($0.id)","title":"\#($0.title)"}"# }.joined(separator: ",") + #"],"count":\#(answer.count)}"#
+                    let body = #"{"products":["# + answer.page.map { #"{"id":"\#($0.id)","title":"\#($0.title)","price":\#($0.price)}"# }.joined(separator: ",") + #"],"count":\#(answer.count)}"#
                     let tags = ["products"] + tagging.entryTags(known: tagging.queryTags(query.parameters), body: Array(body.utf8))!
                     return (query, answer, Set(tags))
                 }
@@ -264,9 +270,9 @@ import Testing
                     if changed { changedLists += 1 }
                     if isDropped { droppedLists += 1 }
                     #expect(!changed || isDropped, "stale list \(entry.query.parameters) after \(event)")
-                    if case .row(_, .update, _, _, let change?) = event, change.columns == ["title", "updated_at"], !isDropped,
-                       entry.query.order.hasSuffix("title"), entry.query.q == nil {
-                        titleOrderedKept += 1
+                    if case .row(_, .update, _, _, let change?) = event, let column = change.columns?.first, change.columns == [column, "updated_at"],
+                       ["title", "price"].contains(column), entry.query.order.hasSuffix(column), entry.query.q == nil, !isDropped {
+                        orderedKept += 1
                     }
                     if case .row(_, .update, _, _, let change?) = event, change.columns == ["stock", "updated_at"] {
                         #expect(isDropped == entry.answer.page.contains { $0.id == old.id })
@@ -286,6 +292,6 @@ import Testing
             }
         }
         #expect(changedLists > 0 && droppedLists < checkedLists)
-        return titleOrderedKept
+        return orderedKept
     }
 }

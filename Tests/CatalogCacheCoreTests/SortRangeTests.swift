@@ -63,29 +63,53 @@ import Testing
         #expect(SortRange.leaf("", depth: 3) == [0, 0, 0])
     }
 
+    @Test func integerLeavesFollowNumericOrder() {
+        var g = SeededGenerator(seed: 0x1E7)
+        let numbers = ([0, 1, 9, 15, 16, 255, 256, 4095, 4096, 24599, 65535, 65536, 1 << 40] + (0..<300).map { _ in Int.random(in: 0...1_000_000, using: &g) }).sorted()
+        for (x, y) in zip(numbers, numbers.dropFirst()) {
+            let (lx, ly) = (SortRange.leaf(String(x), order: .integer, depth: 3)!, SortRange.leaf(String(y), order: .integer, depth: 3)!)
+            #expect(!ly.lexicographicallyPrecedes(lx), "\(x) < \(y)")
+        }
+        #expect(SortRange.leaf("24599", order: .integer, depth: 3) == [3, 6, 0])  // 0x6017: four digits
+        // What has no place: negative, fractional, exponent, empty, too long.
+        for text in ["-1", "2.5", "1e3", "", "1234567890123456789", "0x10"] { #expect(SortRange.leaf(text, order: .integer, depth: 3) == nil, "\(text)") }
+        #expect(SortRange.dropTags(scope: "s", values: ["100", "-5"], order: .integer) == nil)
+        #expect(SortRange.pageTags(scope: "s", values: ["100", "2.5"], order: .integer) == nil)
+    }
+
     @Test func aRenameAcrossTheListDropsThePagesBetweenOnly() {
         // Pages of titles starting "Ai", "Bo", "Fl", "Wo"; a rename from "Bold ..." to "Flash ...".
-        let pages = ["Airy", "Bold", "Flax", "Woven"].map { SortRange.pageTags(scope: "products:range:title:all", values: [$0 + " Cotton", $0 + " Linen"]) }
-        let drop = Set(SortRange.dropTags(scope: "products:range:title:all", values: ["Bold Cotton Shirt", "Flash sale 7"]))
+        let pages = ["Airy", "Bold", "Flax", "Woven"].map { SortRange.pageTags(scope: "products:range:title:all", values: [$0 + " Cotton", $0 + " Linen"])! }
+        let drop = Set(SortRange.dropTags(scope: "products:range:title:all", values: ["Bold Cotton Shirt", "Flash sale 7"])!)
         #expect(pages.map { !drop.isDisjoint(with: $0) } == [false, true, true, false])
         #expect(drop.count <= 2 * 15 * SortRange.depth + 2 * SortRange.depth)
     }
 
     @Test func aListOrderedByARangedKeyIsPlacedByItsBody() {
         let t = PreciseInvalidationTests.rangedListTagging
+        // Prices place pages as numbers; one without a place keeps the pending tag.
+        let byPrice = t.queryTags([("order", "price")])
+        #expect(byPrice == ["products:where:all", "products:sort:price", "products:range:price:all"])
+        #expect(t.entryTags(known: byPrice, body: Array(#"{"products":[{"id":"p1","price":900},{"id":"p2","price":24599}]}"#.utf8))
+                == ["products:where:all", "products:sort:price"] + SortRange.pageTags(scope: "products:range:price:all", values: ["900", "24599"], order: .integer)! + ["product:p1", "product:p2"])
+        #expect(t.entryTags(known: byPrice, body: Array(#"{"products":[{"id":"p1","price":9.5}]}"#.utf8)) == byPrice + ["product:p1"])
+        #expect(t.entryTags(known: byPrice, body: Array(#"{"products":[{"id":"p1","price":"900"}]}"#.utf8)) == byPrice + ["product:p1"])
         let known = t.queryTags([("category_id", "c1"), ("order", "-title"), ("limit", "2")])
         #expect(known == ["products:where:category_id=c1", "products:sort:title", "products:range:title:category_id=c1"])
         let body = Array(#"{"products":[{"id":"p2","title":"Bold Shirt"},{"id":"p1","title":"Airy Hat"}],"count":9}"#.utf8)
         #expect(t.entryTags(known: known, body: body) == ["products:where:category_id=c1", "products:sort:title"]
-                + SortRange.pageTags(scope: "products:range:title:category_id=c1", values: ["Airy Hat", "Bold Shirt"])
+                + SortRange.pageTags(scope: "products:range:title:category_id=c1", values: ["Airy Hat", "Bold Shirt"])!
                 + ["product:p2", "product:p1", "products:count"])
         // An empty page: no place (a rename moves no row into it).
         #expect(t.entryTags(known: known, body: Array(#"{"products":[],"count":9}"#.utf8)) == ["products:where:category_id=c1", "products:sort:title", "products:count"])
         // A row without its title: the pending tag stays (the rule drops it too).
         #expect(t.entryTags(known: known, body: Array(#"{"products":[{"id":"p2"}]}"#.utf8)) == known + ["product:p2"])
         // Other orders, and lists with an unknown parameter, keep the scoped sort tags.
-        #expect(t.queryTags([("order", "price")]) == ["products:where:all", "products:sort:price", "products:sort:price:all"])
+        #expect(t.queryTags([("order", "created_at")]) == ["products:where:all", "products:sort:created_at", "products:sort:created_at:all"])
         #expect(t.queryTags([("order", "title"), ("region_id", "r")]).contains("products:sort:title:all"))
+        // A list filtered by id is not placed: its own rows' changes drop it.
+        #expect(t.queryTags([("id", "p1"), ("category_id", "c1"), ("order", "title")])
+                == ["products:where:id=p1", "products:where:category_id=c1", "products:sort:title", "products:sort:title:id=p1", "products:sort:title:category_id=c1"])
         #expect(t.entryTags(known: ["products:sort:price:all"], body: body) == ["products:sort:price:all", "product:p2", "product:p1", "products:count"])
         #expect(t.entryTags(known: known, body: Array("not json".utf8)) == nil)
     }

@@ -20,7 +20,8 @@ import Testing
 
     @Test func theShippedFilePlacesListsOrderedByTitle() throws {
         let c = try ConfigurationLoader.load(path: ConfigurationLoaderTests.shippedConfig)
-        #expect(c.entryTagging["products"]?.sortRanges == ["title": "title"])
+        #expect(c.entryTagging["products"]?.sortRanges == ["title": .init(field: "title"), "price": .init(field: "price", order: .integer)])
+        #expect(c.entryTagging["products"]?.notPlacedWith == ["id"])
         let title = c.tables.first { $0.name == "product" }?.mapping.changes.first { $0.columns == ["title"] }
         #expect(title?.rangeColumn == "title")
         #expect(title?.rangeScopes.contains("products:range:title:all") == true)
@@ -72,7 +73,7 @@ import Testing
         // With the rules running already, the routes' ranges apply.
         let rulesFirst = try ConfigurationLoader.parse(yaml: Self.file(placed: false, dropped: true))
         let applied = ReloadPlan(running: rulesFirst, loaded: placed)
-        #expect(applied.effective.entryTagging["products"]?.sortRanges == ["title": "title"])
+        #expect(applied.effective.entryTagging["products"]?.sortRanges == ["title": .init(field: "title")])
         #expect(!applied.keptForRestart.contains("routes[].entry_tags.sort.ranges"))
     }
 }

@@ -180,12 +180,12 @@ struct InvalidationTests {
         try await withStack(triggers: true) { stack in
             let icu = try await stack.sql("SELECT collname FROM pg_collation WHERE collprovider = 'i' ORDER BY collname LIMIT 1").scalar
             _ = try await stack.sql("""
-                CREATE TABLE range_probe (id text PRIMARY KEY, loose text, bytes text NOT NULL COLLATE "C"\(icu.map { ", icu text NOT NULL COLLATE \"\($0)\"" } ?? ""))
+                CREATE TABLE range_probe (id text PRIMARY KEY, loose text, bytes text NOT NULL COLLATE "C", amount integer NOT NULL\(icu.map { ", icu text NOT NULL COLLATE \"\($0)\"" } ?? ""))
                 """)
             let conn = try CatalogPostgres.PostgresConnection(url: stack.databaseURL)
             defer { conn.close() }
-            func install(_ column: String) -> String {
-                let rule = ChangeRule(columns: [column], tags: ["x"], rangeColumn: column, rangeScopes: ["r:range:\(column):all"])
+            func install(_ column: String, _ order: SortRange.Order = .bytes) -> String {
+                let rule = ChangeRule(columns: [column], tags: ["x"], rangeColumn: column, rangeOrder: order, rangeScopes: ["r:range:\(column):all"])
                 let table = InvalidatedTable(name: "range_probe", mapping: TableMapping(tags: ["x"], changes: [rule]))
                 do {
                     _ = try TriggerInstaller.install(connection: conn, tables: [table], channel: "catalog_cache")
@@ -195,7 +195,10 @@ struct InvalidationTests {
                 }
             }
             #expect(install("bytes") == "installed")
-            #expect(install("loose").contains("range_probe.loose NOT NULL and sorted in byte order") && install("loose").contains("it is nullable"))
+            #expect(install("amount", .integer) == "installed")
+            #expect(install("amount").contains("it is integer, not text"))
+            #expect(install("bytes", .integer).contains("it is text, not an integer"))
+            #expect(install("loose").contains("range rules need range_probe.loose NOT NULL") && install("loose").contains("it is nullable"))
             #expect(install("missing").contains("does not exist"))
             if let icu { #expect(install("icu").contains("has collation \(icu)")) }
         }

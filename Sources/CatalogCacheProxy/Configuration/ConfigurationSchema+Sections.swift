@@ -39,7 +39,8 @@ extension ConfigurationSchema {
         .part("invalidation.tables.*.changes[].tags", .textList, reload: .restart, "Tags dropped; one placeholder at most, `{id}` or `{column}` (each old and new value)."),
         .part("invalidation.tables.*.changes[].keys", .textList, reload: .restart, "Keys dropped, as tags."),
         .part("invalidation.tables.*.changes[].ranges", .section, reload: .restart, "Lists sorted by a text column: only the pages between the old and the new value are dropped."),
-        .part("invalidation.tables.*.changes[].ranges.column", .text, reload: .restart, required: true, "The sort column; must be NOT NULL and sorted in byte order (collation C or C.UTF-8), checked when the triggers are installed."),
+        .part("invalidation.tables.*.changes[].ranges.column", .text, reload: .restart, required: true, "The sort column; must be NOT NULL, and text sorted in byte order (collation C or C.UTF-8) or an integer for `order: integer`, checked when the triggers are installed."),
+        .part("invalidation.tables.*.changes[].ranges.order", .text, default: "`bytes`", reload: .restart, "`bytes` (text sorted in byte order) or `integer` (non-negative integers); the same as the route's."),
         .part("invalidation.tables.*.changes[].ranges.tags", .textList, reload: .restart, required: true, "Range scopes (`<route>:range:<key>:all`, `...:<filter>={column}`), each dropped with the places the change crosses."),
     ]
 
@@ -83,7 +84,8 @@ extension ConfigurationSchema {
             .part("routes[].entry_tags.sort.parameter", .text, reload: .applied, "Its name."),
             .part("routes[].entry_tags.sort.keys", .textList, reload: .applied, "Values it takes."),
             .part("routes[].entry_tags.sort.default", .text, reload: .applied, "Key used when absent; one of `keys`."),
-            .part("routes[].entry_tags.sort.ranges", .section, reload: .applied, "Sort key to the row field holding its value (rows of the first `ids` member): such lists are tagged with their place on that order (`<route>:range:<key>:<scope>@...`) instead of `<route>:sort:<key>:<scope>`."),
+            .part("routes[].entry_tags.sort.not_placed_with", .textList, reload: .applied, "Filters (such as `id`) whose lists keep `<route>:sort:<key>:<filter>=<value>` instead of being placed: the change of a row they name drops them, and places would leave a mark per row."),
+            .part("routes[].entry_tags.sort.ranges", .section, reload: .applied, "Sort key to the row field holding its value (rows of the first `ids` member), or to `{field, order}` (`order`: `bytes`, the default, or `integer`): such lists are tagged with their place on that order (`<route>:range:<key>:<scope>@...`) instead of `<route>:sort:<key>:<scope>`."),
             .part("routes[].entry_tags.search", .textList, reload: .applied, "Search parameters (`<route>:search`)."),
             .part("routes[].entry_tags.paging", .textList, reload: .applied, "Paging parameters (no tag of their own)."),
             .part("routes[].entry_tags.ignored", .textList, reload: .applied, "Parameters that change nothing the tags track."),

@@ -36,11 +36,12 @@ extension NodeReader {
                     switch k {
                     case "parameter": tagging.sortParameter = try string(v, "\(f).parameter")
                     case "keys": tagging.sortKeys = try strings(v, "\(f).keys")
+                    case "not_placed_with": tagging.notPlacedWith = try strings(v, "\(f).not_placed_with")
                     case "ranges":
                         guard let ranges = v.mapping else { throw fail(v, "\(f).ranges", "must be a mapping of sort key to row field") }
-                        for (keyNode, fieldNode) in ranges {
+                        for (keyNode, rangeNode) in ranges {
                             guard let key = keyNode.string else { throw fail(keyNode, "\(f).ranges", "keys must be strings") }
-                            tagging.sortRanges[key] = try string(fieldNode, "\(f).ranges.\(key)")
+                            tagging.sortRanges[key] = try rangeField(rangeNode, "\(f).ranges.\(key)")
                         }
                     default: tagging.defaultSort = try string(v, "\(f).default")
                     }
@@ -58,6 +59,31 @@ extension NodeReader {
             throw fail(node, "\(field).sort.ranges", "needs ids: the values are read from the rows of the first ids member")
         }
         return tagging
+    }
+
+    /// A ranged sort key's row field: `title` (text in byte order), or `{field, order}` with
+    /// `order` one of `bytes`, `integer`.
+    private func rangeField(_ node: Node, _ field: String) throws(ConfigurationError) -> EntryTagging.RangeField {
+        if node.scalar != nil { return EntryTagging.RangeField(field: try string(node, field)) }
+        guard let pairs = node.mapping else { throw fail(node, field, "must be a row field, or {field, order}") }
+        var range = EntryTagging.RangeField(field: "")
+        for (keyNode, value) in pairs {
+            switch keyNode.string {
+            case "field": range.field = try string(value, "\(field).field")
+            case "order": range.order = try order(value, "\(field).order")
+            default: throw fail(keyNode, field, "takes field and order only")
+            }
+        }
+        guard !range.field.isEmpty else { throw fail(node, "\(field).field", "is required") }
+        return range
+    }
+
+    private func order(_ node: Node, _ field: String) throws(ConfigurationError) -> SortRange.Order {
+        let text = try string(node, field)
+        guard let order = SortRange.Order(rawValue: text) else {
+            throw fail(node, field, "must be one of \(SortRange.Order.allCases.map(\.rawValue).joined(separator: ", ")), got \"\(text)\"")
+        }
+        return order
     }
 
     /// `changes: [{columns: [...], on: [INSERT, DELETE], tags: [...], keys: [...],
@@ -87,6 +113,7 @@ extension NodeReader {
                     for (rk, rv) in try mapping(v, "\(f).ranges", section: "invalidation.tables.*.changes[].ranges") {
                         switch rk {
                         case "column": rule.rangeColumn = try string(rv, "\(f).ranges.column")
+                        case "order": rule.rangeOrder = try order(rv, "\(f).ranges.order")
                         default: rule.rangeScopes = try strings(rv, "\(f).ranges.tags")
                         }
                     }
@@ -116,13 +143,16 @@ extension ProxyConfiguration {
     /// The ranged sort keys of routes (`entry_tags.sort.ranges`) that no table's change rule
     /// drops the places of (`ranges.tags` naming `<route>:range:<key>:`): pages of such a
     /// list would carry no tag a change of its sort column drops, so they must not be placed.
+    /// A rule naming them with another order than the route's counts as none: its places
+    /// would be other leaves.
     public var unmatchedSortRanges: [(route: String, key: String)] {
-        let scopes = tables.flatMap { $0.mapping.changes.flatMap(\.rangeScopes) }
+        let scopes = tables.flatMap { $0.mapping.changes.flatMap { rule in rule.rangeScopes.map { (scope: $0, order: rule.rangeOrder) } } }
         return entryTagging.keys.sorted().flatMap { route in
             let tagging = entryTagging[route]!
             return tagging.sortRanges.keys.sorted().filter { key in
                 let prefix = tagging.prefix + "range:" + key + ":"
-                return !scopes.contains { $0.hasPrefix(prefix) }
+                let naming = scopes.filter { $0.scope.hasPrefix(prefix) }
+                return naming.isEmpty || naming.contains { $0.order != tagging.sortRanges[key]!.order }
             }.map { (route: route, key: $0) }
         }
     }

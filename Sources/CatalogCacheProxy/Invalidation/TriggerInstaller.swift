@@ -1,3 +1,4 @@
+import CatalogCacheCore
 import CatalogPostgres
 
 /// Installs the triggers of `TriggerSQL` into a database, skipping mapped tables that do not
@@ -20,7 +21,7 @@ public enum TriggerInstaller {
             case .noMappedTable(let names): return "none of the mapped tables exists in this database (\(names.joined(separator: ", ")))"
             case .database(let message): return message
             case .unorderedRangeColumn(let table, let column, let reason):
-                return "invalidation.tables.\(table).changes: range rules need \(table).\(column) NOT NULL and sorted in byte order (collation C, POSIX or C.UTF-8), but it \(reason); drop its ranges (the coarse sort tags then apply) or change the column"
+                return "invalidation.tables.\(table).changes: range rules need \(table).\(column) NOT NULL, and text sorted in byte order (collation C, POSIX or C.UTF-8) or an integer with order: integer, but it \(reason); drop its ranges (the coarse sort tags then apply) or change the column"
             }
         }
     }
@@ -31,9 +32,9 @@ public enum TriggerInstaller {
     /// Why `column` of `table` cannot carry range rules, or nil: a NULL value is not reported
     /// by the trigger (a row moving from or to the end would go unseen), and any collation
     /// other than byte order sorts values otherwise than their bytes.
-    static func rangeColumnProblem(connection: PostgresConnection, table: String, column: String) throws -> String? {
+    static func rangeColumnProblem(connection: PostgresConnection, table: String, column: String, order: SortRange.Order) throws -> String? {
         let rows = try connection.query("""
-            SELECT a.attnotnull::text,
+            SELECT a.attnotnull::text, format_type(a.atttypid, NULL),
                    CASE WHEN a.attcollation = 0 THEN ''
                         WHEN c.collname = 'default' THEN CASE WHEN d.datlocprovider = 'c' THEN d.datcollate ELSE 'the ICU locale ' || coalesce(d.daticulocale, '') END
                         WHEN c.collprovider = 'c' THEN c.collcollate
@@ -44,9 +45,16 @@ public enum TriggerInstaller {
             """, ["\"\(table)\"", column])
         guard let row = rows.rows.first else { return "does not exist" }
         if row[0] != "true" { return "is nullable" }
-        let collation = row[1] ?? ""
-        if collation.isEmpty { return "is not text" }
-        return byteOrderCollations.contains(collation) ? nil : "has collation \(collation)"
+        let type = row[1] ?? ""
+        switch order {
+        case .integer:
+            // Negative values have no place: a change reporting one falls back to the coarse rule.
+            return ["smallint", "integer", "bigint"].contains(type) ? nil : "is \(type), not an integer"
+        case .bytes:
+            let collation = row[2] ?? ""
+            if collation.isEmpty { return "is \(type), not text" }
+            return byteOrderCollations.contains(collation) ? nil : "has collation \(collation)"
+        }
     }
 
     /// Blocking: run it off any event loop.
@@ -68,8 +76,9 @@ public enum TriggerInstaller {
                     skipped.append((table.name, "no column \(table.idColumn)"))
                     continue
                 }
-                for column in Set(table.mapping.changes.compactMap(\.rangeColumn)) {
-                    if let reason = try rangeColumnProblem(connection: connection, table: table.name, column: column) {
+                for rule in table.mapping.changes {
+                    guard let column = rule.rangeColumn else { continue }
+                    if let reason = try rangeColumnProblem(connection: connection, table: table.name, column: column, order: rule.rangeOrder) {
                         throw Failure.unorderedRangeColumn(table: table.name, column: column, reason: reason)
                     }
                 }
