@@ -15,13 +15,13 @@
 /// - `<prefix>search` when a search parameter has a non-empty value;
 /// - `<prefix>count` when the body carries `countField` at its top level;
 /// - for a sort key in `sortRanges` (a text column sorted in byte order, or a non-negative
-///   integer column), instead of the scoped sort tags: the page's place on that order (`SortRange.pageTags`), scoped by each
-///   filter value or `all` (`<prefix>range:<key>:<scope>@in:...`), unless a filter in
-///   `notPlacedWith` is present. Before the body is read
-///   the entry carries `<prefix>range:<key>:<scope>`; `entryTags` replaces it by the place of
-///   the values the body's rows hold in `sortRanges[key]`, by nothing for an empty page (a
-///   change of a sort value moves no row into or out of it), and keeps it when a row lacks
-///   the value or holds one without a place (a rule dropping places drops that tag too).
+///   integer column), instead of the scoped sort tags and unless a filter in `notPlacedWith`
+///   is present: the page's place on that order (`SortRange.pageTags`), scoped by each filter
+///   value or `all` (`<prefix>range:<key>:<scope>@in:...`). Before the body is read the entry
+///   carries `<prefix>range:<key>:<scope>`; `entryTags` replaces it by the place of the values
+///   the body's rows hold in `sortRanges[key]`, by nothing for an empty page (a change of a
+///   sort value moves no row into or out of it), and keeps it when a row lacks the value or
+///   holds one without a place (a rule dropping places drops that tag too).
 ///
 /// Invariant (exactness): a filter value other than plain text (letters, digits, `_-.`), or a
 /// query parameter that is neither a filter, the sort, a search,
@@ -175,13 +175,7 @@ public struct EntryTagging: Sendable, Equatable {
     private func bodyTags(_ members: [(key: String, value: JSONValue)]) -> [String]? {
         var tags: [String] = []
         for spec in bodyIDs {
-            guard let value = members.first(where: { $0.key == spec.member })?.value else { return nil }
-            let elements: [JSONValue]
-            switch value {
-            case .array(let list): elements = list
-            case .object: elements = [value]
-            default: return nil
-            }
+            guard let elements = Self.rows(members, spec.member) else { return nil }
             for element in elements {
                 guard case .object(let fields) = element, let id = fields.first(where: { $0.key == spec.field })?.value else { return nil }
                 switch id {
@@ -207,13 +201,7 @@ public struct EntryTagging: Sendable, Equatable {
     /// for `bytes`, numbers as written for `integer`); nil when a row lacks it or holds
     /// another kind (the page then cannot be placed).
     private func rangeValues(_ members: [(key: String, value: JSONValue)], _ range: RangeField) -> [String]? {
-        guard let member = bodyIDs.first?.member, let value = members.first(where: { $0.key == member })?.value else { return nil }
-        let rows: [JSONValue]
-        switch value {
-        case .array(let list): rows = list
-        case .object: rows = [value]
-        default: return nil
-        }
+        guard let member = bodyIDs.first?.member, let rows = Self.rows(members, member) else { return nil }
         var values: [String] = []
         for row in rows {
             guard case .object(let fields) = row, let value = fields.first(where: { $0.key == range.field })?.value else { return nil }
@@ -223,6 +211,17 @@ public struct EntryTagging: Sendable, Equatable {
             }
         }
         return values
+    }
+
+    /// The rows under `member` at the top level: an array's elements, or one object; nil
+    /// when it is missing or something else.
+    private static func rows(_ members: [(key: String, value: JSONValue)], _ member: String) -> [JSONValue]? {
+        guard let value = members.first(where: { $0.key == member })?.value else { return nil }
+        switch value {
+        case .array(let list): return list
+        case .object: return [value]
+        default: return nil
+        }
     }
 
     /// Letters, digits, `_`, `-`, `.`: decoded the same by every query parser.

@@ -59,6 +59,12 @@ import Testing
         #expect(error(Self.file(placed: true, dropped: false)).contains("route products places its lists on title, but no invalidation.tables rule"))
         #expect(error(Self.file(placed: true, dropped: true)) == "parsed")
         #expect(error(Self.file(placed: false, dropped: true)) == "parsed")
+        // Every scope a placed page can carry needs a rule: a filter's too, unless not placed.
+        let filtered = Self.file(placed: true, dropped: true).replacingOccurrences(of: "sort: {", with: "filters: [category_id], sort: {")
+        #expect(error(filtered).contains("naming products:range:title:category_id=... with the same order"))
+        #expect(error(filtered.replacingOccurrences(of: "keys: [title],", with: "keys: [title], not_placed_with: [category_id],")) == "parsed")
+        let wrongOrder = Self.file(placed: true, dropped: true).replacingOccurrences(of: "ranges: { column: title,", with: "ranges: { column: title, order: integer,")
+        #expect(error(wrongOrder).contains("naming products:range:title:all... with the same order"))
     }
 
     /// Routes reload, table rules wait for a restart: a reload adding both keeps the routes'

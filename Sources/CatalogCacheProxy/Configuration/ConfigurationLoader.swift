@@ -155,7 +155,7 @@ struct NodeReader {
         }
         if let unmatched = config.unmatchedSortRanges.first {
             throw fail(root, "routes[].entry_tags.sort.ranges",
-                       "route \(unmatched.route) places its lists on \(unmatched.key), but no invalidation.tables rule has ranges.tags naming \(unmatched.route):range:\(unmatched.key):... with the same order: a change of that column would drop none of its pages")
+                       "route \(unmatched.route) places its lists on \(unmatched.key), but no invalidation.tables rule has ranges.tags naming \(unmatched.route):range:\(unmatched.key):\(unmatched.scope)... with the same order: a change of that column would drop none of those pages (add the scope to a rule, or the filter to not_placed_with)")
         }
         return config
     }

@@ -38,7 +38,7 @@ extension ConfigurationSchema {
         .part("invalidation.tables.*.changes[].on", .textList, reload: .restart, "`INSERT` and/or `DELETE` apply the rule. A rule needs columns or on."),
         .part("invalidation.tables.*.changes[].tags", .textList, reload: .restart, "Tags dropped; one placeholder at most, `{id}` or `{column}` (each old and new value)."),
         .part("invalidation.tables.*.changes[].keys", .textList, reload: .restart, "Keys dropped, as tags."),
-        .part("invalidation.tables.*.changes[].ranges", .section, reload: .restart, "Lists sorted by a text column: only the pages between the old and the new value are dropped."),
+        .part("invalidation.tables.*.changes[].ranges", .section, reload: .restart, "Lists sorted by this column: only the pages between the old and the new value are dropped."),
         .part("invalidation.tables.*.changes[].ranges.column", .text, reload: .restart, required: true, "The sort column; must be NOT NULL, and text sorted in byte order (collation C or C.UTF-8) or an integer for `order: integer`, checked when the triggers are installed."),
         .part("invalidation.tables.*.changes[].ranges.order", .text, default: "`bytes`", reload: .restart, "`bytes` (text sorted in byte order) or `integer` (non-negative integers); the same as the route's."),
         .part("invalidation.tables.*.changes[].ranges.tags", .textList, reload: .restart, required: true, "Range scopes (`<route>:range:<key>:all`, `...:<filter>={column}`), each dropped with the places the change crosses."),

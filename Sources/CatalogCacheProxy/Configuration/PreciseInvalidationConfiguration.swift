@@ -87,7 +87,7 @@ extension NodeReader {
     }
 
     /// `changes: [{columns: [...], on: [INSERT, DELETE], tags: [...], keys: [...],
-    /// ranges: {column, tags}}]`.
+    /// ranges: {column, order, tags}}]`.
     func changeRules(_ node: Node, _ field: String) throws(ConfigurationError) -> [ChangeRule] {
         guard let sequence = node.sequence else { throw fail(node, field, "must be a list of {columns, on, tags, keys}") }
         var rules: [ChangeRule] = []
@@ -140,20 +140,23 @@ extension NodeReader {
 }
 
 extension ProxyConfiguration {
-    /// The ranged sort keys of routes (`entry_tags.sort.ranges`) that no table's change rule
-    /// drops the places of (`ranges.tags` naming `<route>:range:<key>:`): pages of such a
-    /// list would carry no tag a change of its sort column drops, so they must not be placed.
-    /// A rule naming them with another order than the route's counts as none: its places
-    /// would be other leaves.
-    public var unmatchedSortRanges: [(route: String, key: String)] {
+    /// The places routes give their lists (`entry_tags.sort.ranges`) that no table's change
+    /// rule drops: for each ranged key, the scope `all` (unfiltered lists) and each filter not
+    /// in `not_placed_with` must be named by some rule's `ranges.tags` (`<route>:range:<key>:all`,
+    /// `<route>:range:<key>:<filter>=...`) with the key's order. Else a page placed in that
+    /// scope would carry no tag a change of its sort column drops; such a file is refused, and
+    /// a reload does not place such pages.
+    public var unmatchedSortRanges: [(route: String, key: String, scope: String)] {
         let scopes = tables.flatMap { $0.mapping.changes.flatMap { rule in rule.rangeScopes.map { (scope: $0, order: rule.rangeOrder) } } }
         return entryTagging.keys.sorted().flatMap { route in
             let tagging = entryTagging[route]!
-            return tagging.sortRanges.keys.sorted().filter { key in
-                let prefix = tagging.prefix + "range:" + key + ":"
-                let naming = scopes.filter { $0.scope.hasPrefix(prefix) }
-                return naming.isEmpty || naming.contains { $0.order != tagging.sortRanges[key]!.order }
-            }.map { (route: route, key: $0) }
+            let placedScopes = ["all"] + tagging.filters.filter { !tagging.notPlacedWith.contains($0) }.map { $0 + "=" }
+            return tagging.sortRanges.keys.sorted().flatMap { key in
+                placedScopes.filter { scope in
+                    let prefix = tagging.prefix + "range:" + key + ":" + scope
+                    return !scopes.contains { $0.scope.hasPrefix(prefix) && $0.order == tagging.sortRanges[key]!.order }
+                }.map { (route: route, key: key, scope: $0) }
+            }
         }
     }
 }

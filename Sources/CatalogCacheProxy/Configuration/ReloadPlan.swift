@@ -30,7 +30,7 @@ public struct ReloadPlan: Sendable {
         // Routes apply now but table rules only at a restart: a route must not place pages on
         // an order whose places the running rules do not drop.
         let unmatched = effective.unmatchedSortRanges
-        for (route, key) in unmatched {
+        for (route, key, _) in unmatched {
             effective.entryTagging[route]?.sortRanges[key] = nil
         }
         if !unmatched.isEmpty { kept.append("routes[].entry_tags.sort.ranges") }
