@@ -164,14 +164,8 @@ public struct EntryTagging: Sendable, Equatable {
         return Self.unique(tags + held)
     }
 
-    /// The tags of what the body holds, or nil when it is not the JSON object the route
-    /// promises (such an entry cannot say what it holds and must not be stored).
-    public func bodyTags<C: Collection>(_ body: C) -> [String]? where C.Element == UInt8 {
-        guard readsBody else { return [] }
-        guard case .object(let members)? = try? StrictJSONParser.parse(body) else { return nil }
-        return bodyTags(members)
-    }
-
+    /// The tags of what the body's members hold (ids, count), or nil when they do not hold
+    /// what the route promises.
     private func bodyTags(_ members: [(key: String, value: JSONValue)]) -> [String]? {
         var tags: [String] = []
         for spec in bodyIDs {
@@ -191,7 +185,7 @@ public struct EntryTagging: Sendable, Equatable {
 
     /// The row field a pending range tag (`<prefix>range:<key>:<scope>`) is placed by.
     private func rangeField(_ tag: String) -> RangeField? {
-        guard !sortRanges.isEmpty, tag.hasPrefix(prefix + "range:"), !tag.contains("@") else { return nil }
+        guard !sortRanges.isEmpty, tag.hasPrefix(prefix), tag.dropFirst(prefix.count).hasPrefix("range:"), !tag.contains("@") else { return nil }
         let rest = tag.dropFirst(prefix.count + "range:".count)
         guard let colon = rest.firstIndex(of: ":") else { return nil }
         return sortRanges[String(rest[..<colon])]

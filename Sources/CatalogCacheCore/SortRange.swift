@@ -37,25 +37,25 @@ public enum SortRange {
     }
 
     /// The tags of a page holding `values` (at least one), or nil when one has no leaf.
-    public static func pageTags(scope: String, values: some Sequence<String>, order: Order = .bytes, depth: Int = depth) -> [String]? {
-        guard let (low, high) = span(values, order: order, depth: depth) else { return nil }
+    public static func pageTags(scope: String, values: some Sequence<String>, order: Order = .bytes) -> [String]? {
+        guard let (low, high) = span(values, order: order) else { return nil }
         return pageTags(scope: scope, low: low, high: high)
     }
 
     /// The tags a change of a row's sort value among `values` (old and new, at least one)
     /// drops: every page whose span meets `[min, max]` of them carries one. Nil when a value
     /// has no leaf (the caller then falls back to a coarser rule).
-    public static func dropTags(scope: String, values: some Sequence<String>, order: Order = .bytes, depth: Int = depth) -> [String]? {
-        guard let (low, high) = span(values, order: order, depth: depth) else { return nil }
+    public static func dropTags(scope: String, values: some Sequence<String>, order: Order = .bytes) -> [String]? {
+        guard let (low, high) = span(values, order: order) else { return nil }
         return dropTags(scope: scope, low: low, high: high)
     }
 
     /// The lowest and highest leaf of `values`; nil when there is none or one has no leaf.
-    private static func span(_ values: some Sequence<String>, order: Order, depth: Int) -> (low: [UInt8], high: [UInt8])? {
+    private static func span(_ values: some Sequence<String>, order: Order) -> (low: [UInt8], high: [UInt8])? {
         var low: [UInt8]?
         var high: [UInt8]?
         for value in values {
-            guard let l = leaf(value, order: order, depth: depth) else { return nil }
+            guard let l = leaf(value, order: order) else { return nil }
             if low.map({ l.lexicographicallyPrecedes($0) }) ?? true { low = l }
             if high.map({ $0.lexicographicallyPrecedes(l) }) ?? true { high = l }
         }
@@ -101,8 +101,8 @@ public enum SortRange {
         }
     }
 
-    /// The first `depth` nibbles of `value`'s UTF-8 bytes, zero-padded.
-    static func leaf(_ value: String, order: Order, depth: Int) -> [UInt8]? {
+    /// `value`'s leaf in `order`, or nil when it has none.
+    static func leaf(_ value: String, order: Order, depth: Int = depth) -> [UInt8]? {
         switch order {
         case .bytes: return leaf(value, depth: depth)
         case .integer:
@@ -117,6 +117,7 @@ public enum SortRange {
         }
     }
 
+    /// The first `depth` nibbles of `value`'s UTF-8 bytes, zero-padded.
     static func leaf(_ value: String, depth: Int) -> [UInt8] {
         var nibbles: [UInt8] = []
         nibbles.reserveCapacity(depth)

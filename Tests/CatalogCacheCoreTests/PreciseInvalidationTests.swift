@@ -57,15 +57,15 @@ import Testing
 
     @Test func bodyTags() {
         let t = Self.listTagging
-        #expect(t.bodyTags(Array(#"{"products":[{"id":"p1","x":1},{"id":"p2"},{"id":7}],"count":3}"#.utf8)) == ["product:p1", "product:p2", "product:7", "products:count"])
-        #expect(t.bodyTags(Array(#"{"products":[],"limit":1}"#.utf8)) == [])
-        #expect(t.bodyTags(Array(#"{"product":{"id":"p1"}}"#.utf8)) == nil)  // no `products`
-        #expect(t.bodyTags(Array(#"{"products":[{"title":"no id"}]}"#.utf8)) == nil)
-        #expect(t.bodyTags(Array(#"{"products":[{"id":""}]}"#.utf8)) == nil)
-        #expect(t.bodyTags(Array("not json".utf8)) == nil)
+        #expect(t.entryTags(known: [], body: Array(#"{"products":[{"id":"p1","x":1},{"id":"p2"},{"id":7}],"count":3}"#.utf8)) == ["product:p1", "product:p2", "product:7", "products:count"])
+        #expect(t.entryTags(known: [], body: Array(#"{"products":[],"limit":1}"#.utf8)) == [])
+        #expect(t.entryTags(known: [], body: Array(#"{"product":{"id":"p1"}}"#.utf8)) == nil)  // no `products`
+        #expect(t.entryTags(known: [], body: Array(#"{"products":[{"title":"no id"}]}"#.utf8)) == nil)
+        #expect(t.entryTags(known: [], body: Array(#"{"products":[{"id":""}]}"#.utf8)) == nil)
+        #expect(t.entryTags(known: [], body: Array("not json".utf8)) == nil)
         let detail = EntryTagging(prefix: "p:", bodyIDs: [.init(member: "product", tag: "product:{id}")])
-        #expect(detail.bodyTags(Array(#"{"product":{"id":"p1"}}"#.utf8)) == ["product:p1"])
-        #expect(EntryTagging(prefix: "x:").bodyTags(Array("anything".utf8)) == [])
+        #expect(detail.entryTags(known: [], body: Array(#"{"product":{"id":"p1"}}"#.utf8)) == ["product:p1"])
+        #expect(EntryTagging(prefix: "x:").entryTags(known: [], body: Array("anything".utf8)) == [])
     }
 
     @Test func changesResolveByColumnAndOperation() {

@@ -148,8 +148,7 @@ extension ProxyConfiguration {
     /// a reload does not place such pages.
     public var unmatchedSortRanges: [(route: String, key: String, scope: String)] {
         let scopes = tables.flatMap { $0.mapping.changes.flatMap { rule in rule.rangeScopes.map { (scope: $0, order: rule.rangeOrder) } } }
-        return entryTagging.keys.sorted().flatMap { route in
-            let tagging = entryTagging[route]!
+        return entryTagging.sorted { $0.key < $1.key }.flatMap { route, tagging in
             let placedScopes = ["all"] + tagging.filters.filter { !tagging.notPlacedWith.contains($0) }.map { $0 + "=" }
             return tagging.sortRanges.keys.sorted().flatMap { key in
                 placedScopes.filter { scope in
