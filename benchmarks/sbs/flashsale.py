@@ -15,7 +15,11 @@ or a later updated_at: cycles overlap when the system is slower than the write r
 apart as newer, on stderr).
 Admin writes carry the bearer token of one login (POST /auth/user/emailpass through the same
 system) as ADMIN_EMAIL / ADMIN_PASSWORD (default admin@example.com / supersecret).
-Prints "FLASH writes ok stale checks conflicts errors write_p50_ms write_p95_ms write_p99_ms skipped".
+Prints "FLASH writes ok stale checks conflicts errors write_p50_ms write_p95_ms write_p99_ms skipped
+reads reads_upstream": reads are the writer's GETs (primes and checks), reads_upstream those the
+system answered from its upstream (X-Cache not HIT, and no `collapsed` in Cache-Status: a
+request that waited for another's fetch caused no upstream request), so the storefront mix's
+own hit ratio can be told apart from the writer's reads, whose checks miss by design.
 """
 import os
 import http.client
@@ -59,7 +63,8 @@ def main():
     token = login(host, port)
     ids = [l.strip() for l in open(ids_file) if l.strip()]
     lock = threading.Lock()
-    c = {"writes": 0, "ok": 0, "stale": 0, "checks": 0, "conflicts": 0, "errors": 0, "newer": 0}
+    c = {"writes": 0, "ok": 0, "stale": 0, "checks": 0, "conflicts": 0, "errors": 0, "newer": 0,
+         "reads": 0, "reads_upstream": 0}
     lat = []
     slots = threading.Semaphore(MAX_INFLIGHT)
 
@@ -77,7 +82,13 @@ def main():
                     headers["Authorization"] = f"Bearer {token}"
                 conn.request(method, path, body=json.dumps(body) if body is not None else None, headers=headers)
                 r = conn.getresponse()
-                return r.status, r.read()
+                answer = r.read()
+                if method == "GET":
+                    upstream = r.getheader("X-Cache") != "HIT" and "collapsed" not in (r.getheader("Cache-Status") or "")
+                    with lock:
+                        c["reads"] += 1
+                        c["reads_upstream"] += upstream
+                return r.status, answer
 
             pid = ids[i % len(ids)]
             page = f"/store/products/{pid}"
@@ -144,7 +155,7 @@ def main():
     lat.sort()
     q = lambda f: lat[min(len(lat) - 1, int(f * len(lat)))] if lat else 0
     print(f"flashsale: {c['newer']} reads showed a later write of the same product (not stale)", file=sys.stderr)
-    print(f"FLASH {c['writes']} {c['ok']} {c['stale']} {c['checks']} {c['conflicts']} {c['errors']} {q(0.5):.2f} {q(0.95):.2f} {q(0.99):.2f} {skipped}")
+    print(f"FLASH {c['writes']} {c['ok']} {c['stale']} {c['checks']} {c['conflicts']} {c['errors']} {q(0.5):.2f} {q(0.95):.2f} {q(0.99):.2f} {skipped} {c['reads']} {c['reads_upstream']}")
 
 
 if __name__ == "__main__":

@@ -23,8 +23,8 @@ flash_cells() {  # SCEN CELL PAUSE_MS
     SBS_PAUSE_MS=$pause wrk_run "$SBS/mix.lua" "http://127.0.0.1:${PORT[$sys]}"
     wait "$fpid"
     end "$sys"
-    read -r _ w ok stale checks conflicts errs wp50 wp95 wp99 skipped <<<"$(grep '^FLASH' "$SBS_RUN/$scen-$sys.out")"
-    [ -n "${wp99:-}" ] || { log "flash writer failed: $(tail -3 "$SBS_RUN/$scen-$sys.out")"; w=0 ok=0 stale=0 checks=0 conflicts=0 errs=0 wp50=0 wp95=0 wp99=0 skipped=0; }
+    read -r _ w ok stale checks conflicts errs wp50 wp95 wp99 skipped wreads wreads_up <<<"$(grep '^FLASH' "$SBS_RUN/$scen-$sys.out")"
+    [ -n "${wp99:-}" ] || { log "flash writer failed: $(tail -3 "$SBS_RUN/$scen-$sys.out")"; w=0 ok=0 stale=0 checks=0 conflicts=0 errs=0 wp50=0 wp95=0 wp99=0 skipped=0 wreads=0 wreads_up=0; }
     case $sys in catalog-cache*) grep '^flashsale: stale:' "$SBS_RUN/$scen-$sys.out" | head -5 | while read -r l; do log "$sys: $l"; done ;; esac
     extra="load_cpu=$LOAD_PCT pause_ms=$pause seconds=$DURATION_S rate=$WRITE_RATE skipped=$skipped writes=$w ok=$ok conflicts=$conflicts write_errors=$errs stale=$stale checks=$checks write_p50=$wp50 write_p95=$wp95 write_p99=$wp99"
     if [ -n "$admin" ]; then
@@ -41,6 +41,12 @@ flash_cells() {  # SCEN CELL PAUSE_MS
     local reads=$R_REQ up=$UP
     local logins; logins=$(grep -c '^LOGIN$' "$SBS_RUN/$scen-$sys.out")
     if [ "$sys" != origin ]; then reads=$(( R_REQ + w + checks )); up=$(( UP - w - logins )); [ "$up" -ge 0 ] || up=0; fi
+    # The storefront's own reads: the mix's requests against the upstream requests less the
+    # writes, the logins and the writer's reads that went upstream.
+    if [ "$sys" != origin ] && [ "$R_REQ" -gt 0 ]; then
+      extra+=" mix_hit=$(awk -v r="$R_REQ" -v u="$(( UP - w - logins - ${wreads_up:-0} ))" 'BEGIN { if (u < 0) u = 0; printf "%.1f", 100 * (1 - u / r) }')"
+      extra+=" writer_reads=${wreads:-0} writer_reads_upstream=${wreads_up:-0}"
+    fi
     extra+=" mix_requests=$R_REQ all_upstream=$UP"
     row "$scen" "$sys" "$cell" "$R_RPS" "$R_P50" "$R_P95" "$R_P99" "$R_P999" "$R_ERR" "$reads" "$up" "$CPU_PCT" "$RSS_MIB" "$OTHER_PCT" "$extra"
   done
