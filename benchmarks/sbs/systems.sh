@@ -271,6 +271,28 @@ start_systems() {
 # The admin port of a catalog-cache system, nothing for the others.
 cc_admin() { case $1 in catalog-cache) echo "$CC_ADMIN" ;; catalog-cache-tier) echo "$CCT_ADMIN" ;; catalog-cache-cluster) echo "$CCC_ADMIN" ;; esac; }
 
+# Empties SYS's cache, so that a cell's warm-up starts every system from the same state however
+# long ago its previous cell ran: entries live 60 s and are served stale 120 s more
+# (stale-while-revalidate, Varnish's grace), so what a cell would find cached otherwise depends
+# on the time since the last one (and on how long the quiet gate waited).
+empty_cache() {  # SYS
+  local admin before
+  case $1 in
+    catalog-cache*)
+      # A table-wide change: every instance listening drops every mapped tag, in Redis and in
+      # its hot tier; waited for on this system's own counter of tags invalidated.
+      admin=$(cc_admin "$1")
+      before=$(tags_invalidated "$admin")
+      psql "$DATABASE_URL" -qAtc "SELECT pg_notify('catalog_cache', '{\"table\":\"product\",\"op\":\"TRUNCATE\"}')" >/dev/null
+      for _ in $(seq 1 100); do [ "$(tags_invalidated "$admin")" -gt "$before" ] && return 0; sleep 0.05; done
+      echo "bench: $1 did not apply the invalidation of everything" >&2; exit 1 ;;
+    varnish) varnishadm -n "$SBS_RUN/varnish" "ban req.url ~ ." >/dev/null || exit 1 ;;
+    nginx) find "$SBS_RUN/nginx/cache" -type f -delete ;;
+    nginx-lua) redis-cli -p "$LUA_REDIS_PORT" flushall >/dev/null || exit 1 ;;
+  esac
+}
+tags_invalidated() { curl -fs "http://127.0.0.1:$1/metrics" | awk '/^catalog_cache_tags_invalidated_total / { print $2 }'; }
+
 # Cumulative count of requests the system has sent to the origin.
 upstream_count() {
   case $1 in

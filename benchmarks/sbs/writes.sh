@@ -12,8 +12,10 @@ flash_cells() {  # SCEN CELL PAUSE_MS
     hot_only "$sys" && continue
     log "$scen: $sys (mix + $WRITE_RATE writes/s; warm-up $FLASH_WARMUP, pause $pause ms)"
     admin=$(cc_admin "$sys")
-    # Warmed right before, as the mix cell is: entries live 60 s, and the mix ran minutes ago.
+    # Emptied, then warmed right before, as the mix cell is: entries live 60 s, and the mix ran
+    # minutes ago.
     quiet_gate
+    empty_cache "$sys"
     [ "${FLASH_WARMUP%s}" != 0 ] && SBS_SEED=7 DURATION=$FLASH_WARMUP wrk_run "$SBS/mix.lua" "http://127.0.0.1:${PORT[$sys]}"
     [ -n "$admin" ] && curl -fs "http://127.0.0.1:$admin/metrics" >"$SBS_RUN/m0"
     GATED=1 begin "$sys"
@@ -73,6 +75,7 @@ checkout_cells() {  # SCEN CELL PAUSE_MS
     o0=$(psql "$DATABASE_URL" -Atc 'SELECT coalesce(max(display_id), 0) FROM "order"')
     log "$scen: $sys (mix + $CHECKOUT_BUYERS buyers on 10 products x stock $CHECKOUT_STOCK; warm-up $CHECKOUT_WARMUP, pause $pause ms)"
     quiet_gate
+    [ "${CHECKOUT_WARMUP%s}" != 0 ] && empty_cache "$sys"
     [ "${CHECKOUT_WARMUP%s}" != 0 ] && SBS_SEED=7 DURATION=$CHECKOUT_WARMUP wrk_run "$SBS/mix.lua" "http://127.0.0.1:${PORT[$sys]}"
     local admin; admin=$(admin_port "$sys"); [ -n "$admin" ] && curl -fs "http://127.0.0.1:$admin/metrics" >"$SBS_RUN/m0"
     GATED=1 begin "$sys"
