@@ -50,12 +50,18 @@ public final class InvalidationListener: Sendable {
         wakeWrite = fds[1]
     }
 
+    /// The listener thread's name, as `top -H`, `ps -L` and `/proc/<pid>/task/*/comm` show it
+    /// (the kernel keeps 15 bytes).
+    public static let threadName = "catalog-listen"
+
     public func start() {
         let thread = Thread { [self] in
+            // Named from the thread itself: Foundation on Linux does not pass a name set
+            // before `start()` to the kernel.
+            Thread.current.name = Self.threadName
             self.run()
             self.finished.signal()
         }
-        thread.name = "catalog-cache-listen"
         thread.start()
     }
 
