@@ -99,12 +99,13 @@ machine_line() {
 result_file() { echo "benchmarks/results/$1.md"; }
 
 # ledger_add FILE: appends one line for the run just written to FILE to the results ledger:
-# its date, the commit measured and the command, read from FILE's "- date:" and "- command:" lines.
+# its date, the commit measured and the command, read from FILE's "- date:" and "- command:" lines;
+# "+changes" when the tree differs from the commit outside benchmarks/results (rewritten by the run).
 ledger_add() {
   local file=$1 ledger=benchmarks/results/LEDGER.md date command
   date=$(grep -m1 -o 'date: [^;]*' "$file" | cut -d' ' -f2-)
   command=$(grep -m1 -o 'command: `[^`]*`' "$file" | cut -d'`' -f2)
   printf '| %s | %s | %s | `%s` |\n' "${date:-$(date -u '+%Y-%m-%d %H:%M UTC')}" \
-    "$(git rev-parse --short HEAD)$(git diff --quiet HEAD 2>/dev/null || echo '+changes')" \
+    "$(git rev-parse --short HEAD)$(git diff --quiet HEAD -- . ':(exclude)benchmarks/results' 2>/dev/null || echo '+changes')" \
     "$(basename "$file")" "$command" >>"$ledger"
 }
