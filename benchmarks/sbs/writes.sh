@@ -15,7 +15,7 @@ flash_cells() {  # SCEN CELL PAUSE_MS
     # Emptied, then warmed right before, as the mix cell is: entries live 60 s, and the mix ran
     # minutes ago.
     quiet_gate
-    empty_cache "$sys"
+    [ "${FLASH_WARMUP%s}" != 0 ] && empty_cache "$sys"
     [ "${FLASH_WARMUP%s}" != 0 ] && SBS_SEED=7 DURATION=$FLASH_WARMUP wrk_run "$SBS/mix.lua" "http://127.0.0.1:${PORT[$sys]}"
     [ -n "$admin" ] && curl -fs "http://127.0.0.1:$admin/metrics" >"$SBS_RUN/m0"
     GATED=1 begin "$sys"
