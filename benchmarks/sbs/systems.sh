@@ -276,14 +276,15 @@ cc_admin() { case $1 in catalog-cache) echo "$CC_ADMIN" ;; catalog-cache-tier) e
 # (stale-while-revalidate, Varnish's grace), so what a cell would find cached otherwise depends
 # on the time since the last one (and on how long the quiet gate waited).
 empty_cache() {  # SYS
-  local admin before
+  local admin before channel
   case $1 in
     catalog-cache*)
       # A table-wide change: every instance listening drops every mapped tag, in Redis and in
       # its hot tier; waited for on this system's own counter of tags invalidated.
       admin=$(cc_admin "$1")
       before=$(tags_invalidated "$admin")
-      psql "$DATABASE_URL" -qAtc "SELECT pg_notify('catalog_cache', '{\"table\":\"product\",\"op\":\"TRUNCATE\"}')" >/dev/null
+      channel=$(awk '/^invalidation:/ { s = 1; next } /^[^ #]/ { s = 0 } s && /^  channel:/ { print $2; exit }' "$SBS_RUN/cc.yaml")
+      psql "$DATABASE_URL" -qAtc "SELECT pg_notify('${channel:?no invalidation.channel in cc.yaml}', '{\"table\":\"product\",\"op\":\"TRUNCATE\"}')" >/dev/null
       for _ in $(seq 1 100); do [ "$(tags_invalidated "$admin")" -gt "$before" ] && return 0; sleep 0.05; done
       echo "bench: $1 did not apply the invalidation of everything" >&2; exit 1 ;;
     varnish) varnishadm -n "$SBS_RUN/varnish" "ban req.url ~ ." >/dev/null || exit 1 ;;
