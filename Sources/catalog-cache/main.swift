@@ -146,12 +146,23 @@ struct InstallTriggers: ParsableCommand {
 
     @OptionGroup var options: ConfigOptions
     @Option(name: .customLong("database-url"), help: "PostgreSQL URL (env DATABASE_URL).") var databaseURL: String?
-    @Flag(help: "Print the SQL instead of running it.") var print = false
+    @Flag(help: "Print the SQL instead of running it (with a database URL, each described table's UPDATE path compiled from its columns, as install would).") var print = false
 
     func run() throws {
         let configuration = resolveOrFail(options, ConfigurationOverrides(databaseURL: databaseURL))
         if print {
-            Swift.print(TriggerSQL.script(tables: configuration.triggerTables, channel: configuration.notifyChannel), terminator: "")
+            // With a database, the compiled UPDATE paths are printed as install would run them.
+            var shapes: [String: CompiledUpdate.Shape] = [:]
+            if let url = configuration.databaseURL {
+                do {
+                    let connection = try PostgresConnection(url: url)
+                    defer { connection.close() }
+                    shapes = try TriggerInstaller.shapes(connection: connection, tables: configuration.triggerTables)
+                } catch {
+                    fail("\(error)")
+                }
+            }
+            Swift.print(TriggerSQL.script(tables: configuration.triggerTables, channel: configuration.notifyChannel, shapes: shapes), terminator: "")
             return
         }
         guard let url = configuration.databaseURL else { fail("--database-url (or DATABASE_URL) is required") }

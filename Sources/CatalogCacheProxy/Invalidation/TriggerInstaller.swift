@@ -57,6 +57,19 @@ public enum TriggerInstaller {
         }
     }
 
+    /// The columns and primary key of each described table (`CompiledUpdate.Shape`).
+    /// Blocking: run it off any event loop.
+    public static func shapes(connection: PostgresConnection, tables: [InvalidatedTable]) throws -> [String: CompiledUpdate.Shape] {
+        var shapes: [String: CompiledUpdate.Shape] = [:]
+        for table in tables where !table.mapping.changes.isEmpty {
+            let quoted = "\"\(table.name)\""
+            let columns = try connection.query(CompiledUpdate.Shape.columnsQuery, [quoted]).rows.map { (name: $0[0] ?? "", type: $0[1] ?? "") }
+            let key = try connection.query(CompiledUpdate.Shape.primaryKeyQuery, [quoted]).rows.map { $0[0] ?? "" }
+            shapes[table.name] = CompiledUpdate.Shape(columns: columns, primaryKey: key)
+        }
+        return shapes
+    }
+
     /// Blocking: run it off any event loop.
     public static func install(connection: PostgresConnection, tables: [InvalidatedTable], channel: String) throws -> Report {
         var present: [InvalidatedTable] = []
@@ -85,10 +98,11 @@ public enum TriggerInstaller {
                 present.append(table)
             }
             guard !present.isEmpty else { throw Failure.noMappedTable(tables.map(\.name)) }
+            let shapes = try self.shapes(connection: connection, tables: present)
             _ = try connection.transaction { conn in
                 _ = try conn.execute(TriggerSQL.function(channel: channel))
                 for table in present {
-                    _ = try conn.execute(TriggerSQL.triggers(table: table.name, idColumn: table.idColumn, channel: channel, valueColumns: table.mapping.valueColumns, describe: !table.mapping.changes.isEmpty, idQuery: table.idQuery))
+                    _ = try conn.execute(TriggerSQL.tableSQL(table, channel: channel, shape: shapes[table.name]))
                 }
             }
         } catch let error as PostgresError {

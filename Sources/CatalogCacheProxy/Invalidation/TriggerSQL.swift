@@ -29,9 +29,12 @@ public enum TriggerSQL {
     public static let functionName = "catalog_cache_notify"
     public static let maxIdsPerStatement = 10_000
 
-    public static func function(channel: String) -> String {
+    /// The generic trigger function, or with `compiled` a table's own (`CompiledUpdate`): the
+    /// same body, whose UPDATE path runs `compiled`'s static statements while the table still
+    /// has the columns it was compiled for, and the generic one otherwise.
+    public static func function(channel: String, compiled: CompiledUpdate? = nil) -> String {
         """
-        CREATE OR REPLACE FUNCTION \(functionName)() RETURNS trigger
+        CREATE OR REPLACE FUNCTION \(compiled?.functionName ?? functionName)() RETURNS trigger
         LANGUAGE plpgsql AS $catalog_cache$
         DECLARE
           id_column text := TG_ARGV[0];
@@ -52,7 +55,9 @@ public enum TriggerSQL {
           probe text;
           column_name text;
           vals text[];
+          compiled boolean := false;
         BEGIN
+        \(compiled.map { "  compiled := TG_OP = 'UPDATE' AND \($0.guardSQL);\n" } ?? "")\
           IF TG_OP = 'TRUNCATE' THEN
             ts := (extract(epoch FROM clock_timestamp()) * 1000000)::bigint;
             PERFORM pg_notify(channel, json_build_object('table', TG_TABLE_NAME, 'op', TG_OP, 'ts', ts)::text);
@@ -61,6 +66,7 @@ public enum TriggerSQL {
             EXECUTE format('SELECT array_agg(DISTINCT %I::text) FROM new_rows', id_column) INTO ids;
           ELSIF TG_OP = 'DELETE' THEN
             EXECUTE format('SELECT array_agg(DISTINCT %I::text) FROM old_rows', id_column) INTO ids;
+        \(compiled.map { "  ELSIF compiled THEN\n    \($0.idsSQL)\n" } ?? "")\
           ELSE
             EXECUTE format('SELECT array_agg(DISTINCT v) FROM (SELECT %I::text AS v FROM old_rows UNION SELECT %I::text FROM new_rows) changed', id_column, id_column) INTO ids;
           END IF;
@@ -74,7 +80,7 @@ public enum TriggerSQL {
             PERFORM pg_notify(channel, json_build_object('table', TG_TABLE_NAME, 'op', TG_OP, 'ts', ts)::text);
             RETURN NULL;
           END IF;
-          IF describe THEN
+        \(compiled.map { "  IF describe AND compiled THEN\n\($0.describeSQL)\n  ELSIF describe THEN\n" } ?? "  IF describe THEN\n")\
             IF TG_OP = 'UPDATE' THEN
               SELECT array_agg(a.attname::text ORDER BY a.attnum) INTO key_columns
                 FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey)
@@ -101,6 +107,8 @@ public enum TriggerSQL {
               END IF;
               value_map := value_map || jsonb_build_object(column_name, COALESCE(to_jsonb(vals), '[]'::jsonb));
             END LOOP;
+          END IF;
+          IF describe THEN
             IF value_map <> '{}'::jsonb THEN
               detail := detail || jsonb_build_object('values', value_map);
             END IF;
@@ -137,7 +145,8 @@ public enum TriggerSQL {
     /// identifiers. `describe`: payloads say which columns changed and carry the old and new
     /// values of `valueColumns`.
     /// `idQuery`: SQL resolving the `idColumn` values (`$1`) to the ids sent.
-    public static func triggers(table: String, idColumn: String, channel: String, valueColumns: [String] = [], describe: Bool = false, idQuery: String? = nil) -> String {
+    /// `updateFunction`: a `CompiledUpdate`'s function for the UPDATE trigger.
+    public static func triggers(table: String, idColumn: String, channel: String, valueColumns: [String] = [], describe: Bool = false, idQuery: String? = nil, updateFunction: String? = nil) -> String {
         let args: String
         if describe || idQuery != nil {
             let query = String((idQuery ?? "").flatMap { $0 == "'" ? ["'", "'"] : [$0] })
@@ -149,7 +158,7 @@ public enum TriggerSQL {
         CREATE OR REPLACE TRIGGER catalog_cache_insert AFTER INSERT ON "\(table)"
           REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION \(functionName)\(args);
         CREATE OR REPLACE TRIGGER catalog_cache_update AFTER UPDATE ON "\(table)"
-          REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION \(functionName)\(args);
+          REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION \(updateFunction ?? functionName)\(args);
         CREATE OR REPLACE TRIGGER catalog_cache_delete AFTER DELETE ON "\(table)"
           REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION \(functionName)\(args);
         CREATE OR REPLACE TRIGGER catalog_cache_truncate AFTER TRUNCATE ON "\(table)"
@@ -157,10 +166,22 @@ public enum TriggerSQL {
         """
     }
 
-    /// Everything, for `--print`.
-    public static func script(tables: [InvalidatedTable], channel: String) -> String {
-        var out = "-- catalog-cache invalidation triggers (channel \(channel))\nBEGIN;\n" + function(channel: channel) + "\n"
-        for table in tables { out += "\n-- \(table.name): id column \(table.idColumn)\n" + triggers(table: table.name, idColumn: table.idColumn, channel: channel, valueColumns: table.mapping.valueColumns, describe: !table.mapping.changes.isEmpty, idQuery: table.idQuery) + "\n" }
+    /// One table's SQL: for a described table whose `shape` is known, its `CompiledUpdate`
+    /// function, then its triggers (the UPDATE one on that function).
+    public static func tableSQL(_ table: InvalidatedTable, channel: String, shape: CompiledUpdate.Shape?) -> String {
+        let describe = !table.mapping.changes.isEmpty
+        let compiled = describe ? shape.flatMap { CompiledUpdate(table: table.name, idColumn: table.idColumn, valueColumns: table.mapping.valueColumns, shape: $0) } : nil
+        return (compiled.map { function(channel: channel, compiled: $0) + "\n" } ?? "")
+            + triggers(table: table.name, idColumn: table.idColumn, channel: channel, valueColumns: table.mapping.valueColumns, describe: describe, idQuery: table.idQuery, updateFunction: compiled?.functionName)
+    }
+
+    /// Everything, for `--print`: `shapes` are the tables' columns as the database has them
+    /// (without them, UPDATEs take the generic path).
+    public static func script(tables: [InvalidatedTable], channel: String, shapes: [String: CompiledUpdate.Shape] = [:]) -> String {
+        var out = "-- catalog-cache invalidation triggers (channel \(channel))\n"
+        if shapes.isEmpty { out += "-- Printed without a database: UPDATEs take the generic path; with --database-url each described table's UPDATE path is compiled from its columns.\n" }
+        out += "BEGIN;\n" + function(channel: channel) + "\n"
+        for table in tables { out += "\n-- \(table.name): id column \(table.idColumn)\n" + tableSQL(table, channel: channel, shape: shapes[table.name]) + "\n" }
         return out + "COMMIT;\n"
     }
 }

@@ -1,0 +1,95 @@
+import CatalogCacheCore
+
+/// A described table's UPDATE path as static SQL, compiled at install time from the table's
+/// columns and primary key.
+///
+/// The generic trigger function describes an UPDATE with about ten dynamic statements
+/// (`EXECUTE`), which PostgreSQL parses and plans again on every statement: they cost more
+/// than the UPDATE itself. Here the same queries name the table's columns, so PL/pgSQL plans
+/// them once per session: the ids, the changed columns with the paired and the total row
+/// counts, and every value column in one pass over the transition tables.
+///
+/// Exact as the generic path, never less: `guardSQL` compares the table's live columns (name
+/// and type, in order) and primary key with those compiled in, on every statement. After any
+/// migration that adds, drops, renames or retypes a column, or changes the key, the guard
+/// fails and the function takes the generic path, which reads the catalog as it is then; so a
+/// column added later is still reported as changed, and a dropped one is never queried (the
+/// writer's transaction cannot fail on it). Re-running `install-triggers` compiles it again.
+public struct CompiledUpdate: Sendable, Equatable {
+    /// A table's columns as the catalog has them: names in column order, each with its type
+    /// (its oid and modifier, `"25 -1"` for text), and the primary key's columns in column order.
+    public struct Shape: Sendable, Equatable {
+        public var columns: [(name: String, type: String)]
+        public var primaryKey: [String]
+
+        public init(columns: [(name: String, type: String)], primaryKey: [String]) {
+            self.columns = columns
+            self.primaryKey = primaryKey
+        }
+
+        public static func == (a: Shape, b: Shape) -> Bool {
+            a.columns.map(\.name) == b.columns.map(\.name) && a.columns.map(\.type) == b.columns.map(\.type) && a.primaryKey == b.primaryKey
+        }
+
+        /// The catalog queries for `Shape` (parameter `$1`: the quoted table name).
+        public static let columnsQuery = "SELECT attname::text, atttypid::text || ' ' || atttypmod FROM pg_attribute WHERE attrelid = to_regclass($1) AND attnum > 0 AND NOT attisdropped ORDER BY attnum"
+        public static let primaryKeyQuery = "SELECT a.attname::text FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey) WHERE i.indrelid = to_regclass($1) AND i.indisprimary ORDER BY a.attnum"
+    }
+
+    public let table: String
+    /// The function's name, quoted for SQL.
+    public let functionName: String
+    public let guardSQL: String
+    public let idsSQL: String
+    public let describeSQL: String
+
+    /// Nil when the table cannot be compiled: no primary key (the generic path then sends no
+    /// `columns`), no `idColumn`, or a name that could end the function's quoting.
+    public init?(table: String, idColumn: String, valueColumns: [String], shape: Shape) {
+        let names = shape.columns.map(\.name)
+        guard !shape.primaryKey.isEmpty, names.contains(idColumn),
+              shape.primaryKey.allSatisfy(names.contains),
+              !(names + shape.columns.map(\.type) + [table]).contains(where: { $0.contains("$") }) else { return nil }
+        self.table = table
+        self.functionName = Self.identifier(Self.functionName(table: table))
+        let signature = shape.columns.map { "\($0.name) \($0.type)" }
+        guardSQL = """
+            (SELECT array_agg(attname::text || ' ' || atttypid || ' ' || atttypmod ORDER BY attnum) FROM pg_attribute WHERE attrelid = TG_RELID AND attnum > 0 AND NOT attisdropped) = \(Self.array(signature))
+                AND (SELECT array_agg(a.attname::text ORDER BY a.attnum) FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey) WHERE i.indrelid = TG_RELID AND i.indisprimary) = \(Self.array(shape.primaryKey))
+            """
+        let id = Self.identifier(idColumn)
+        idsSQL = "SELECT array_agg(DISTINCT v) INTO ids FROM (SELECT \(id)::text AS v FROM old_rows UNION SELECT \(id)::text FROM new_rows) c;"
+        let probes = names.map { "CASE WHEN bool_or(o.\(Self.identifier($0))::text IS DISTINCT FROM n.\(Self.identifier($0))::text) THEN \(Self.literal($0)) END" }
+        let join = shape.primaryKey.map { "o.\(Self.identifier($0)) = n.\(Self.identifier($0))" }.joined(separator: " AND ")
+        var describe = """
+                SELECT array_remove(ARRAY[\(probes.joined(separator: ", "))]::text[], NULL), count(*)
+                  INTO changed, paired FROM old_rows o JOIN new_rows n ON \(join);
+                SELECT count(*) INTO total FROM new_rows;
+                IF paired = total THEN
+                  detail := jsonb_build_object('columns', to_jsonb(changed));
+                END IF;
+            """
+        let values = valueColumns.filter(names.contains)
+        if !values.isEmpty {
+            let pairs = values.map { "\(Self.literal($0)), COALESCE(to_jsonb(array_agg(DISTINCT \(Self.identifier($0))::text) FILTER (WHERE \(Self.identifier($0)) IS NOT NULL)), '[]'::jsonb)" }
+            let list = values.map(Self.identifier).joined(separator: ", ")
+            describe += "\n" + """
+                    SELECT jsonb_build_object(\(pairs.joined(separator: ", ")))
+                      INTO value_map FROM (SELECT \(list) FROM old_rows UNION ALL SELECT \(list) FROM new_rows) r;
+                """
+        }
+        describeSQL = describe
+    }
+
+    /// `catalog_cache_update_<table>`, or within PostgreSQL's 63 bytes a prefix of it and
+    /// a hash of the whole name, so two long table names never share a function.
+    static func functionName(table: String) -> String {
+        let name = "catalog_cache_update_" + table
+        guard name.utf8.count > 63 else { return name }
+        return String(decoding: name.utf8.prefix(46), as: UTF8.self) + "_" + String(SHA256.hex(Array(table.utf8)).prefix(16))
+    }
+
+    static func identifier(_ name: String) -> String { "\"" + name.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }
+    static func literal(_ text: String) -> String { "'" + text.replacingOccurrences(of: "'", with: "''") + "'" }
+    static func array(_ items: [String]) -> String { "ARRAY[" + items.map(literal).joined(separator: ", ") + "]::text[]" }
+}
