@@ -151,18 +151,20 @@ struct InstallTriggers: ParsableCommand {
     func run() throws {
         let configuration = resolveOrFail(options, ConfigurationOverrides(databaseURL: databaseURL))
         if print {
-            // With a database, the compiled UPDATE paths are printed as install would run them.
+            // With a database, the compiled UPDATE paths are printed as install would run them;
+            // a database that cannot be read leaves the generic ones, and says why.
             var shapes: [String: CompiledUpdate.Shape] = [:]
+            var unread = ""
             if let url = configuration.databaseURL {
                 do {
                     let connection = try PostgresConnection(url: url)
                     defer { connection.close() }
                     shapes = try TriggerInstaller.shapes(connection: connection, tables: configuration.triggerTables)
                 } catch {
-                    fail("\(error)")
+                    unread = "-- The database could not be read (\(String(describing: error).split(whereSeparator: \.isNewline).joined(separator: " "))).\n"
                 }
             }
-            Swift.print(TriggerSQL.script(tables: configuration.triggerTables, channel: configuration.notifyChannel, shapes: shapes), terminator: "")
+            Swift.print(unread + TriggerSQL.script(tables: configuration.triggerTables, channel: configuration.notifyChannel, shapes: shapes), terminator: "")
             return
         }
         guard let url = configuration.databaseURL else { fail("--database-url (or DATABASE_URL) is required") }

@@ -96,6 +96,21 @@ struct CommandLineTests {
         #expect(r.status == 0)
         #expect(r.stdout.contains("CREATE OR REPLACE FUNCTION catalog_cache_notify()"))
         #expect(r.stdout.contains("AFTER UPDATE ON \"product\""))
+        #expect(!r.stdout.contains("catalog_cache_update_product"), "without a database the UPDATE path cannot be compiled")
+    }
+
+    @Test func installTriggersPrintsTheCompiledUpdatePathsOfTheDatabaseItReads() async throws {
+        try await withStack(triggers: false) { stack in
+            let r = try await run(["install-triggers", "--print", "--database-url", stack.databaseURL])
+            #expect(r.status == 0, "\(r.stderr)")
+            #expect(r.stdout.contains("CREATE OR REPLACE FUNCTION \"catalog_cache_update_product\"()"))
+            #expect(r.stdout.contains("FOR EACH STATEMENT EXECUTE FUNCTION \"catalog_cache_update_product\"("))
+            // A database it cannot read: the generic paths, and why, not a failure.
+            let unreachable = try await run(["install-triggers", "--print", "--database-url", "postgres://postgres@127.0.0.1:1/none?connect_timeout=2"])
+            #expect(unreachable.status == 0, "\(unreachable.stderr)")
+            #expect(unreachable.stdout.hasPrefix("-- The database could not be read ("))
+            #expect(!unreachable.stdout.contains("catalog_cache_update_product"))
+        }
     }
 
     @Test func purgeReachesARunningProxyThroughNotify() async throws {
