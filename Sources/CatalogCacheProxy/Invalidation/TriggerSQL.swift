@@ -1,6 +1,7 @@
 /// The SQL that `catalog-cache install-triggers` runs: one trigger function and, per mapped
 /// table, statement-level AFTER INSERT / UPDATE / DELETE triggers with transition tables,
-/// plus AFTER TRUNCATE. Idempotent (`CREATE OR REPLACE`).
+/// plus AFTER TRUNCATE; a described table's UPDATE trigger runs its `CompiledUpdate`
+/// function when the table's columns are known. Idempotent (`CREATE OR REPLACE`).
 ///
 /// One statement touching many rows sends a few notifications, not one per row: the
 /// changed ids are collected from the transition tables, de-duplicated, and packed into
