@@ -12,9 +12,9 @@ import Testing
 @Suite(.enabled(if: TestServices.enabled), .serialized)
 struct CompiledUpdateTriggerTests {
     static let schema = """
-        CREATE TABLE item (id text PRIMARY KEY, title text NOT NULL, price integer, category_id text, note text);
-        INSERT INTO item VALUES ('a', 'Anvil', 100, 'c1', 'x'), ('b', 'Bell', 250, 'c1', NULL), ('c', 'Cup', 80, 'c2', 'y'),
-            ('d', 'Drum', 900, NULL, 'z'), ('e', 'Easel', 300, 'c2', 'w');
+        CREATE TABLE item (id text PRIMARY KEY, title text NOT NULL, price integer, category_id text, note text, total integer, ts text);
+        INSERT INTO item VALUES ('a', 'Anvil', 100, 'c1', 'x', 1, 't1'), ('b', 'Bell', 250, 'c1', NULL, 2, 't2'), ('c', 'Cup', 80, 'c2', 'y', 3, 't3'),
+            ('d', 'Drum', 900, NULL, 'z', 4, 't4'), ('e', 'Easel', 300, 'c2', 'w', 5, 't5');
         CREATE TABLE twin (LIKE item INCLUDING ALL);
         INSERT INTO twin SELECT * FROM item;
         """
@@ -22,6 +22,8 @@ struct CompiledUpdateTriggerTests {
     static func mapping() -> TableMapping {
         TableMapping(tags: ["items"], changes: [
             ChangeRule(columns: ["price", "title"], tags: ["item:{id}", "items:category_id={category_id}", "items:price={price}", "items:title={title}"]),
+            // Columns named as the trigger function's variables (`total`, `ts`) are values too.
+            ChangeRule(columns: ["total", "ts"], tags: ["items:total={total}", "items:ts={ts}"]),
         ])
     }
 
@@ -37,6 +39,7 @@ struct CompiledUpdateTriggerTests {
         "UPDATE {t} SET title = repeat('t', 800) WHERE id IN ('a', 'b')",
         "UPDATE {t} SET price = price WHERE id = 'none'",
         "UPDATE {t} SET note = 'all'",
+        "UPDATE {t} SET total = total + 1, ts = ts || '!' WHERE id IN ('b', 'c')",
         "ALTER TABLE {t} ADD COLUMN brand text",
         "UPDATE {t} SET brand = 'Acme' WHERE id = 'a'",
         "install",

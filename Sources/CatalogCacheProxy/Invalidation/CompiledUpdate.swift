@@ -9,6 +9,10 @@ import CatalogCacheCore
 /// them once per session: the ids, the changed columns with the paired and the total row
 /// counts, and every value column in one pass over the transition tables.
 ///
+/// Every column is named through its table's alias (`o."total"`): an unqualified name equal to
+/// one of the function's variables (`total`, `ts`, `ids`) would make PL/pgSQL refuse the
+/// statement as ambiguous, and fail the writer's UPDATE.
+///
 /// Exact as the generic path, never less: `guardSQL` compares the table's live columns (name
 /// and type, in order) and primary key with those compiled in, on every statement. After any
 /// migration that adds, drops, renames or retypes a column, or changes the key, the guard
@@ -58,7 +62,7 @@ public struct CompiledUpdate: Sendable, Equatable {
                 AND (SELECT array_agg(a.attname::text ORDER BY a.attnum) FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey) WHERE i.indrelid = TG_RELID AND i.indisprimary) = \(Self.array(shape.primaryKey))
             """
         let id = Self.identifier(idColumn)
-        idsSQL = "SELECT array_agg(DISTINCT v) INTO ids FROM (SELECT \(id)::text AS v FROM old_rows UNION SELECT \(id)::text FROM new_rows) c;"
+        idsSQL = "SELECT array_agg(DISTINCT c.v) INTO ids FROM (SELECT o.\(id)::text AS v FROM old_rows o UNION SELECT n.\(id)::text FROM new_rows n) c;"
         let probes = names.map { "CASE WHEN bool_or(o.\(Self.identifier($0))::text IS DISTINCT FROM n.\(Self.identifier($0))::text) THEN \(Self.literal($0)) END" }
         let join = shape.primaryKey.map { "o.\(Self.identifier($0)) = n.\(Self.identifier($0))" }.joined(separator: " AND ")
         var describe = """
@@ -71,11 +75,11 @@ public struct CompiledUpdate: Sendable, Equatable {
             """
         let values = valueColumns.filter(names.contains)
         if !values.isEmpty {
-            let pairs = values.map { "\(Self.literal($0)), COALESCE(to_jsonb(array_agg(DISTINCT \(Self.identifier($0))::text) FILTER (WHERE \(Self.identifier($0)) IS NOT NULL)), '[]'::jsonb)" }
-            let list = values.map(Self.identifier).joined(separator: ", ")
+            let pairs = values.map { "\(Self.literal($0)), COALESCE(to_jsonb(array_agg(DISTINCT r.\(Self.identifier($0))::text) FILTER (WHERE r.\(Self.identifier($0)) IS NOT NULL)), '[]'::jsonb)" }
+            let list = { (alias: String) in values.map { alias + "." + Self.identifier($0) }.joined(separator: ", ") }
             describe += "\n" + """
                     SELECT jsonb_build_object(\(pairs.joined(separator: ", ")))
-                      INTO value_map FROM (SELECT \(list) FROM old_rows UNION ALL SELECT \(list) FROM new_rows) r;
+                      INTO value_map FROM (SELECT \(list("o")) FROM old_rows o UNION ALL SELECT \(list("n")) FROM new_rows n) r;
                 """
         }
         describeSQL = describe
