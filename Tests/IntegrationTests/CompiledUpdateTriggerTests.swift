@@ -9,7 +9,7 @@ import Testing
 /// function sends, statement for statement, and keeps doing so across migrations: two twin
 /// tables on a scratch database, one on its compiled function and one on the generic one, the
 /// same statements on each, the payloads compared without their table name and clock.
-@Suite(.enabled(if: TestServices.enabled), .serialized)
+@Suite(.enabled(if: ThrowawayDatabase.enabled), .serialized)
 struct CompiledUpdateTriggerTests {
     static let schema = """
         CREATE TABLE item (id text PRIMARY KEY, title text NOT NULL, price integer, category_id text, note text, total integer, ts text);
@@ -59,74 +59,69 @@ struct CompiledUpdateTriggerTests {
     ]
 
     @Test func theCompiledPathSendsWhatTheGenericOneSendsAcrossMigrations() async throws {
-        guard let adminURL = TestServices.databaseURL else { throw ServicesMissing() }
-        let name = "cc_compiled_\(UInt32.random(in: 0...UInt32.max))"
-        let url = String(adminURL[..<adminURL.lastIndex(of: "/")!]) + "/\(name)"
-        try await offThePool {
-            let admin = try PostgresConnection(url: adminURL)
-            defer { admin.close() }
-            _ = try admin.execute("CREATE DATABASE \(name)")
-            defer { _ = try? admin.execute("DROP DATABASE IF EXISTS \(name) WITH (FORCE)") }
-            let writer = try PostgresConnection(url: url)
-            defer { writer.close() }
-            _ = try writer.execute(Self.schema)
-            let tables = ["item", "twin"].map { InvalidatedTable(name: $0, mapping: Self.mapping()) }
-            /// Installs the triggers, puts the twin's UPDATE trigger back on the generic function
-            /// (same arguments), and says whether the item's compiled path is the one taken now.
-            var installed: CompiledUpdate?
-            func install() throws -> Bool {
-                _ = try TriggerInstaller.install(connection: writer, tables: tables, channel: "cc_test")
-                let shape = try TriggerInstaller.shapes(connection: writer, tables: [tables[0]])["item"]
-                installed = shape.flatMap { CompiledUpdate(table: "item", idColumn: "id", valueColumns: Self.mapping().valueColumns, shape: $0) }
-                _ = try writer.execute(TriggerSQL.triggers(table: "twin", idColumn: "id", channel: "cc_test", valueColumns: Self.mapping().valueColumns, describe: true))
-                let functions = try writer.query("SELECT tgrelid::regclass::text, tgfoid::regproc::text FROM pg_trigger WHERE tgname = 'catalog_cache_update' ORDER BY 1").rows.map { $0.compactMap { $0 } }
-                #expect(functions == [["item", "catalog_cache_update_item"], ["twin", "catalog_cache_notify"]])
-                return try guardHolds()
-            }
-            /// Whether the guard of the function installed last holds for the table as it is now.
-            func guardHolds() throws -> Bool {
-                let compiled = try #require(installed)
-                return try writer.query("SELECT " + compiled.guardSQL.replacingOccurrences(of: "TG_RELID", with: "'item'::regclass")).scalar == "t"
-            }
-            #expect(try install(), "the compiled path must be the one taken before any migration")
+        try await ThrowawayDatabase.with(prefix: "cc_compiled_", prepare: { _ = try $0.execute(Self.schema) }) { database in
+            let url = database.url
+            try await offThePool {
+                let writer = try PostgresConnection(url: url)
+                defer { writer.close() }
+                let tables = ["item", "twin"].map { InvalidatedTable(name: $0, mapping: Self.mapping()) }
+                var installed: CompiledUpdate?
+                /// Installs the triggers, puts the twin's UPDATE trigger back on the generic function
+                /// (same arguments), and says whether the item's compiled path is the one taken now.
+                func install() throws -> Bool {
+                    _ = try TriggerInstaller.install(connection: writer, tables: tables, channel: "cc_test")
+                    let shape = try TriggerInstaller.shapes(connection: writer, tables: [tables[0]])["item"]
+                    installed = shape.flatMap { CompiledUpdate(table: "item", idColumn: "id", valueColumns: Self.mapping().valueColumns, shape: $0) }
+                    _ = try writer.execute(TriggerSQL.triggers(table: "twin", idColumn: "id", channel: "cc_test", valueColumns: Self.mapping().valueColumns, describe: true))
+                    let functions = try writer.query("SELECT tgrelid::regclass::text, tgfoid::regproc::text FROM pg_trigger WHERE tgname = 'catalog_cache_update' ORDER BY 1").rows.map { $0.compactMap { $0 } }
+                    #expect(functions == [["item", "catalog_cache_update_item"], ["twin", "catalog_cache_notify"]])
+                    return try guardHolds()
+                }
+                /// Whether the guard of the function installed last holds for the table as it is now.
+                func guardHolds() throws -> Bool {
+                    let compiled = try #require(installed)
+                    return try writer.query("SELECT " + compiled.guardSQL.replacingOccurrences(of: "TG_RELID", with: "'item'::regclass")).scalar == "t"
+                }
+                #expect(try install(), "the compiled path must be the one taken before any migration")
 
-            let listener = try PostgresConnection(url: url)
-            defer { listener.close() }
-            _ = try listener.execute("LISTEN cc_test")
-            /// The payloads of one statement, without `table` and `ts`, in order: read up to a
-            /// marker sent after it (notifications arrive in commit order).
-            func payloads(_ sql: String) throws -> [String] {
-                _ = try writer.execute(sql)
-                _ = try writer.execute("SELECT pg_notify('cc_test', 'marker')")
-                var out: [String] = []
-                for _ in 0..<500 {
-                    try listener.consumeInput()
-                    for note in listener.notifies() {
-                        if note.payload == "marker" { return out }
-                        var object = try #require(try JSONSerialization.jsonObject(with: Data(note.payload.utf8)) as? [String: Any])
-                        object["table"] = nil
-                        object["ts"] = nil
-                        out.append(String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self))
+                let listener = try PostgresConnection(url: url)
+                defer { listener.close() }
+                _ = try listener.execute("LISTEN cc_test")
+                /// The payloads of one statement, without `table` and `ts`, in order: read up to a
+                /// marker sent after it (notifications arrive in commit order).
+                func payloads(_ sql: String) throws -> [String] {
+                    _ = try writer.execute(sql)
+                    _ = try writer.execute("SELECT pg_notify('cc_test', 'marker')")
+                    var out: [String] = []
+                    for _ in 0..<500 {
+                        try listener.consumeInput()
+                        for note in listener.notifies() {
+                            if note.payload == "marker" { return out }
+                            var object = try #require(try JSONSerialization.jsonObject(with: Data(note.payload.utf8)) as? [String: Any])
+                            object["table"] = nil
+                            object["ts"] = nil
+                            out.append(String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self))
+                        }
+                        Thread.sleep(forTimeInterval: 0.01)
                     }
-                    Thread.sleep(forTimeInterval: 0.01)
+                    Issue.record("no marker after \(sql)")
+                    return out
                 }
-                Issue.record("no marker after \(sql)")
-                return out
-            }
 
-            var described = 0
-            for step in Self.steps {
-                if step == "install" {
-                    #expect(try install(), "installed again, the compiled path must be the one taken")
-                    continue
+                var described = 0
+                for step in Self.steps {
+                    if step == "install" {
+                        #expect(try install(), "installed again, the compiled path must be the one taken")
+                        continue
+                    }
+                    let compiledPayloads = try payloads(step.replacingOccurrences(of: "{t}", with: "item"))
+                    let genericPayloads = try payloads(step.replacingOccurrences(of: "{t}", with: "twin"))
+                    #expect(compiledPayloads == genericPayloads, "\(step)")
+                    described += compiledPayloads.filter { $0.contains("\"columns\"") }.count
                 }
-                let compiledPayloads = try payloads(step.replacingOccurrences(of: "{t}", with: "item"))
-                let genericPayloads = try payloads(step.replacingOccurrences(of: "{t}", with: "twin"))
-                #expect(compiledPayloads == genericPayloads, "\(step)")
-                described += compiledPayloads.filter { $0.contains("\"columns\"") }.count
+                #expect(described >= 10, "the steps must exercise described payloads, not only empty ones")
+                #expect(try guardHolds() == false, "after the migrations the generic path must be the one taken")
             }
-            #expect(described >= 10, "the steps must exercise described payloads, not only empty ones")
-            #expect(try guardHolds() == false, "after the migrations the generic path must be the one taken")
         }
     }
 }
