@@ -19,10 +19,10 @@ import CatalogCacheCore
 /// fails and the function takes the generic path, which reads the catalog as it is then; so a
 /// column added later is still reported as changed, and a dropped one is never queried (the
 /// writer's transaction cannot fail on it). Re-running `install-triggers` compiles it again.
-public struct CompiledUpdate: Sendable, Equatable {
+public struct CompiledUpdate: Sendable {
     /// A table's columns as the catalog has them: names in column order, each with its type
     /// (its oid and modifier, `"25 -1"` for text), and the primary key's columns in column order.
-    public struct Shape: Sendable, Equatable {
+    public struct Shape: Sendable {
         public var columns: [(name: String, type: String)]
         public var primaryKey: [String]
 
@@ -31,16 +31,11 @@ public struct CompiledUpdate: Sendable, Equatable {
             self.primaryKey = primaryKey
         }
 
-        public static func == (a: Shape, b: Shape) -> Bool {
-            a.columns.map(\.name) == b.columns.map(\.name) && a.columns.map(\.type) == b.columns.map(\.type) && a.primaryKey == b.primaryKey
-        }
-
         /// The catalog queries for `Shape` (parameter `$1`: the quoted table name).
         public static let columnsQuery = "SELECT attname::text, atttypid::text || ' ' || atttypmod FROM pg_attribute WHERE attrelid = to_regclass($1) AND attnum > 0 AND NOT attisdropped ORDER BY attnum"
         public static let primaryKeyQuery = "SELECT a.attname::text FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey) WHERE i.indrelid = to_regclass($1) AND i.indisprimary ORDER BY a.attnum"
     }
 
-    public let table: String
     /// The function's name, quoted for SQL.
     public let functionName: String
     public let guardSQL: String
@@ -54,7 +49,6 @@ public struct CompiledUpdate: Sendable, Equatable {
         guard !shape.primaryKey.isEmpty, names.contains(idColumn),
               shape.primaryKey.allSatisfy(names.contains),
               !(names + shape.columns.map(\.type) + [table]).contains(where: { $0.contains("$") }) else { return nil }
-        self.table = table
         self.functionName = Self.identifier(Self.functionName(table: table))
         let signature = shape.columns.map { "\($0.name) \($0.type)" }
         guardSQL = """
