@@ -174,6 +174,31 @@ struct InvalidationTests {
         }
     }
 
+    /// The feed reads what is installed after every connect: a mapped table missing one of the
+    /// triggers, and a described table whose UPDATE trigger runs the generic function, are
+    /// counted (and logged).
+    @Test func theFeedCountsTablesMissingTriggersOrOnTheGenericUpdatePath() async throws {
+        try await withStack(triggers: true) { stack in
+            let configuration = try stack.configuration()
+            let conn = try CatalogPostgres.PostgresConnection(url: stack.databaseURL)
+            defer { conn.close() }
+            _ = try TriggerInstaller.install(connection: conn, tables: configuration.triggerTables, channel: configuration.notifyChannel)
+            let installed = try await stack.startProxy(configuration)
+            #expect(installed.metrics.tablesWithoutTriggers.current == 0)
+            #expect(installed.metrics.tablesOnGenericUpdatePath.current == 0)
+
+            _ = try conn.execute("DROP TRIGGER catalog_cache_delete ON hero_banner")
+            let product = try #require(configuration.tables.first { $0.name == "product" })
+            _ = try conn.execute(TriggerSQL.triggers(table: "product", idColumn: "id", channel: configuration.notifyChannel, valueColumns: product.mapping.valueColumns, describe: true))
+            let broken = try await stack.startProxy(configuration)
+            #expect(broken.metrics.tablesWithoutTriggers.current == 1)
+            #expect(broken.metrics.tablesOnGenericUpdatePath.current == 1)
+            let metrics = try await broken.adminGet("/metrics").text
+            #expect(metrics.contains("catalog_cache_tables_without_triggers 1\n"))
+            #expect(metrics.contains("catalog_cache_tables_generic_update_path 1\n"))
+        }
+    }
+
     /// Range rules assume the trigger reports every value and the list sorts by bytes: the
     /// installer refuses a nullable column and one with another collation, and names why.
     @Test func rangeRulesNeedANotNullColumnSortedInByteOrder() async throws {

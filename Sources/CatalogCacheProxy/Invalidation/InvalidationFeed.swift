@@ -11,8 +11,24 @@ public final class InvalidationFeed: Sendable {
     public init(configuration: ProxyConfiguration, databaseURL: String, applier: InvalidationApplier, status: InvalidationFeedStatus, metrics: ProxyMetrics, logger: Logger) {
         self.applier = applier
         let delay = Double(configuration.feedApplyDelayMillisecondsForTesting) / 1000
+        let tables = configuration.triggerTables
         self.listener = InvalidationListener(
             url: databaseURL, channel: configuration.notifyChannel, logger: logger,
+            inspect: { connection in
+                do {
+                    let found = try TriggerInspection.inspect(connection: connection, tables: tables)
+                    metrics.tablesWithoutTriggers.set(found.withoutTriggers.count)
+                    metrics.tablesOnGenericUpdatePath.set(found.onGenericUpdatePath.count)
+                    if !found.withoutTriggers.isEmpty {
+                        logger.error("invalidation feed: mapped tables without all of catalog-cache's triggers: \(found.withoutTriggers.joined(separator: ", ")); some of their writes invalidate nothing (run install-triggers)", metadata: ["event": "triggers", "missing": .string(found.withoutTriggers.joined(separator: ","))])
+                    }
+                    if !found.onGenericUpdatePath.isEmpty {
+                        logger.warning("invalidation feed: UPDATE triggers on the generic path: \(found.onGenericUpdatePath.joined(separator: ", ")); exact, but each UPDATE costs the writer more (run install-triggers to compile them)", metadata: ["event": "triggers", "generic": .string(found.onGenericUpdatePath.joined(separator: ","))])
+                    }
+                } catch {
+                    logger.warning("invalidation feed: could not read the installed triggers: \(error)", metadata: ["event": "triggers"])
+                }
+            },
             connected: {
                 applier.invalidateEverything()
                 status.set("listening")

@@ -12,6 +12,9 @@ import Synchronization
 /// block: the next read is handed over only after it returns, so an invalidation is applied
 /// before any later one (the read-your-writes token relies on this).
 ///
+/// After every connect, `inspect` (if any) may read the database on the new connection before
+/// it LISTENs (so no notification can arrive meanwhile); it must not throw.
+///
 /// After every connect, including the first, `connected` runs before any notification is
 /// delivered: notifications sent while no connection listened are lost, so the caller
 /// treats everything as invalidated. A dead connection is found by the socket closing or by
@@ -20,6 +23,7 @@ public final class InvalidationListener: Sendable {
     private let url: String
     private let channel: String
     private let logger: Logger
+    private let inspect: (@Sendable (PostgresConnection) -> Void)?
     private let connected: @Sendable () -> Void
     private let disconnected: @Sendable (String) -> Void
     private let deliver: @Sendable ([PostgresNotification]) -> Void
@@ -32,6 +36,7 @@ public final class InvalidationListener: Sendable {
     /// `channel` must be a validated SQL identifier.
     public init(
         url: String, channel: String, logger: Logger, idleProbeSeconds: Int32 = 5,
+        inspect: (@Sendable (PostgresConnection) -> Void)? = nil,
         connected: @escaping @Sendable () -> Void,
         disconnected: @escaping @Sendable (String) -> Void,
         deliver: @escaping @Sendable ([PostgresNotification]) -> Void
@@ -40,6 +45,7 @@ public final class InvalidationListener: Sendable {
         self.channel = channel
         self.logger = logger
         self.idleProbeSeconds = idleProbeSeconds
+        self.inspect = inspect
         self.connected = connected
         self.disconnected = disconnected
         self.deliver = deliver
@@ -83,6 +89,7 @@ public final class InvalidationListener: Sendable {
             do {
                 let connection = try PostgresConnection(url: Self.withApplicationName(url))
                 defer { connection.close() }
+                inspect?(connection)
                 _ = try connection.execute("LISTEN \"\(channel)\"")
                 logger.info("invalidation feed: listening on channel \(channel)", metadata: ["event": "feed_state", "state": "listening", "channel": .string(channel)])
                 backoffMilliseconds = 100

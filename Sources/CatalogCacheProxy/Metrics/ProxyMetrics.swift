@@ -93,6 +93,9 @@ public final class ProxyMetrics: Sendable {
     public let entriesInvalidated = Counter()
     public let feedReconnects = Counter()
     public let feedConnected = Gauge()
+    /// Read by the feed after every connect (`TriggerInspection`).
+    public let tablesWithoutTriggers = Gauge()
+    public let tablesOnGenericUpdatePath = Gauge()
     /// Finer buckets: this latency is expected in the tens to hundreds of microseconds.
     public let commitToInvalidated = Histogram(bounds: [
         0.00005, 0.0001, 0.0002, 0.0003, 0.0005, 0.00075, 0.001, 0.0015, 0.002, 0.003, 0.004, 0.005, 0.0075, 0.01, 0.025, 0.05, 0.1, 0.25, 1,
@@ -255,6 +258,10 @@ public final class ProxyMetrics: Sendable {
         counter(&out, "catalog_cache_read_your_writes_timeouts_total", "Writes answered before their invalidations were confirmed.", readYourWritesTimeouts)
         out += "# HELP catalog_cache_feed_connected 1 when the invalidation feed is listening.\n# TYPE catalog_cache_feed_connected gauge\n"
         out += "catalog_cache_feed_connected \(feedConnected.current)\n"
+        out += "# HELP catalog_cache_tables_without_triggers Mapped tables in the database lacking some of install-triggers' triggers (at the feed's last connect).\n# TYPE catalog_cache_tables_without_triggers gauge\n"
+        out += "catalog_cache_tables_without_triggers \(tablesWithoutTriggers.current)\n"
+        out += "# HELP catalog_cache_tables_generic_update_path Described tables whose UPDATE trigger runs the generic function (at the feed's last connect).\n# TYPE catalog_cache_tables_generic_update_path gauge\n"
+        out += "catalog_cache_tables_generic_update_path \(tablesOnGenericUpdatePath.current)\n"
         Histogram.render(&out, "catalog_cache_commit_to_invalidated_seconds", "From the commit-side timestamp to the invalidation applied.", commitToInvalidated)
         Histogram.render(&out, "catalog_cache_received_to_invalidated_seconds", "From a row notification's receipt to its invalidation applied (the proxy's share).", receivedToInvalidated)
         edge.render(into: &out)

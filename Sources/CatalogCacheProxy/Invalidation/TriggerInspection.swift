@@ -1,0 +1,46 @@
+import CatalogPostgres
+
+/// What the invalidation feed finds installed for the tables it maps, read after every
+/// connect: a mapped table present in the database without all four of `install-triggers`'
+/// triggers sends no notification for some writes (the proxy cannot invalidate what it is not
+/// told; TTLs then bound staleness), and a described table whose UPDATE trigger runs the
+/// generic function (installed by an older catalog-cache, or not re-run after a migration
+/// changed its columns) pays the generic path's cost on every UPDATE. Both are logged and
+/// exported as gauges; neither stops the feed.
+public struct TriggerInspection: Sendable, Equatable {
+    /// Mapped tables present in the database that lack one or more of the four triggers.
+    public var withoutTriggers: [String]
+    /// Described tables with a primary key (so `install-triggers` would compile their UPDATE
+    /// path) whose UPDATE trigger runs the generic function.
+    public var onGenericUpdatePath: [String]
+
+    public init(withoutTriggers: [String] = [], onGenericUpdatePath: [String] = []) {
+        self.withoutTriggers = withoutTriggers
+        self.onGenericUpdatePath = onGenericUpdatePath
+    }
+
+    /// Per present table: its name, how many of the four triggers it has, the function its
+    /// UPDATE trigger runs ('' without one), and whether it has a primary key.
+    static let query = """
+        SELECT t.name,
+               (SELECT count(*) FROM pg_trigger g WHERE g.tgrelid = r.oid AND g.tgname IN ('catalog_cache_insert', 'catalog_cache_update', 'catalog_cache_delete', 'catalog_cache_truncate'))::text,
+               coalesce((SELECT g.tgfoid::regproc::text FROM pg_trigger g WHERE g.tgrelid = r.oid AND g.tgname = 'catalog_cache_update'), ''),
+               EXISTS (SELECT 1 FROM pg_index i WHERE i.indrelid = r.oid AND i.indisprimary)::text
+        FROM unnest($1::text[]) AS t(name)
+        JOIN pg_class r ON r.oid = to_regclass(quote_ident(t.name))
+        ORDER BY t.name
+        """
+
+    /// Blocking: runs on the listener's thread, before it LISTENs.
+    public static func inspect(connection: PostgresConnection, tables: [InvalidatedTable]) throws -> TriggerInspection {
+        let described = Set(tables.filter { !$0.mapping.changes.isEmpty }.map(\.name))
+        let names = "{" + tables.map(\.name).joined(separator: ",") + "}"
+        var inspection = TriggerInspection()
+        for row in try connection.query(query, [names]).rows {
+            let name = row[0] ?? ""
+            if row[1] != "4" { inspection.withoutTriggers.append(name) }
+            if described.contains(name), row[2] == TriggerSQL.functionName, row[3] == "true" { inspection.onGenericUpdatePath.append(name) }
+        }
+        return inspection
+    }
+}
