@@ -16,15 +16,7 @@ public final class InvalidationFeed: Sendable {
             url: databaseURL, channel: configuration.notifyChannel, logger: logger,
             inspect: { connection in
                 do {
-                    let found = try TriggerInspection.inspect(connection: connection, tables: tables)
-                    metrics.tablesWithoutTriggers.set(found.withoutTriggers.count)
-                    metrics.tablesOnGenericUpdatePath.set(found.onGenericUpdatePath.count)
-                    if !found.withoutTriggers.isEmpty {
-                        logger.error("invalidation feed: mapped tables without all of catalog-cache's triggers: \(found.withoutTriggers.joined(separator: ", ")); some of their writes invalidate nothing (run install-triggers)", metadata: ["event": "triggers", "missing": .string(found.withoutTriggers.joined(separator: ","))])
-                    }
-                    if !found.onGenericUpdatePath.isEmpty {
-                        logger.warning("invalidation feed: UPDATE triggers on the generic path: \(found.onGenericUpdatePath.joined(separator: ", ")); exact, but each UPDATE costs the writer more (run install-triggers to compile them)", metadata: ["event": "triggers", "generic": .string(found.onGenericUpdatePath.joined(separator: ","))])
-                    }
+                    try TriggerInspection.inspect(connection: connection, tables: tables).record(in: metrics, logger: logger)
                 } catch {
                     logger.warning("invalidation feed: could not read the installed triggers: \(error)", metadata: ["event": "triggers"])
                 }

@@ -1,4 +1,5 @@
 import CatalogPostgres
+import Logging
 
 /// What the invalidation feed finds installed for the tables it maps, read after every
 /// connect: a mapped table present in the database without all four of `install-triggers`'
@@ -7,7 +8,7 @@ import CatalogPostgres
 /// generic function (installed by an older catalog-cache, or not re-run after a migration
 /// changed its columns) pays the generic path's cost on every UPDATE. Both are logged and
 /// exported as gauges; neither stops the feed.
-public struct TriggerInspection: Sendable, Equatable {
+public struct TriggerInspection: Sendable {
     /// Mapped tables present in the database that lack one or more of the four triggers.
     public var withoutTriggers: [String]
     /// Described tables with a primary key (so `install-triggers` would compile their UPDATE
@@ -42,5 +43,19 @@ public struct TriggerInspection: Sendable, Equatable {
             if described.contains(name), row[2] == TriggerSQL.functionName, row[3] == "true" { inspection.onGenericUpdatePath.append(name) }
         }
         return inspection
+    }
+
+    /// Sets the two gauges and logs each finding (`event=triggers`).
+    public func record(in metrics: ProxyMetrics, logger: Logger) {
+        metrics.tablesWithoutTriggers.set(withoutTriggers.count)
+        metrics.tablesOnGenericUpdatePath.set(onGenericUpdatePath.count)
+        if !withoutTriggers.isEmpty {
+            let names = withoutTriggers.joined(separator: ", ")
+            logger.error("invalidation feed: mapped tables without all of catalog-cache's triggers: \(names); some of their writes invalidate nothing (run install-triggers)", metadata: ["event": "triggers", "missing": .string(names)])
+        }
+        if !onGenericUpdatePath.isEmpty {
+            let names = onGenericUpdatePath.joined(separator: ", ")
+            logger.warning("invalidation feed: UPDATE triggers on the generic path: \(names); exact, but each UPDATE costs the writer more (run install-triggers to compile them)", metadata: ["event": "triggers", "generic": .string(names)])
+        }
     }
 }
