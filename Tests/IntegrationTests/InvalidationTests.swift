@@ -175,8 +175,8 @@ struct InvalidationTests {
     }
 
     /// The feed reads what is installed after every connect: a mapped table missing one of the
-    /// triggers, and a described table whose UPDATE trigger runs the generic function, are
-    /// counted (and logged).
+    /// triggers, and a described table whose UPDATEs take the generic path (its trigger on the
+    /// generic function, or a compiled one a migration outdated), are counted (and logged).
     @Test func theFeedCountsTablesMissingTriggersOrOnTheGenericUpdatePath() async throws {
         try await withStack(triggers: true) { stack in
             let configuration = try stack.configuration()
@@ -196,6 +196,13 @@ struct InvalidationTests {
             let metrics = try await broken.adminGet("/metrics").text
             #expect(metrics.contains("catalog_cache_tables_without_triggers 1\n"))
             #expect(metrics.contains("catalog_cache_tables_generic_update_path 1\n"))
+
+            // Installed again, then a migration: the compiled function's guard no longer matches.
+            _ = try TriggerInstaller.install(connection: conn, tables: configuration.triggerTables, channel: configuration.notifyChannel)
+            _ = try conn.execute("ALTER TABLE product ADD COLUMN brand text")
+            let migrated = try await stack.startProxy(configuration)
+            #expect(migrated.metrics.tablesWithoutTriggers.current == 0)
+            #expect(migrated.metrics.tablesOnGenericUpdatePath.current == 1)
         }
     }
 

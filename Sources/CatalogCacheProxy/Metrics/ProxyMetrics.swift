@@ -260,7 +260,7 @@ public final class ProxyMetrics: Sendable {
         out += "catalog_cache_feed_connected \(feedConnected.current)\n"
         out += "# HELP catalog_cache_tables_without_triggers Mapped tables in the database lacking some of install-triggers' triggers (at the feed's last connect).\n# TYPE catalog_cache_tables_without_triggers gauge\n"
         out += "catalog_cache_tables_without_triggers \(tablesWithoutTriggers.current)\n"
-        out += "# HELP catalog_cache_tables_generic_update_path Described tables whose UPDATE trigger runs the generic function (at the feed's last connect).\n# TYPE catalog_cache_tables_generic_update_path gauge\n"
+        out += "# HELP catalog_cache_tables_generic_update_path Described tables whose UPDATEs take the generic path where install-triggers would compile them (at the feed's last connect).\n# TYPE catalog_cache_tables_generic_update_path gauge\n"
         out += "catalog_cache_tables_generic_update_path \(tablesOnGenericUpdatePath.current)\n"
         Histogram.render(&out, "catalog_cache_commit_to_invalidated_seconds", "From the commit-side timestamp to the invalidation applied.", commitToInvalidated)
         Histogram.render(&out, "catalog_cache_received_to_invalidated_seconds", "From a row notification's receipt to its invalidation applied (the proxy's share).", receivedToInvalidated)
