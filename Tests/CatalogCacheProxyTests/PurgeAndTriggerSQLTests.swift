@@ -28,4 +28,18 @@ import Testing
         #expect(sql.contains("CREATE OR REPLACE TRIGGER catalog_cache_truncate AFTER TRUNCATE ON \"product\""))
         #expect(sql.contains("('id', 'catalog_cache')"))
     }
+
+    /// PostgreSQL truncates a name over 63 bytes (with a notice): two long table names sharing
+    /// a prefix would then share one compiled function, the second install replacing the first.
+    @Test func compiledFunctionNamesFitPostgreSQLsLimitAndStayDistinct() {
+        #expect(CompiledUpdate.functionName(table: "product") == "catalog_cache_update_product")
+        let prefix = String(repeating: "inventory_level_location_", count: 2)
+        let a = CompiledUpdate.functionName(table: prefix + "a")
+        let b = CompiledUpdate.functionName(table: prefix + "b")
+        #expect(a.utf8.count <= 63 && b.utf8.count <= 63)
+        #expect(a != b)
+        #expect(a.hasPrefix("catalog_cache_update_inventory_level"))
+        let fitting = String(repeating: "t", count: 63 - "catalog_cache_update_".utf8.count)
+        #expect(CompiledUpdate.functionName(table: fitting) == "catalog_cache_update_" + fitting)
+    }
 }

@@ -20,20 +20,30 @@ import CatalogCacheCore
 /// column added later is still reported as changed, and a dropped one is never queried (the
 /// writer's transaction cannot fail on it). Re-running `install-triggers` compiles it again.
 public struct CompiledUpdate: Sendable {
-    /// A table's columns as the catalog has them: names in column order, each with its type
-    /// (its oid and modifier, `"25 -1"` for text), and the primary key's columns in column order.
+    /// A table's columns as the catalog has them: names in column order, each with its
+    /// signature (`columnSignature`: name, type oid and modifier, `"id 25 -1"` for a text `id`),
+    /// and the primary key's columns in column order.
     public struct Shape: Sendable {
-        public var columns: [(name: String, type: String)]
+        public var columns: [(name: String, signature: String)]
         public var primaryKey: [String]
 
-        public init(columns: [(name: String, type: String)], primaryKey: [String]) {
+        public init(columns: [(name: String, signature: String)], primaryKey: [String]) {
             self.columns = columns
             self.primaryKey = primaryKey
         }
 
-        /// The catalog queries for `Shape` (parameter `$1`: the quoted table name).
-        public static let columnsQuery = "SELECT attname::text, atttypid::text || ' ' || atttypmod FROM pg_attribute WHERE attrelid = to_regclass($1) AND attnum > 0 AND NOT attisdropped ORDER BY attnum"
-        public static let primaryKeyQuery = "SELECT a.attname::text FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey) WHERE i.indrelid = to_regclass($1) AND i.indisprimary ORDER BY a.attnum"
+        /// The catalog queries for `Shape` (parameter `$1`: the quoted table name), written with
+        /// the same expressions as the guard, so what install reads is what the guard compares.
+        public static let columnsQuery = "SELECT attname::text, \(columnSignature) FROM pg_attribute WHERE attrelid = to_regclass($1) AND \(liveColumn) ORDER BY attnum"
+        public static let primaryKeyQuery = "SELECT a.attname::text FROM \(keyColumns("to_regclass($1)")) ORDER BY a.attnum"
+    }
+
+    /// One column of `pg_attribute` as the guard compares it, and the columns it counts.
+    static let columnSignature = "attname::text || ' ' || atttypid || ' ' || atttypmod"
+    static let liveColumn = "attnum > 0 AND NOT attisdropped"
+    /// The primary key's columns of `relation` (as `a`).
+    static func keyColumns(_ relation: String) -> String {
+        "pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey) WHERE i.indrelid = \(relation) AND i.indisprimary"
     }
 
     /// The function's name, quoted for SQL.
@@ -48,12 +58,11 @@ public struct CompiledUpdate: Sendable {
         let names = shape.columns.map(\.name)
         guard !shape.primaryKey.isEmpty, names.contains(idColumn),
               shape.primaryKey.allSatisfy(names.contains),
-              !(names + shape.columns.map(\.type) + [table]).contains(where: { $0.contains("$") }) else { return nil }
+              !(shape.columns.map(\.signature) + [table]).contains(where: { $0.contains("$") }) else { return nil }
         self.functionName = Self.identifier(Self.functionName(table: table))
-        let signature = shape.columns.map { "\($0.name) \($0.type)" }
         guardSQL = """
-            (SELECT array_agg(attname::text || ' ' || atttypid || ' ' || atttypmod ORDER BY attnum) FROM pg_attribute WHERE attrelid = TG_RELID AND attnum > 0 AND NOT attisdropped) = \(Self.array(signature))
-                AND (SELECT array_agg(a.attname::text ORDER BY a.attnum) FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey) WHERE i.indrelid = TG_RELID AND i.indisprimary) = \(Self.array(shape.primaryKey))
+            (SELECT array_agg(\(Self.columnSignature) ORDER BY attnum) FROM pg_attribute WHERE attrelid = TG_RELID AND \(Self.liveColumn)) = \(Self.array(shape.columns.map(\.signature)))
+                AND (SELECT array_agg(a.attname::text ORDER BY a.attnum) FROM \(Self.keyColumns("TG_RELID"))) = \(Self.array(shape.primaryKey))
             """
         let id = Self.identifier(idColumn)
         idsSQL = "SELECT array_agg(DISTINCT c.v) INTO ids FROM (SELECT o.\(id)::text AS v FROM old_rows o UNION SELECT n.\(id)::text FROM new_rows n) c;"

@@ -22,12 +22,11 @@ public struct TriggerInspection: Sendable {
         self.onGenericUpdatePath = onGenericUpdatePath
     }
 
-    /// Per present table: its name, how many of the four triggers it has, the function its
-    /// UPDATE trigger runs ('' without one) and that function's body.
+    /// Per present table: its name, how many of the four triggers it has, and the body of the
+    /// function its UPDATE trigger runs ('' without one).
     static let query = """
         SELECT t.name,
                (SELECT count(*) FROM pg_trigger g WHERE g.tgrelid = r.oid AND g.tgname IN ('catalog_cache_insert', 'catalog_cache_update', 'catalog_cache_delete', 'catalog_cache_truncate'))::text,
-               coalesce((SELECT g.tgfoid::regproc::text FROM pg_trigger g WHERE g.tgrelid = r.oid AND g.tgname = 'catalog_cache_update'), ''),
                coalesce((SELECT p.prosrc FROM pg_trigger g JOIN pg_proc p ON p.oid = g.tgfoid WHERE g.tgrelid = r.oid AND g.tgname = 'catalog_cache_update'), '')
         FROM unnest($1::text[]) AS t(name)
         JOIN pg_class r ON r.oid = to_regclass(quote_ident(t.name))
@@ -45,9 +44,10 @@ public struct TriggerInspection: Sendable {
             let name = row[0] ?? ""
             if row[1] != "4" { inspection.withoutTriggers.append(name) }
             // The guard compiled now, and whether the installed function carries it.
-            guard let table = described[name], row[2] != "",
+            let body = row[2] ?? ""
+            guard let table = described[name], !body.isEmpty,
                   let compiled = shapes[name].flatMap({ CompiledUpdate(table: name, idColumn: table.idColumn, valueColumns: table.mapping.valueColumns, shape: $0) }) else { continue }
-            if !(row[3] ?? "").contains(compiled.guardSQL) { inspection.onGenericUpdatePath.append(name) }
+            if !body.contains(compiled.guardSQL) { inspection.onGenericUpdatePath.append(name) }
         }
         return inspection
     }

@@ -63,7 +63,7 @@ public enum TriggerInstaller {
         var shapes: [String: CompiledUpdate.Shape] = [:]
         for table in tables where !table.mapping.changes.isEmpty {
             let quoted = "\"\(table.name)\""
-            let columns = try connection.query(CompiledUpdate.Shape.columnsQuery, [quoted]).rows.map { (name: $0[0] ?? "", type: $0[1] ?? "") }
+            let columns = try connection.query(CompiledUpdate.Shape.columnsQuery, [quoted]).rows.map { (name: $0[0] ?? "", signature: $0[1] ?? "") }
             let key = try connection.query(CompiledUpdate.Shape.primaryKeyQuery, [quoted]).rows.map { $0[0] ?? "" }
             shapes[table.name] = CompiledUpdate.Shape(columns: columns, primaryKey: key)
         }

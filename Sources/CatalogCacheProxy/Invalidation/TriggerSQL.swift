@@ -180,7 +180,7 @@ public enum TriggerSQL {
     /// (without them, UPDATEs take the generic path).
     public static func script(tables: [InvalidatedTable], channel: String, shapes: [String: CompiledUpdate.Shape] = [:]) -> String {
         var out = "-- catalog-cache invalidation triggers (channel \(channel))\n"
-        if shapes.isEmpty { out += "-- Printed without a database: UPDATEs take the generic path; with --database-url each described table's UPDATE path is compiled from its columns.\n" }
+        if shapes.isEmpty { out += "-- Without the database's columns, UPDATEs take the generic path; printed with a database URL it can read, each described table's UPDATE path is compiled from its columns.\n" }
         out += "BEGIN;\n" + function(channel: channel) + "\n"
         for table in tables { out += "\n-- \(table.name): id column \(table.idColumn)\n" + tableSQL(table, channel: channel, shape: shapes[table.name]) + "\n" }
         return out + "COMMIT;\n"
