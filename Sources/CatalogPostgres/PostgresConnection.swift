@@ -8,8 +8,15 @@ import Foundation
 /// - The connection is used by one thread at a time. It is `@unchecked Sendable` only so that
 ///   `PostgresPool` can hand it to the thread that currently owns it; callers must not share it.
 /// - Results are text format; parameters are sent as text (`nil` is SQL NULL).
+/// - With a statement cache (`preparedStatementCapacity` > 0), `query` prepares each text once
+///   per session and only binds it afterwards; `statements` then names exactly what this
+///   session holds (a reset empties both).
 public final class PostgresConnection: @unchecked Sendable {
     private var conn: OpaquePointer?
+    private var statements = PreparedStatementCache(capacity: 0)
+    /// Names the session still holds but `statements` no longer maps (a plan the server could
+    /// no longer use, found inside a transaction); deallocated by the next `query` outside one.
+    private var abandoned: [String] = []
 
     /// Connects with `PQconnectdb`; accepts `postgres://` / `postgresql://` URLs and key=value strings.
     /// Throws `PostgresError.connect` with libpq's message folded onto one line.
@@ -24,6 +31,17 @@ public final class PostgresConnection: @unchecked Sendable {
     }
 
     deinit { close() }
+
+    /// How many statement texts `query` keeps prepared (least recently used evicted first);
+    /// 0, the default, runs every statement unnamed. Setting it forgets what was prepared.
+    public var preparedStatementCapacity: Int {
+        get { statements.capacity }
+        set {
+            if let c = conn { for name in statements.preparedNames + abandoned { PQclear(PQexec(c, "DEALLOCATE \(name)")) } }
+            statements = PreparedStatementCache(capacity: newValue)
+            abandoned = []
+        }
+    }
 
     /// Closes the connection; later calls fail with `PostgresError.connection`.
     public func close() {
@@ -47,6 +65,8 @@ public final class PostgresConnection: @unchecked Sendable {
     public func reset() throws(PostgresError) {
         guard let c = conn else { throw .connection("connection closed") }
         PQreset(c)
+        statements.removeAll()
+        abandoned = []
         guard PQstatus(c) == CONNECTION_OK else { throw .connect(lastError) }
     }
 
@@ -72,14 +92,61 @@ public final class PostgresConnection: @unchecked Sendable {
         return c
     }
 
-    /// Runs one statement with `$1...` text parameters (`PQexecParams`) and materialises the result.
+    /// Runs one statement with `$1...` text parameters and materialises the result: prepared
+    /// once and then bound (`PQprepare`, `PQexecPrepared`) when the statement cache is on,
+    /// unnamed (`PQexecParams`) otherwise.
+    ///
+    /// A prepared plan the server can no longer use (a table's columns changed under a
+    /// `SELECT *`, or the statement is gone) is prepared again and run once more, but only
+    /// outside a transaction block, where the failed attempt changed nothing; inside one the
+    /// error is thrown and the next use prepares afresh.
     @discardableResult
     public func query(_ sql: String, _ params: [String?] = []) throws(PostgresError) -> PostgresResult {
         let c = try handle()
-        let res: OpaquePointer? = withCStrings(params) { pointers in
-            PQexecParams(c, sql, Int32(params.count), nil, pointers, nil, nil, 0)
+        if !abandoned.isEmpty, PQtransactionStatus(c) == PQTRANS_IDLE { deallocateAbandoned(c) }
+        let wasIdle = PQtransactionStatus(c) == PQTRANS_IDLE
+        do {
+            return try run(c, sql, params)
+        } catch let error where Self.planIsUnusable(error) && wasIdle {
+            return try run(c, sql, params)
         }
-        return try consume(res)
+    }
+
+    private func run(_ c: OpaquePointer, _ sql: String, _ params: [String?]) throws(PostgresError) -> PostgresResult {
+        let name: String
+        switch statements.use(sql) {
+        case .unnamed:
+            return try consume(withCStrings(params) { PQexecParams(c, sql, Int32(params.count), nil, $0, nil, nil, 0) })
+        case .execute(let held):
+            name = held
+        case .prepare(let fresh, let evicting):
+            if let evicting { PQclear(PQexec(c, "DEALLOCATE \(evicting)")) }
+            do {
+                _ = try consume(PQprepare(c, fresh, sql, Int32(params.count), nil))
+            } catch {
+                statements.forget(sql)
+                throw error
+            }
+            name = fresh
+        }
+        do {
+            return try consume(withCStrings(params) { PQexecPrepared(c, name, Int32(params.count), $0, nil, nil, 0) })
+        } catch {
+            if Self.planIsUnusable(error), let stale = statements.forget(sql) {
+                if PQtransactionStatus(c) == PQTRANS_IDLE { PQclear(PQexec(c, "DEALLOCATE \(stale)")) } else { abandoned.append(stale) }
+            }
+            throw error
+        }
+    }
+
+    /// `0A000` "cached plan must not change result type", `26000` "prepared statement does not exist".
+    private static func planIsUnusable(_ error: PostgresError) -> Bool {
+        error.sqlState == "0A000" || error.sqlState == "26000"
+    }
+
+    private func deallocateAbandoned(_ c: OpaquePointer) {
+        for name in abandoned { PQclear(PQexec(c, "DEALLOCATE \(name)")) }
+        abandoned = []
     }
 
     /// Runs a script of one or more `;`-separated statements (`PQexec`), returning the last result.

@@ -21,12 +21,20 @@ public final class PostgresPool: Sendable {
         public var maxWaiters: Int
         /// Statements run once on every new connection (for example `SET TIME ZONE 'UTC'`).
         public var setupSQL: String?
+        /// Statement texts each connection keeps prepared
+        /// (`PostgresConnection.preparedStatementCapacity`); 0 runs every statement unnamed,
+        /// as a transaction-pooling PgBouncer before 1.21 requires.
+        public var preparedStatements: Int
 
-        public init(url: String, size: Int = 8, maxWaiters: Int = 1024, setupSQL: String? = "SET TIME ZONE 'UTC'") {
+        public init(
+            url: String, size: Int = 8, maxWaiters: Int = 1024, setupSQL: String? = "SET TIME ZONE 'UTC'",
+            preparedStatements: Int = 0
+        ) {
             self.url = url
             self.size = max(1, size)
             self.maxWaiters = max(0, maxWaiters)
             self.setupSQL = setupSQL
+            self.preparedStatements = max(0, preparedStatements)
         }
     }
 
@@ -127,6 +135,7 @@ private final class Slot: @unchecked Sendable {
         connection = nil
         let fresh = try PostgresConnection(url: configuration.url)
         if let setup = configuration.setupSQL { try fresh.execute(setup) }
+        fresh.preparedStatementCapacity = configuration.preparedStatements
         connection = fresh
         return fresh
     }
