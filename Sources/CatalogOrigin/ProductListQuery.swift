@@ -4,7 +4,9 @@ import CatalogPostgres
 ///
 /// Invariants: only published products are listed; every ordering ends with `id` in the same
 /// direction, so pages are stable and disjoint; `count` counts the same filtered set without
-/// limit/offset (read from `product_status_count` when unfiltered); user input reaches SQL only as parameters (order is chosen from a fixed list).
+/// limit/offset (read from `product_status_count` when unfiltered); user input reaches SQL
+/// only as parameters (order is chosen from a fixed list), so the text depends only on the
+/// listing's shape (which filters, which order, the currency) and is prepared once per shape.
 struct ProductListQuery: Sendable, Equatable {
     enum Order: String, Sendable, CaseIterable {
         case createdAt = "created_at", createdAtDesc = "-created_at"
@@ -86,6 +88,8 @@ struct ProductListQuery: Sendable, Equatable {
         if !handles.isEmpty { conditions.append("p.handle = ANY(\(bind(PostgresTextArray.literal(handles)))::text[])") }
         if let q { conditions.append("p.title ILIKE \(bind("%" + Self.escapeLike(q) + "%"))") }
         let whereSQL = conditions.joined(separator: " AND ")
+        // Paging is bound too, so every page of one listing shape is one prepared statement.
+        let limitSQL = "\(bind(String(limit)))::int", offsetSQL = "\(bind(String(offset)))::int"
         // Unfiltered listings read the trigger-maintained exact count (migration 3).
         let countSQL = conditions.count == 1
             ? "(SELECT COALESCE(sum(product_count), 0) FROM product_status_count WHERE status = 'published')"
@@ -93,14 +97,14 @@ struct ProductListQuery: Sendable, Equatable {
         let sql = """
             WITH page AS (
                 SELECT p.* FROM product p WHERE \(whereSQL)
-                ORDER BY \(order.sql) LIMIT \(limit) OFFSET \(offset)
+                ORDER BY \(order.sql) LIMIT \(limitSQL) OFFSET \(offsetSQL)
             )
             SELECT json_build_object(
                 'products', COALESCE((
                     SELECT json_agg(\(CatalogJSONSQL.productObject(currency: currency)) ORDER BY \(order.sql))
                     FROM page p \(CatalogJSONSQL.productJoins)), '[]'::json),
                 'count', \(countSQL),
-                'offset', \(offset), 'limit', \(limit))::text
+                'offset', \(offsetSQL), 'limit', \(limitSQL))::text
             """
         return (sql, params)
     }

@@ -27,9 +27,13 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "PostgreSQL connections in the pool.")
     var connections: Int = 8
 
+    @Option(name: .customLong("statement-cache"), help: "Statement texts each PostgreSQL connection keeps prepared (0: every statement unnamed, for a transaction-pooling PgBouncer before 1.21).")
+    var statementCache: Int = OriginService.defaultPreparedStatements
+
     func validate() throws {
         _ = try hostAndPort()
         guard (1...200).contains(connections) else { throw ValidationError("--connections must be between 1 and 200") }
+        guard (0...10_000).contains(statementCache) else { throw ValidationError("--statement-cache must be between 0 and 10000") }
         guard (1...31_536_000).contains(cartTTL) else { throw ValidationError("--cart-ttl must be between 1 and 31536000 seconds") }
         if let redis {
             do { _ = try RedisConfiguration.parse(url: redis) } catch { throw ValidationError("invalid --redis '\(redis)': \(error)") }
@@ -54,8 +58,8 @@ struct ServeCommand: AsyncParsableCommand {
             storefront.redis = RedisClient(configuration: try RedisConfiguration.parse(url: redis), group: group)
         }
         let service = try await OriginService.start(
-            databaseURL: try database.resolvedURL(), host: host, port: port, poolSize: connections, group: group,
-            storefront: storefront)
+            databaseURL: try database.resolvedURL(), host: host, port: port, poolSize: connections,
+            preparedStatements: statementCache, group: group, storefront: storefront)
         FileHandle.standardError.write(Data("catalog-origin: listening on http://\(host):\(service.localPort)\n".utf8))
         await Self.waitForTerminationSignal()
         FileHandle.standardError.write(Data("catalog-origin: shutting down\n".utf8))

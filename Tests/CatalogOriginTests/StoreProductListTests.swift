@@ -1,4 +1,6 @@
 import CatalogHTTP
+import CatalogOrigin
+import CatalogPostgres
 import Foundation
 import Testing
 
@@ -78,6 +80,28 @@ struct StoreProductListTests {
             let count = r.json["count"] as! Int
             let beyond = await env.send(.GET, "/store/products?offset=\(count)")
             #expect(beyond.status == .ok && beyond.list("products").isEmpty && beyond.json["count"] as? Int == count)
+        }
+    }
+
+    @Test("every page of one listing shape runs one prepared statement, on its generic plan")
+    func pagesShareOnePreparedStatement() async throws {
+        try await TestDatabase.with(seed: 120) { env in
+            let pool = PostgresPool(configuration: OriginService.poolConfiguration(url: env.url, size: 1))
+            let origin = OriginResponder(pool: pool, storefront: env.storefront)
+            var pages: [String] = []
+            for (limit, offset) in [(20, 0), (20, 20), (7, 40), (100, 0)] {
+                let request = HTTPServerRequest(method: .GET, uri: "/store/products?order=title&limit=\(limit)&offset=\(offset)", headers: [:], body: nil)
+                let r = TestResponse(await origin.respond(to: request))
+                #expect(r.status == .ok && r.json["limit"] as? Int == limit && r.json["offset"] as? Int == offset)
+                pages += r.list("products").map { $0["id"] as! String }
+            }
+            let session = try await pool.withConnection { conn in
+                (try conn.execute("SELECT statement FROM pg_prepared_statements WHERE statement LIKE 'WITH page AS%'").rows.count,
+                 try conn.execute("SHOW plan_cache_mode").scalar)
+            }
+            #expect(session.0 == 1 && session.1 == "force_generic_plan")
+            #expect(Array(pages[0..<47]) == Array(pages[47...].prefix(47)))
+            await pool.shutdown()
         }
     }
 

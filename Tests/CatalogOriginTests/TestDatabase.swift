@@ -38,16 +38,20 @@ enum TestDatabase {
             if redis, let redisURL {
                 storefront.redis = RedisClient(configuration: try RedisConfiguration.parse(url: redisURL), group: MultiThreadedEventLoopGroup.singleton)
             }
-            var env = OriginTestEnvironment(url: database.url, pool: database.pool, storefront: storefront, token: "")
+            // The pool the origin runs on (prepared statements, generic plans), not the test's plain one.
+            let pool = PostgresPool(configuration: OriginService.poolConfiguration(url: database.url, size: 8))
+            var env = OriginTestEnvironment(url: database.url, pool: pool, storefront: storefront, token: "")
             let login = await env.send(.POST, "/auth/user/emailpass",
                                        body: #"{"email":"\#(admin.email)","password":"\#(admin.password)"}"#)
             env.token = login.json["token"] as? String ?? ""
             do {
                 let value = try await body(env)
                 await storefront.redis?.shutdown()
+                await pool.shutdown()
                 return value
             } catch {
                 await storefront.redis?.shutdown()
+                await pool.shutdown()
                 throw error
             }
         }
