@@ -31,15 +31,11 @@ public final class OriginService: Sendable {
     /// costs PostgreSQL more than running them.
     public static let defaultPreparedStatements = 256
 
-    /// The origin's pool: sessions in UTC and, with prepared statements, on their generic plans.
-    /// PostgreSQL's default keeps planning a listing anew for every page (a plan for an unknown
-    /// offset looks dearer than one for offset 0), which forfeits what preparing saves; the
-    /// origin's statements filter on keys and bound arrays, where one plan fits every value.
+    /// The origin's pool: sessions in UTC, each connection keeping `preparedStatements` texts.
     public static func poolConfiguration(
         url: String, size: Int, preparedStatements: Int = defaultPreparedStatements
     ) -> PostgresPool.Configuration {
-        let setup = "SET TIME ZONE 'UTC'" + (preparedStatements > 0 ? "; SET plan_cache_mode = force_generic_plan" : "")
-        return .init(url: url, size: size, setupSQL: setup, preparedStatements: preparedStatements)
+        .init(url: url, size: size, setupSQL: "SET TIME ZONE 'UTC'", preparedStatements: preparedStatements)
     }
 
     /// Checks the database is reachable (a clear error otherwise), then listens on `host:port`.

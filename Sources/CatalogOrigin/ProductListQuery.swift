@@ -6,7 +6,7 @@ import CatalogPostgres
 /// direction, so pages are stable and disjoint; `count` counts the same filtered set without
 /// limit/offset (read from `product_status_count` when unfiltered); user input reaches SQL
 /// only as parameters (order is chosen from a fixed list), so the text depends only on the
-/// listing's shape (which filters, which order, the currency) and is prepared once per shape.
+/// listing's shape (which filters, which order, the currency).
 struct ProductListQuery: Sendable, Equatable {
     enum Order: String, Sendable, CaseIterable {
         case createdAt = "created_at", createdAtDesc = "-created_at"
@@ -75,7 +75,9 @@ struct ProductListQuery: Sendable, Equatable {
     }
 
     /// The statement and its parameters; the result is one row, one column of JSON text.
-    func statement() -> (sql: String, params: [String?]) {
+    /// `prepared` is false for a filtered listing: its best plan depends on the values (a
+    /// category of ten products or of thousands), so it is planned for each request.
+    func statement() -> (sql: String, params: [String?], prepared: Bool) {
         var params: [String?] = []
         var conditions = ["p.status = 'published'"]
         func bind(_ value: String) -> String {
@@ -106,7 +108,7 @@ struct ProductListQuery: Sendable, Equatable {
                 'count', \(countSQL),
                 'offset', \(offsetSQL), 'limit', \(limitSQL))::text
             """
-        return (sql, params)
+        return (sql, params, conditions.count == 1)
     }
 
     /// Escapes LIKE metacharacters so `q` matches literally (backslash is the default escape).

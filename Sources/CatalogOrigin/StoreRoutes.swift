@@ -35,7 +35,7 @@ struct StoreRoutes: Sendable {
             var query = try ProductListQuery(params)
             query.currency = try await regionCurrency(params)
             let statement = query.statement()
-            return .json(.ok, try await scalar(statement.sql, statement.params) ?? "{}")
+            return .json(.ok, try await scalar(statement.sql, statement.params, prepared: statement.prepared) ?? "{}")
         case ("hero-banners", _):
             try params.rejectUnknown(["fields"])
             let sql = """
@@ -115,7 +115,7 @@ struct StoreRoutes: Sendable {
         return .json(.ok, json)
     }
 
-    private func scalar(_ sql: String, _ params: [String?] = []) async throws -> String? {
-        try await pool.withConnection { try $0.query(sql, params).scalar }
+    private func scalar(_ sql: String, _ params: [String?] = [], prepared: Bool = true) async throws -> String? {
+        try await pool.withConnection { try $0.query(sql, params, prepared: prepared).scalar }
     }
 }

@@ -93,16 +93,20 @@ public final class PostgresConnection: @unchecked Sendable {
     }
 
     /// Runs one statement with `$1...` text parameters and materialises the result: prepared
-    /// once and then bound (`PQprepare`, `PQexecPrepared`) when the statement cache is on,
-    /// unnamed (`PQexecParams`) otherwise.
+    /// once and then bound (`PQprepare`, `PQexecPrepared`) when the statement cache is on and
+    /// `prepared` is true, unnamed (`PQexecParams`: parsed and planned for these values) otherwise.
+    /// Pass `prepared: false` for a statement whose best plan depends on its values (a filter
+    /// on a small category or a large one): PostgreSQL may settle a prepared statement on one
+    /// generic plan for all of them.
     ///
     /// A prepared plan the server can no longer use (a table's columns changed under a
     /// `SELECT *`, or the statement is gone) is prepared again and run once more, but only
     /// outside a transaction block, where the failed attempt changed nothing; inside one the
     /// error is thrown and the next use prepares afresh.
     @discardableResult
-    public func query(_ sql: String, _ params: [String?] = []) throws(PostgresError) -> PostgresResult {
+    public func query(_ sql: String, _ params: [String?] = [], prepared: Bool = true) throws(PostgresError) -> PostgresResult {
         let c = try handle()
+        guard prepared else { return try unnamed(c, sql, params) }
         if !abandoned.isEmpty, PQtransactionStatus(c) == PQTRANS_IDLE { deallocateAbandoned(c) }
         let wasIdle = PQtransactionStatus(c) == PQTRANS_IDLE
         do {
@@ -116,7 +120,7 @@ public final class PostgresConnection: @unchecked Sendable {
         let name: String
         switch statements.use(sql) {
         case .unnamed:
-            return try consume(withCStrings(params) { PQexecParams(c, sql, Int32(params.count), nil, $0, nil, nil, 0) })
+            return try unnamed(c, sql, params)
         case .execute(let held):
             name = held
         case .prepare(let fresh, let evicting):
@@ -137,6 +141,10 @@ public final class PostgresConnection: @unchecked Sendable {
             }
             throw error
         }
+    }
+
+    private func unnamed(_ c: OpaquePointer, _ sql: String, _ params: [String?]) throws(PostgresError) -> PostgresResult {
+        try consume(withCStrings(params) { PQexecParams(c, sql, Int32(params.count), nil, $0, nil, nil, 0) })
     }
 
     /// `0A000` "cached plan must not change result type", `26000` "prepared statement does not exist".

@@ -75,10 +75,10 @@ public final class PostgresPool: Sendable {
         }
     }
 
-    /// Runs one parameterised statement on a pooled connection.
+    /// Runs one parameterised statement on a pooled connection (`PostgresConnection.query`).
     @discardableResult
-    public func query(_ sql: String, _ params: [String?] = []) async throws -> PostgresResult {
-        try await withConnection { try $0.query(sql, params) }
+    public func query(_ sql: String, _ params: [String?] = [], prepared: Bool = true) async throws -> PostgresResult {
+        try await withConnection { try $0.query(sql, params, prepared: prepared) }
     }
 
     /// Runs `body` inside a transaction on a pooled connection.

@@ -41,6 +41,8 @@ struct PreparedStatementSessionTests {
             conn.preparedStatementCapacity = 2
             for n in 1...3 { #expect(try conn.query("SELECT $1::int + 1", [String(n)]).scalar == String(n + 1)) }
             #expect(try Self.held(conn) == ["SELECT $1::int + 1"])
+            #expect(try conn.query("SELECT $1::int + 9", ["1"], prepared: false).scalar == "10")
+            #expect(try Self.held(conn) == ["SELECT $1::int + 1"])
             try conn.query("SELECT $1::int + 2", ["1"])
             try conn.query("SELECT $1::int + 1", ["1"])
             try conn.query("SELECT $1::int + 3", ["1"])
