@@ -37,6 +37,17 @@ struct SeedTests {
         }
     }
 
+    @Test("a seeded catalog is vacuumed to all-visible pages, even on a server that commits asynchronously")
+    func allVisibleAfterSeeding() async throws {
+        try await TestDatabase.with(seed: 2_000) { env in
+            #expect(try await env.scalar("SHOW synchronous_commit") == "off", "the test services commit asynchronously")
+            let pages = try await env.pool.query(
+                "SELECT relname, relpages, relallvisible FROM pg_class WHERE relname IN ('product', 'product_variant') ORDER BY relname")
+            #expect(pages.rows.count == 2)
+            for row in pages.rows { #expect(row[1] == row[2] && row[1] != "0", "\(row)") }
+        }
+    }
+
     @Test("catalog shape: category tree, collections, regions, banners, variants, drafts")
     func shape() async throws {
         try await TestDatabase.with(seed: 300) { env in
