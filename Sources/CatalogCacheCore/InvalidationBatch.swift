@@ -2,9 +2,10 @@
 /// one gate, one store invalidation (one sequence number, each tag marked once), instead of one
 /// per notification.
 ///
-/// Exact because nothing is confirmed in between: a token (read-your-writes) ends the batch
-/// before it, so every invalidation committed before a token is applied before the token is
-/// received, and a request only ever sees an entry gated earlier than it would have been.
+/// Exact because nothing is confirmed in between: the tokens (read-your-writes) read with the
+/// batch are received after its drop, so every invalidation committed before a token is
+/// applied before the token is received, and a request only ever sees an entry gated earlier
+/// than it would have been.
 /// Invariants: `tags` and `keys` keep their first-seen order without duplicates; `all` once any
 /// merged drop was table-wide; `rows` (for observers) and `rowCommitTimes` (one per row
 /// notification merged: its commit time in microseconds since the epoch, when it carried one)

@@ -58,14 +58,22 @@ public final class InvalidationApplier: Sendable {
         apply(payloads: [payload])
     }
 
-    /// Handles the payloads one read of the feed delivered, in order, merging consecutive
+    /// Handles the payloads one read of the feed delivered, in order, merging their
     /// invalidations into one drop (`InvalidationBatch`): a feed that fell behind catches up in
-    /// one store round instead of one per notification. A token ends the batch before it, so
-    /// it is received only after every invalidation delivered before it was applied.
+    /// one store round instead of one per notification. The tokens among them are received
+    /// after that drop, so each only after every invalidation delivered before it was applied
+    /// (and those after it, which costs it nothing: they are already committed, and one drop
+    /// for all is one round trip where a drop per token would be one each).
     /// Blocking: call it from the listener thread, never an event loop.
     public func apply(payloads: [String]) {
         let received = ContinuousClock.now
         var batch = InvalidationBatch()
+        var tokensRead: [String] = []
+        func applyAndConfirm() {
+            apply(&batch, received: received)
+            for token in tokensRead { tokens.received(token) }
+            tokensRead.removeAll()
+        }
         for payload in payloads {
             metrics.notificationsReceived.increment()
             let event: InvalidationEvent
@@ -78,8 +86,7 @@ public final class InvalidationApplier: Sendable {
             }
             switch event {
             case .token(let token):
-                apply(&batch, received: received)
-                tokens.received(token)
+                tokensRead.append(token)
             case .row(let table, let op, let ids, let commitTime, _):
                 // Observers hear every row change, also of tables only they map (admin events).
                 defer { batch.changed(table: table, op: op, ids: ids) }
@@ -101,13 +108,13 @@ public final class InvalidationApplier: Sendable {
             case .explicit(let keys, let tags):
                 batch.add(tags: tags, keys: keys.map { keyPrefix + $0 }, all: false)
             }
-            if batch.drops >= Self.maxMergedDrops { apply(&batch, received: received) }
+            if batch.drops >= Self.maxMergedDrops { applyAndConfirm() }
         }
-        apply(&batch, received: received)
+        applyAndConfirm()
     }
 
     /// At most this many notifications are merged into one drop (bounds one drop's tags).
-    static let maxMergedDrops = 256
+    public static let maxMergedDrops = 256
 
     /// Drops what `batch` merged, tells the observers its row changes, records its timings,
     /// and empties it.
