@@ -59,7 +59,8 @@ struct StoreRoutes: Sendable {
                         FROM (SELECT * FROM region ORDER BY name, id LIMIT \(limit) OFFSET \(offset)) r), '[]'::json),
                     'count', (SELECT count(*) FROM region), 'offset', \(offset), 'limit', \(limit))::text
                 """
-            return .json(.ok, try await scalar(sql) ?? "{}")
+            // Limit and offset are in the text: unnamed, or each page would take a prepared slot.
+            return .json(.ok, try await scalar(sql, prepared: false) ?? "{}")
         case ("collections", let id?):
             try params.rejectUnknown(["fields"])
             return try await one(
@@ -77,7 +78,7 @@ struct StoreRoutes: Sendable {
                         FROM (SELECT * FROM product_collection WHERE \(filter) ORDER BY title, id LIMIT \(limit) OFFSET \(offset)) col), '[]'::json),
                     'count', (SELECT count(*) FROM product_collection WHERE \(filter)), 'offset', \(offset), 'limit', \(limit))::text
                 """
-            return .json(.ok, try await scalar(sql, handles.isEmpty ? [] : [PostgresTextArray.literal(handles)]) ?? "{}")
+            return .json(.ok, try await scalar(sql, handles.isEmpty ? [] : [PostgresTextArray.literal(handles)], prepared: false) ?? "{}")
         case ("product-categories", let id?):
             try params.rejectUnknown(["fields"])
             return try await one(
@@ -94,7 +95,7 @@ struct StoreRoutes: Sendable {
                     'count', count(*), 'offset', 0, 'limit', count(*))::text
                 FROM product_category c WHERE c.is_active\(filter)
                 """
-            return .json(.ok, try await scalar(sql, handles.isEmpty ? [] : [PostgresTextArray.literal(handles)]) ?? "{}")
+            return .json(.ok, try await scalar(sql, handles.isEmpty ? [] : [PostgresTextArray.literal(handles)], prepared: false) ?? "{}")
         }
     }
 
