@@ -32,6 +32,10 @@ public final class PostgresConnection: @unchecked Sendable {
 
     deinit { close() }
 
+    /// Prepared statements the session holds that are to be deallocated by the next `query`
+    /// outside a transaction (for tests and diagnostics).
+    public var pendingDeallocations: Int { abandoned.count }
+
     /// How many statement texts `query` keeps prepared (least recently used evicted first);
     /// 0, the default, runs every statement unnamed. Setting it forgets what was prepared.
     public var preparedStatementCapacity: Int {
@@ -124,7 +128,7 @@ public final class PostgresConnection: @unchecked Sendable {
         case .execute(let held):
             name = held
         case .prepare(let fresh, let evicting):
-            if let evicting { PQclear(PQexec(c, "DEALLOCATE \(evicting)")) }
+            if let evicting { deallocate(c, evicting) }
             do {
                 _ = try consume(PQprepare(c, fresh, sql, Int32(params.count), nil))
             } catch {
@@ -137,7 +141,7 @@ public final class PostgresConnection: @unchecked Sendable {
             return try consume(withCStrings(params) { PQexecPrepared(c, name, Int32(params.count), $0, nil, nil, 0) })
         } catch {
             if Self.planIsUnusable(error), let stale = statements.forget(sql) {
-                if PQtransactionStatus(c) == PQTRANS_IDLE { PQclear(PQexec(c, "DEALLOCATE \(stale)")) } else { abandoned.append(stale) }
+                deallocate(c, stale)
             }
             throw error
         }
@@ -153,8 +157,19 @@ public final class PostgresConnection: @unchecked Sendable {
     }
 
     private func deallocateAbandoned(_ c: OpaquePointer) {
-        for name in abandoned { PQclear(PQexec(c, "DEALLOCATE \(name)")) }
+        let names = abandoned
         abandoned = []
+        for name in names { deallocate(c, name) }
+    }
+
+    /// Deallocates `name` on the server; one it cannot deallocate now (inside a failed
+    /// transaction, `25P02`) is kept in `abandoned` for the next `query` outside a transaction.
+    /// Any other failure (the statement is already gone, the connection is) keeps nothing.
+    private func deallocate(_ c: OpaquePointer, _ name: String) {
+        guard let res = PQexec(c, "DEALLOCATE \(name)") else { return }
+        defer { PQclear(res) }
+        let state = PQresultErrorField(res, Int32(UInt8(ascii: "C"))).map { String(cString: $0) }
+        if PQresultStatus(res) != PGRES_COMMAND_OK, state == "25P02" { abandoned.append(name) }
     }
 
     /// Runs a script of one or more `;`-separated statements (`PQexec`), returning the last result.

@@ -74,11 +74,15 @@ struct PreparedStatementSessionTests {
             #expect { try conn.transaction { try $0.query("SELECT * FROM t") } } throws: { error in
                 (error as? PostgresError)?.sqlState == "0A000"
             }
+            #expect(conn.pendingDeallocations == 1)
             #expect(try conn.query("SELECT * FROM t").columns == ["a", "b", "c"])
             #expect(try Self.held(conn) == ["SELECT * FROM t"])
 
+            #expect(conn.pendingDeallocations == 0)
+
             try conn.execute("DEALLOCATE ALL")
-            #expect(try conn.query("SELECT count(*) FROM t").scalar == "1")
+            #expect(try conn.query("SELECT * FROM t").rows.count == 1)
+            #expect(try Self.held(conn) == ["SELECT * FROM t"] && conn.pendingDeallocations == 0)
         }
     }
 
