@@ -41,8 +41,8 @@ public final class OriginService: Sendable {
     /// Checks the database is reachable (a clear error otherwise), then listens on `host:port`.
     public static func start(
         databaseURL: String, host: String, port: Int, poolSize: Int = 8,
-        preparedStatements: Int = defaultPreparedStatements, group: any EventLoopGroup, storefront: StorefrontConfiguration = StorefrontConfiguration(),
-        logger: Logger = Logger(label: "catalog-origin")
+        preparedStatements: Int = defaultPreparedStatements, group: any EventLoopGroup,
+        storefront: StorefrontConfiguration = StorefrontConfiguration(), logger: Logger = Logger(label: "catalog-origin")
     ) async throws -> OriginService {
         let pool = PostgresPool(configuration: poolConfiguration(
             url: databaseURL, size: poolSize, preparedStatements: preparedStatements))

@@ -95,7 +95,7 @@ struct StoreRoutes: Sendable {
                     'count', count(*), 'offset', 0, 'limit', count(*))::text
                 FROM product_category c WHERE c.is_active\(filter)
                 """
-            return .json(.ok, try await scalar(sql, handles.isEmpty ? [] : [PostgresTextArray.literal(handles)], prepared: false) ?? "{}")
+            return .json(.ok, try await scalar(sql, handles.isEmpty ? [] : [PostgresTextArray.literal(handles)], prepared: handles.isEmpty) ?? "{}")
         }
     }
 

@@ -7,6 +7,7 @@ import Testing
 @Suite(.enabled(if: TestServices.enabled), .serialized)
 struct CommandLineTests {
     static let binary = TestServices.packageRoot.appendingPathComponent(".build/debug/catalog-cache").path
+    static let originBinary = TestServices.packageRoot.appendingPathComponent(".build/debug/catalog-origin").path
 
     struct Run {
         var status: Int32
@@ -14,14 +15,14 @@ struct CommandLineTests {
         var stderr: String
     }
 
-    func run(_ arguments: [String], environment: [String: String] = [:]) async throws -> Run {
-        try #require(FileManager.default.isExecutableFile(atPath: Self.binary), "build first: \(Self.binary)")
-        return try await offThePool { try Self.runBlocking(arguments, environment: environment) }
+    func run(_ arguments: [String], environment: [String: String] = [:], binary: String = Self.binary) async throws -> Run {
+        try #require(FileManager.default.isExecutableFile(atPath: binary), "build first: \(binary)")
+        return try await offThePool { try Self.runBlocking(arguments, environment: environment, binary: binary) }
     }
 
-    static func runBlocking(_ arguments: [String], environment: [String: String]) throws -> Run {
+    static func runBlocking(_ arguments: [String], environment: [String: String], binary: String = Self.binary) throws -> Run {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: Self.binary)
+        process.executableURL = URL(fileURLWithPath: binary)
         process.arguments = arguments
         process.currentDirectoryURL = TestServices.packageRoot
         var env = ProcessInfo.processInfo.environment
@@ -36,6 +37,15 @@ struct CommandLineTests {
         let stderr = err.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         return Run(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self), stderr: String(decoding: stderr, as: UTF8.self))
+    }
+
+    @Test func theOriginRefusesAStatementCacheOutOfRangeInOneLine() async throws {
+        for value in ["-1", "10001", "many"] {
+            let r = try await run(["serve", "--database-url", "postgres://127.0.0.1:1/none", "--statement-cache", value], binary: Self.originBinary)
+            #expect(r.status != 0)
+            #expect(r.stderr.contains("statement-cache"), "\(value): \(r.stderr)")
+            #expect(r.stderr.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: "\n").count == 1, "\(value): \(r.stderr)")
+        }
     }
 
     @Test func checkConfigPrintsTheEffectiveRoutes() async throws {
