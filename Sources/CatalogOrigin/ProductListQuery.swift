@@ -90,7 +90,7 @@ struct ProductListQuery: Sendable, Equatable {
         if !handles.isEmpty { conditions.append("p.handle = ANY(\(bind(PostgresTextArray.literal(handles)))::text[])") }
         if let q { conditions.append("p.title ILIKE \(bind("%" + Self.escapeLike(q) + "%"))") }
         let whereSQL = conditions.joined(separator: " AND ")
-        // Paging is bound too, so every page of one listing shape is one prepared statement.
+        // Paging is bound too, so every page of the unfiltered listing is one prepared statement.
         let limitSQL = "\(bind(String(limit)))::int", offsetSQL = "\(bind(String(offset)))::int"
         // Unfiltered listings read the trigger-maintained exact count (migration 3).
         let countSQL = conditions.count == 1

@@ -38,7 +38,7 @@ enum TestDatabase {
             if redis, let redisURL {
                 storefront.redis = RedisClient(configuration: try RedisConfiguration.parse(url: redisURL), group: MultiThreadedEventLoopGroup.singleton)
             }
-            // The pool the origin runs on (prepared statements, generic plans), not the test's plain one.
+            // The pool the origin runs on (its statement cache), not the test's plain one.
             let pool = PostgresPool(configuration: OriginService.poolConfiguration(url: database.url, size: 8))
             var env = OriginTestEnvironment(url: database.url, pool: pool, storefront: storefront, token: "")
             let login = await env.send(.POST, "/auth/user/emailpass",

@@ -76,9 +76,7 @@ struct PreparedStatementSessionTests {
             }
             #expect(conn.pendingDeallocations == 1)
             #expect(try conn.query("SELECT * FROM t").columns == ["a", "b", "c"])
-            #expect(try Self.held(conn) == ["SELECT * FROM t"])
-
-            #expect(conn.pendingDeallocations == 0)
+            #expect(try Self.held(conn) == ["SELECT * FROM t"] && conn.pendingDeallocations == 0)
 
             try conn.execute("DEALLOCATE ALL")
             #expect(try conn.query("SELECT * FROM t").rows.count == 1)
