@@ -174,6 +174,7 @@ struct InstallTriggers: ParsableCommand {
             let report = try TriggerInstaller.install(connection: connection, tables: configuration.triggerTables, channel: configuration.notifyChannel)
             Swift.print("installed triggers on \(report.installed.joined(separator: ", ")) (channel \(configuration.notifyChannel))")
             for skipped in report.skipped { Swift.print("skipped \(skipped.table): \(skipped.reason)") }
+            for name in report.droppedFunctions { Swift.print("dropped \(name)(): no trigger calls it any more") }
         } catch {
             fail("\(error)")
         }

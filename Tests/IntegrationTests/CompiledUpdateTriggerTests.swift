@@ -58,6 +58,30 @@ struct CompiledUpdateTriggerTests {
         "UPDATE {t} SET title = 'Yoke' WHERE id = 'c'",
     ]
 
+    @Test func anInstallDropsTheCompiledFunctionsNoTriggerCallsAnyMore() async throws {
+        try await ThrowawayDatabase.with(prefix: "cc_compiled_", prepare: { _ = try $0.execute(Self.schema) }) { database in
+            let url = database.url
+            try await offThePool {
+                let conn = try PostgresConnection(url: url)
+                defer { conn.close() }
+                func compiled() throws -> [String] {
+                    try conn.query("SELECT proname::text FROM pg_proc WHERE proname LIKE 'catalog\\_cache\\_update\\_%' ORDER BY 1").rows.compactMap { $0[0] }
+                }
+                let described = ["item", "twin"].map { InvalidatedTable(name: $0, mapping: Self.mapping()) }
+                #expect(try TriggerInstaller.install(connection: conn, tables: described, channel: "cc_test").droppedFunctions.isEmpty)
+                #expect(try compiled() == ["catalog_cache_update_item", "catalog_cache_update_twin"])
+
+                let twinCoarse = [described[0], InvalidatedTable(name: "twin", mapping: TableMapping(tags: ["items"]))]
+                #expect(try TriggerInstaller.install(connection: conn, tables: twinCoarse, channel: "cc_test").droppedFunctions == ["catalog_cache_update_twin"])
+                #expect(try compiled() == ["catalog_cache_update_item"])
+                #expect(try conn.query("UPDATE twin SET price = price + 1 WHERE id = 'a'").affectedRows == 1)
+
+                #expect(try TriggerInstaller.install(connection: conn, tables: described, channel: "cc_test").droppedFunctions.isEmpty)
+                #expect(try compiled() == ["catalog_cache_update_item", "catalog_cache_update_twin"])
+            }
+        }
+    }
+
     @Test func theCompiledPathSendsWhatTheGenericOneSendsAcrossMigrations() async throws {
         try await ThrowawayDatabase.with(prefix: "cc_compiled_", prepare: { _ = try $0.execute(Self.schema) }) { database in
             let url = database.url

@@ -7,6 +7,9 @@ public enum TriggerInstaller {
     public struct Report: Sendable, Equatable {
         public var installed: [String]
         public var skipped: [(table: String, reason: String)]
+        /// Compiled UPDATE functions no trigger used any more (their table lost its `changes`
+        /// rules), dropped by this install.
+        public var droppedFunctions: [String] = []
         public static func == (a: Report, b: Report) -> Bool {
             a.installed == b.installed && a.skipped.map(\.table) == b.skipped.map(\.table)
         }
@@ -99,15 +102,18 @@ public enum TriggerInstaller {
             }
             guard !present.isEmpty else { throw Failure.noMappedTable(tables.map(\.name)) }
             let shapes = try self.shapes(connection: connection, tables: present)
-            _ = try connection.transaction { conn in
+            let dropped = try connection.transaction { conn -> [String] in
                 _ = try conn.execute(TriggerSQL.function(channel: channel))
                 for table in present {
                     _ = try conn.execute(TriggerSQL.tableSQL(table, channel: channel, shape: shapes[table.name]))
                 }
+                let unused = try conn.query(TriggerSQL.unusedCompiledFunctions).rows.compactMap { $0[0] }
+                for name in unused { _ = try conn.execute("DROP FUNCTION \(name)()") }
+                return unused
             }
+            return Report(installed: present.map(\.name), skipped: skipped, droppedFunctions: dropped)
         } catch let error as PostgresError {
             throw Failure.database("\(error)")
         }
-        return Report(installed: present.map(\.name), skipped: skipped)
     }
 }

@@ -30,6 +30,18 @@ public enum TriggerSQL {
     public static let functionName = "catalog_cache_notify"
     public static let maxIdsPerStatement = 10_000
 
+    /// The compiled UPDATE functions (`catalog_cache_update_*`, in the schema the install
+    /// creates them in) that no trigger calls, as after their table lost its `changes` rules
+    /// (its UPDATE trigger then calls the generic function). One row each, its name quoted as
+    /// an identifier.
+    public static let unusedCompiledFunctions = """
+        SELECT quote_ident(p.proname) FROM pg_proc p
+        WHERE p.proname LIKE 'catalog\\_cache\\_update\\_%' AND p.prorettype = 'trigger'::regtype
+          AND p.pronargs = 0 AND p.pronamespace = (SELECT oid FROM pg_namespace WHERE nspname = current_schema())
+          AND NOT EXISTS (SELECT 1 FROM pg_trigger t WHERE t.tgfoid = p.oid)
+        ORDER BY 1
+        """
+
     /// The generic trigger function, or with `compiled` a table's own (`CompiledUpdate`): the
     /// same body, whose UPDATE path runs `compiled`'s static statements while the table still
     /// has the columns it was compiled for, and the generic one otherwise.
