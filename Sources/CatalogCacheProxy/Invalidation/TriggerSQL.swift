@@ -32,13 +32,14 @@ public enum TriggerSQL {
 
     /// The compiled UPDATE functions (`catalog_cache_update_*`, in the schema the install
     /// creates them in) that no trigger calls, as after their table lost its `changes` rules
-    /// (its UPDATE trigger then calls the generic function). One row each, its name quoted as
-    /// an identifier.
+    /// (its UPDATE trigger then calls the generic function), and that the installing role may
+    /// drop (another role's are left alone). One row each, its name quoted as an identifier.
     public static let unusedCompiledFunctions = """
         SELECT quote_ident(p.proname) FROM pg_proc p
         WHERE p.proname LIKE 'catalog\\_cache\\_update\\_%' AND p.prorettype = 'trigger'::regtype
           AND p.pronargs = 0 AND p.pronamespace = (SELECT oid FROM pg_namespace WHERE nspname = current_schema())
           AND NOT EXISTS (SELECT 1 FROM pg_trigger t WHERE t.tgfoid = p.oid)
+          AND pg_has_role(p.proowner, 'MEMBER')
         ORDER BY 1
         """
 
