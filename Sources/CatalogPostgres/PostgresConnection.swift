@@ -41,9 +41,9 @@ public final class PostgresConnection: @unchecked Sendable {
     public var preparedStatementCapacity: Int {
         get { statements.capacity }
         set {
-            if let c = conn { for name in statements.preparedNames + abandoned { PQclear(PQexec(c, "DEALLOCATE \(name)")) } }
+            let held = statements.preparedNames
             statements = PreparedStatementCache(capacity: newValue)
-            abandoned = []
+            if let c = conn { for name in held { deallocate(c, name) } }
         }
     }
 

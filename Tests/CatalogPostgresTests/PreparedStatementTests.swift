@@ -33,12 +33,19 @@ struct PreparedStatementSessionTests {
         try conn.execute("SELECT statement FROM pg_prepared_statements ORDER BY statement").rows.compactMap { $0[0] }
     }
 
-    @Test("each text is prepared once per session; an evicted one is deallocated on the server")
-    func preparedOncePerSessionAndBounded() async throws {
+    /// One connection to a scratch database with a statement cache of `capacity`.
+    private static func session(capacity: Int, _ body: (PostgresConnection) throws -> Void) async throws {
         try await ThrowawayDatabase.with { env in
             let conn = try PostgresConnection(url: env.url)
             defer { conn.close() }
-            conn.preparedStatementCapacity = 2
+            conn.preparedStatementCapacity = capacity
+            try body(conn)
+        }
+    }
+
+    @Test("each text is prepared once per session; an evicted one is deallocated on the server")
+    func preparedOncePerSessionAndBounded() async throws {
+        try await Self.session(capacity: 2) { conn in
             for n in 1...3 { #expect(try conn.query("SELECT $1::int + 1", [String(n)]).scalar == String(n + 1)) }
             #expect(try Self.held(conn) == ["SELECT $1::int + 1"])
             #expect(try conn.query("SELECT $1::int + 9", ["1"], prepared: false).scalar == "10")
@@ -60,10 +67,7 @@ struct PreparedStatementSessionTests {
 
     @Test("a plan the server can no longer use is prepared again outside a transaction, and thrown inside one")
     func unusablePlans() async throws {
-        try await ThrowawayDatabase.with { env in
-            let conn = try PostgresConnection(url: env.url)
-            defer { conn.close() }
-            conn.preparedStatementCapacity = 8
+        try await Self.session(capacity: 8) { conn in
             try conn.execute("CREATE TABLE t (a int); INSERT INTO t VALUES (1)")
             #expect(try conn.query("SELECT * FROM t").columns == ["a"])
 

@@ -11,7 +11,7 @@ public enum TriggerInstaller {
         /// rules), dropped by this install.
         public var droppedFunctions: [String] = []
         public static func == (a: Report, b: Report) -> Bool {
-            a.installed == b.installed && a.skipped.map(\.table) == b.skipped.map(\.table)
+            a.installed == b.installed && a.skipped.map(\.table) == b.skipped.map(\.table) && a.droppedFunctions == b.droppedFunctions
         }
     }
 
