@@ -146,7 +146,7 @@ struct InstallTriggers: ParsableCommand {
 
     @OptionGroup var options: ConfigOptions
     @Option(name: .customLong("database-url"), help: "PostgreSQL URL (env DATABASE_URL).") var databaseURL: String?
-    @Flag(help: "Print the SQL instead of running it (with a database URL, each described table's UPDATE path compiled from its columns, as install would).") var print = false
+    @Flag(help: "Print the SQL instead of running it (with a database URL, each described table's UPDATE path compiled from its columns, as install would; it ends by dropping the compiled functions no trigger calls).") var print = false
 
     func run() throws {
         let configuration = resolveOrFail(options, ConfigurationOverrides(databaseURL: databaseURL))

@@ -82,6 +82,33 @@ struct CompiledUpdateTriggerTests {
         }
     }
 
+    /// `install-triggers --print` prints what an install runs: its script, run by hand, leaves
+    /// the same functions as the install (the unused compiled one dropped, the others kept).
+    @Test func thePrintedScriptDropsTheCompiledFunctionsAnInstallWould() async throws {
+        try await ThrowawayDatabase.with(prefix: "cc_compiled_", prepare: { _ = try $0.execute(Self.schema) }) { database in
+            let url = database.url
+            try await offThePool {
+                let conn = try PostgresConnection(url: url)
+                defer { conn.close() }
+                func compiled() throws -> [String] {
+                    try conn.query("SELECT proname::text FROM pg_proc WHERE proname LIKE 'catalog\\_cache\\_update\\_%' ORDER BY 1").rows.compactMap { $0[0] }
+                }
+                let described = ["item", "twin"].map { InvalidatedTable(name: $0, mapping: Self.mapping()) }
+                _ = try TriggerInstaller.install(connection: conn, tables: described, channel: "cc_test")
+                #expect(try compiled() == ["catalog_cache_update_item", "catalog_cache_update_twin"])
+
+                let twinCoarse = [described[0], InvalidatedTable(name: "twin", mapping: TableMapping(tags: ["items"]))]
+                let shapes = try TriggerInstaller.shapes(connection: conn, tables: twinCoarse)
+                _ = try conn.execute(TriggerSQL.script(tables: twinCoarse, channel: "cc_test", shapes: shapes))
+                #expect(try compiled() == ["catalog_cache_update_item"])
+                #expect(try conn.query("UPDATE twin SET price = price + 1 WHERE id = 'a'").affectedRows == 1)
+                // Run again, it finds nothing to drop and still succeeds.
+                _ = try conn.execute(TriggerSQL.script(tables: twinCoarse, channel: "cc_test", shapes: shapes))
+                #expect(try compiled() == ["catalog_cache_update_item"])
+            }
+        }
+    }
+
     @Test func theCompiledPathSendsWhatTheGenericOneSendsAcrossMigrations() async throws {
         try await ThrowawayDatabase.with(prefix: "cc_compiled_", prepare: { _ = try $0.execute(Self.schema) }) { database in
             let url = database.url

@@ -43,6 +43,21 @@ public enum TriggerSQL {
         ORDER BY 1
         """
 
+    /// What an install does once the triggers are in place, as one statement for the printed
+    /// script: drops each of `unusedCompiledFunctions`, naming it in a NOTICE.
+    public static let dropUnusedCompiledFunctions = """
+        DO $catalog_cache$
+        DECLARE
+          unused text;
+        BEGIN
+          FOR unused IN \(unusedCompiledFunctions.replacingOccurrences(of: "\n", with: "\n    ")) LOOP
+            EXECUTE 'DROP FUNCTION ' || unused || '()';
+            RAISE NOTICE 'dropped %(): no trigger calls it any more', unused;
+          END LOOP;
+        END
+        $catalog_cache$;
+        """
+
     /// The generic trigger function, or with `compiled` a table's own (`CompiledUpdate`): the
     /// same body, whose UPDATE path runs `compiled`'s static statements while the table still
     /// has the columns it was compiled for, and the generic one otherwise.
@@ -189,13 +204,16 @@ public enum TriggerSQL {
             + triggers(table: table.name, idColumn: table.idColumn, channel: channel, valueColumns: table.mapping.valueColumns, describe: describe, idQuery: table.idQuery, updateFunction: compiled?.functionName)
     }
 
-    /// Everything, for `--print`: `shapes` are the tables' columns as the database has them
-    /// (without them, UPDATEs take the generic path).
+    /// Everything, for `--print`: what an install runs, in one transaction, ending with the
+    /// drop of the compiled functions no trigger calls any more. `shapes` are the tables'
+    /// columns as the database has them (without them, UPDATEs take the generic path, and the
+    /// script, run, drops every compiled function).
     public static func script(tables: [InvalidatedTable], channel: String, shapes: [String: CompiledUpdate.Shape] = [:]) -> String {
         var out = "-- catalog-cache invalidation triggers (channel \(channel))\n"
         if shapes.isEmpty { out += "-- Without the database's columns, UPDATEs take the generic path; printed with a database URL it can read, each described table's UPDATE path is compiled from its columns.\n" }
         out += "BEGIN;\n" + function(channel: channel) + "\n"
         for table in tables { out += "\n-- \(table.name): id column \(table.idColumn)\n" + tableSQL(table, channel: channel, shape: shapes[table.name]) + "\n" }
-        return out + "COMMIT;\n"
+        return out + "\n-- Compiled UPDATE functions no trigger calls any more (a table that lost its changes rules)\n"
+            + dropUnusedCompiledFunctions + "\nCOMMIT;\n"
     }
 }
