@@ -56,11 +56,10 @@ struct StoreRoutes: Sendable {
             let sql = """
                 SELECT json_build_object(
                     'regions', COALESCE((SELECT json_agg(\(CatalogJSONSQL.region) ORDER BY r.name, r.id)
-                        FROM (SELECT * FROM region ORDER BY name, id LIMIT \(limit) OFFSET \(offset)) r), '[]'::json),
-                    'count', (SELECT count(*) FROM region), 'offset', \(offset), 'limit', \(limit))::text
+                        FROM (SELECT * FROM region ORDER BY name, id LIMIT $1::int OFFSET $2::int) r), '[]'::json),
+                    'count', (SELECT count(*) FROM region), 'offset', $2::int, 'limit', $1::int)::text
                 """
-            // Limit and offset are in the text: unnamed, or each page would take a prepared slot.
-            return .json(.ok, try await scalar(sql, prepared: false) ?? "{}")
+            return .json(.ok, try await scalar(sql, [String(limit), String(offset)]) ?? "{}")
         case ("collections", let id?):
             try params.rejectUnknown(["fields"])
             return try await one(
@@ -71,14 +70,16 @@ struct StoreRoutes: Sendable {
             let limit = try params.int("limit", default: 20, range: 1...ProductListQuery.maxLimit)
             let offset = try params.int("offset", default: 0, range: 0...1_000_000_000)
             let handles = params.all("handle", "handle[]")
-            let filter = handles.isEmpty ? "true" : "handle = ANY($1::text[])"
+            let filter = handles.isEmpty ? "true" : "handle = ANY($3::text[])"
             let sql = """
                 SELECT json_build_object(
                     'collections', COALESCE((SELECT json_agg(\(CatalogJSONSQL.collection) ORDER BY col.title, col.id)
-                        FROM (SELECT * FROM product_collection WHERE \(filter) ORDER BY title, id LIMIT \(limit) OFFSET \(offset)) col), '[]'::json),
-                    'count', (SELECT count(*) FROM product_collection WHERE \(filter)), 'offset', \(offset), 'limit', \(limit))::text
+                        FROM (SELECT * FROM product_collection WHERE \(filter) ORDER BY title, id LIMIT $1::int OFFSET $2::int) col), '[]'::json),
+                    'count', (SELECT count(*) FROM product_collection WHERE \(filter)), 'offset', $2::int, 'limit', $1::int)::text
                 """
-            return .json(.ok, try await scalar(sql, handles.isEmpty ? [] : [PostgresTextArray.literal(handles)], prepared: false) ?? "{}")
+            let page = [String(limit), String(offset)]
+            // Filtered by handle, unnamed and planned for its values, as the categories are.
+            return .json(.ok, try await scalar(sql, handles.isEmpty ? page : page + [PostgresTextArray.literal(handles)], prepared: handles.isEmpty) ?? "{}")
         case ("product-categories", let id?):
             try params.rejectUnknown(["fields"])
             return try await one(

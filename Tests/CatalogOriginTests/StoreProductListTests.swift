@@ -83,7 +83,7 @@ struct StoreProductListTests {
         }
     }
 
-    @Test("every page of the unfiltered listing runs one prepared statement; filtered listings and pages in the text run unnamed")
+    @Test("every page of an unfiltered listing (products, regions, collections) runs one prepared statement; filtered listings run unnamed")
     func pagesShareOnePreparedStatement() async throws {
         try await TestDatabase.with(seed: 120) { env in
             let pool = PostgresPool(configuration: OriginService.poolConfiguration(url: env.url, size: 1))
@@ -111,6 +111,8 @@ struct StoreProductListTests {
             }
             let listings = held.filter { $0.hasPrefix("WITH page AS") }
             #expect(listings.count == 1 && listings.allSatisfy { !$0.contains("category_id = ANY") })
+            #expect(held.filter { $0.contains("'regions'") }.count == 1)
+            #expect(held.filter { $0.contains("'collections'") }.count == 1)
             #expect(!held.contains { $0.contains("LIMIT 1 OFFSET") }, "a page in the text took a prepared slot")
             await pool.shutdown()
         }
