@@ -144,6 +144,12 @@ def main():
                        f"| {with_ratio(rs, r, 11, 0)} | {with_ratio(effrows, r_eff, 15, 0)} | {with_ratio(rs, r, 12, 0)} | {r[8]} | {r[13]} | {extra(r).get('load_cpu', '-')} |")
         if scen in rounds:
             out += round_lines(rounds[scen], {"paced": "p99", "users": "p95"}.get(scen, "req/s"))
+        core = [r for r in rs if "origin_cpu" in extra(r) and r[1] != "origin" and num(r[11]) is not None]
+        if core:
+            out += ["", "The server core meanwhile (one core holds every server): the system's processes and store "
+                    "(CPU above) plus catalog-origin and PostgreSQL, which answer its upstream requests, in % of the core: "
+                    + "; ".join(f"{LABEL.get(r[1], r[1])} {fmt(num(r[11]), 0)} + {extra(r)['origin_cpu']} = "
+                                f"{fmt(num(r[11]) + float(extra(r)['origin_cpu']), 0)} %" for r in core) + "."]
         ovf = [r for r in rs if "listen_overflows" in extra(r)]
         if ovf:
             out += ["", "Connections dropped meanwhile because a listener's accept queue was full (TcpExtListenOverflows, "

@@ -28,7 +28,7 @@ flash_cells() {  # SCEN CELL PAUSE_MS
     read -r _ w ok stale checks conflicts errs wp50 wp95 wp99 skipped wreads wreads_up <<<"$(grep '^FLASH' "$SBS_RUN/$scen-$sys.out")"
     [ -n "${wp99:-}" ] || { log "flash writer failed: $(tail -3 "$SBS_RUN/$scen-$sys.out")"; w=0 ok=0 stale=0 checks=0 conflicts=0 errs=0 wp50=0 wp95=0 wp99=0 skipped=0 wreads=0 wreads_up=0; }
     case $sys in catalog-cache*) grep '^flashsale: stale:' "$SBS_RUN/$scen-$sys.out" | head -5 | while read -r l; do log "$sys: $l"; done ;; esac
-    extra="load_cpu=$LOAD_PCT pause_ms=$pause seconds=$DURATION_S rate=$WRITE_RATE skipped=$skipped writes=$w ok=$ok conflicts=$conflicts write_errors=$errs stale=$stale checks=$checks write_p50=$wp50 write_p95=$wp95 write_p99=$wp99"
+    extra="load_cpu=$LOAD_PCT origin_cpu=$ORIGIN_PCT pause_ms=$pause seconds=$DURATION_S rate=$WRITE_RATE skipped=$skipped writes=$w ok=$ok conflicts=$conflicts write_errors=$errs stale=$stale checks=$checks write_p50=$wp50 write_p95=$wp95 write_p99=$wp99"
     if [ -n "$admin" ]; then
       curl -fs "http://127.0.0.1:$admin/metrics" >"$SBS_RUN/m1"
       cp "$SBS_RUN/m0" "$SBS_RUN/$scen-$sys.before.prom"; cp "$SBS_RUN/m1" "$SBS_RUN/$scen-$sys.after.prom"
@@ -93,7 +93,7 @@ checkout_cells() {  # SCEN CELL PAUSE_MS
     local dbdup; dbdup=$(psql "$DATABASE_URL" -Atc "SELECT count(*) FROM (SELECT cart_id FROM \"order\" WHERE display_id > $o0
       GROUP BY cart_id HAVING count(*) > 1) d")
     local oversells=$(( sold > 10 * CHECKOUT_STOCK ? sold - 10 * CHECKOUT_STOCK : 0 ))
-    extra="load_cpu=$LOAD_PCT listen_overflows=$OVERFLOWS warmup=$CHECKOUT_WARMUP pause_ms=$pause seconds=$DURATION_S buyers=$CHECKOUT_BUYERS stock=$CHECKOUT_STOCK attempts=$att orders=$orders insufficient=$insuff checkout_errors=$errs"
+    extra="load_cpu=$LOAD_PCT origin_cpu=$ORIGIN_PCT listen_overflows=$OVERFLOWS warmup=$CHECKOUT_WARMUP pause_ms=$pause seconds=$DURATION_S buyers=$CHECKOUT_BUYERS stock=$CHECKOUT_STOCK attempts=$att orders=$orders insufficient=$insuff checkout_errors=$errs"
     extra+=" duplicates=$dups db_duplicate_carts=$dbdup oversells=$oversells stock_mismatch=$(( 10 * CHECKOUT_STOCK - left - sold )) sold=$sold stock_left=$left complete_p50=$cp50 complete_p95=$cp95 complete_p99=$cp99"
     extra+=$(proxy_quantiles "$sys" "$SBS_RUN/m0" "$SBS_RUN/m1")
     row "$scen" "$sys" "$cell" "$R_RPS" "$R_P50" "$R_P95" "$R_P99" "$R_P999" "$R_ERR" "$R_REQ" "$UP" "$CPU_PCT" "$RSS_MIB" "$OTHER_PCT" "$extra"
