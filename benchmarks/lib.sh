@@ -39,6 +39,11 @@ bench_setup() {
   DATABASE_URL=$CATALOG_TEST_DATABASE_URL
   REDIS_URL=$CATALOG_TEST_REDIS_URL
   # The database and Redis serve from the server core too.
+  # Every server runs in a session of its own (setsid), as a daemon does: the kernel's autogroup
+  # scheduling (on by default) shares a CPU between sessions first, so servers left in this
+  # script's session would share one slice of the server core among them while daemonized
+  # ones (PostgreSQL, Redis, Varnish, nginx) each had their own. setsid does not fork here (a
+  # background job of a script leads no process group), so $! stays the server's pid.
   taskset -pc "$SERVER_CPU" "$(cat "$BENCH_DIR/postgres.pid")" >/dev/null
   taskset -pc "$SERVER_CPU" "$(cat "$BENCH_DIR/redis.pid")" >/dev/null
   "$BIN/catalog-origin" migrate --database-url "$DATABASE_URL" >/dev/null || exit 1
@@ -52,7 +57,7 @@ bench_setup() {
   SEED_MS=$(( ($(date +%s%N) - t0) / 1000000 ))
   step "seeded $PRODUCTS products in $SEED_MS ms"
   "$BIN/catalog-cache" install-triggers --database-url "$DATABASE_URL" >/dev/null || exit 1
-  taskset -c "$SERVER_CPU" "$BIN/catalog-origin" serve --database-url "$DATABASE_URL" --listen "127.0.0.1:$ORIGIN_PORT" --redis "$REDIS_URL" >"$BENCH_DIR/origin.log" 2>&1 &
+  setsid taskset -c "$SERVER_CPU" "$BIN/catalog-origin" serve --database-url "$DATABASE_URL" --listen "127.0.0.1:$ORIGIN_PORT" --redis "$REDIS_URL" >"$BENCH_DIR/origin.log" 2>&1 &
   PIDS+=($!)
   wait_http "http://127.0.0.1:$ORIGIN_PORT/store/regions"
   step "origin up on 127.0.0.1:$ORIGIN_PORT"
@@ -60,7 +65,7 @@ bench_setup() {
 
 # start_proxy [extra flags...]: catalog-cache on $PROXY_PORT with Redis and the feed.
 start_proxy() {
-  taskset -c "$SERVER_CPU" "$BIN/catalog-cache" serve --listen "127.0.0.1:$PROXY_PORT" --admin-listen "127.0.0.1:$ADMIN_PORT" \
+  setsid taskset -c "$SERVER_CPU" "$BIN/catalog-cache" serve --listen "127.0.0.1:$PROXY_PORT" --admin-listen "127.0.0.1:$ADMIN_PORT" \
     --upstream "http://127.0.0.1:$ORIGIN_PORT" --redis "$REDIS_URL" --database-url "$DATABASE_URL" "$@" >"$BENCH_DIR/proxy.log" 2>&1 &
   PIDS+=($!)
   wait_http "http://127.0.0.1:$ADMIN_PORT/healthz"

@@ -30,9 +30,9 @@ cc_config() {  # FILE HOT_TIER_BYTES
   "$BIN/catalog-cache" check-config --config "$file" >/dev/null || { echo "bench: $file does not check" >&2; exit 1; }
 }
 
-start_pinned() {  # LOG command...  (background, on the server CPU, killed at teardown)
+start_pinned() {  # LOG command...  (background, on the server CPU, in a session of its own: see lib.sh; killed at teardown)
   local log=$1; shift
-  taskset -c "$SERVER_CPU" "$@" >"$log" 2>&1 &
+  setsid taskset -c "$SERVER_CPU" "$@" >"$log" 2>&1 &
   PIDS+=($!); LAST_PID=$!
 }
 
