@@ -39,11 +39,6 @@ bench_setup() {
   DATABASE_URL=$CATALOG_TEST_DATABASE_URL
   REDIS_URL=$CATALOG_TEST_REDIS_URL
   # The database and Redis serve from the server core too.
-  # Every server runs in a session of its own (setsid), as a daemon does: the kernel's autogroup
-  # scheduling (on by default) shares a CPU between sessions first, so servers left in this
-  # script's session would share one slice of the server core among them while daemonized
-  # ones (PostgreSQL, Redis, Varnish, nginx) each had their own. setsid does not fork here (a
-  # background job of a script leads no process group), so $! stays the server's pid.
   taskset -pc "$SERVER_CPU" "$(cat "$BENCH_DIR/postgres.pid")" >/dev/null
   taskset -pc "$SERVER_CPU" "$(cat "$BENCH_DIR/redis.pid")" >/dev/null
   "$BIN/catalog-origin" migrate --database-url "$DATABASE_URL" >/dev/null || exit 1
@@ -57,6 +52,11 @@ bench_setup() {
   SEED_MS=$(( ($(date +%s%N) - t0) / 1000000 ))
   step "seeded $PRODUCTS products in $SEED_MS ms"
   "$BIN/catalog-cache" install-triggers --database-url "$DATABASE_URL" >/dev/null || exit 1
+  # Every server runs in a session of its own (setsid), as a daemon does: the kernel's autogroup
+  # scheduling (on by default) shares a CPU between sessions first, so servers left in this
+  # script's session would share one slice of the server core among them while the daemons
+  # (PostgreSQL, the services' Redis) had one each. setsid does not fork here (a background job
+  # of a script leads no process group), so $! stays the server's pid.
   setsid taskset -c "$SERVER_CPU" "$BIN/catalog-origin" serve --database-url "$DATABASE_URL" --listen "127.0.0.1:$ORIGIN_PORT" --redis "$REDIS_URL" >"$BENCH_DIR/origin.log" 2>&1 &
   PIDS+=($!)
   wait_http "http://127.0.0.1:$ORIGIN_PORT/store/regions"
