@@ -58,54 +58,54 @@ struct CompiledUpdateTriggerTests {
         "UPDATE {t} SET title = 'Yoke' WHERE id = 'c'",
     ]
 
-    @Test func anInstallDropsTheCompiledFunctionsNoTriggerCallsAnyMore() async throws {
+    /// Both tables described (`mapping()`), and `twin` alone without rules: the tables that
+    /// leave `twin`'s compiled function unused.
+    static let described = ["item", "twin"].map { InvalidatedTable(name: $0, mapping: mapping()) }
+    static let twinCoarse = [described[0], InvalidatedTable(name: "twin", mapping: TableMapping(tags: ["items"]))]
+
+    /// Runs `body` off the pool on a connection to a scratch database holding `schema`, with
+    /// the names of the compiled functions it holds at the time of each call.
+    func withScratchDatabase(_ body: @escaping @Sendable (PostgresConnection, () throws -> [String]) throws -> Void) async throws {
         try await ThrowawayDatabase.with(prefix: "cc_compiled_", prepare: { _ = try $0.execute(Self.schema) }) { database in
             let url = database.url
             try await offThePool {
                 let conn = try PostgresConnection(url: url)
                 defer { conn.close() }
-                func compiled() throws -> [String] {
+                try body(conn) {
                     try conn.query("SELECT proname::text FROM pg_proc WHERE proname LIKE 'catalog\\_cache\\_update\\_%' ORDER BY 1").rows.compactMap { $0[0] }
                 }
-                let described = ["item", "twin"].map { InvalidatedTable(name: $0, mapping: Self.mapping()) }
-                #expect(try TriggerInstaller.install(connection: conn, tables: described, channel: "cc_test").droppedFunctions.isEmpty)
-                #expect(try compiled() == ["catalog_cache_update_item", "catalog_cache_update_twin"])
-
-                let twinCoarse = [described[0], InvalidatedTable(name: "twin", mapping: TableMapping(tags: ["items"]))]
-                #expect(try TriggerInstaller.install(connection: conn, tables: twinCoarse, channel: "cc_test").droppedFunctions == ["catalog_cache_update_twin"])
-                #expect(try compiled() == ["catalog_cache_update_item"])
-                #expect(try conn.query("UPDATE twin SET price = price + 1 WHERE id = 'a'").affectedRows == 1)
-
-                #expect(try TriggerInstaller.install(connection: conn, tables: described, channel: "cc_test").droppedFunctions.isEmpty)
-                #expect(try compiled() == ["catalog_cache_update_item", "catalog_cache_update_twin"])
             }
+        }
+    }
+
+    @Test func anInstallDropsTheCompiledFunctionsNoTriggerCallsAnyMore() async throws {
+        try await withScratchDatabase { (conn: PostgresConnection, compiled: () throws -> [String]) throws in
+            #expect(try TriggerInstaller.install(connection: conn, tables: Self.described, channel: "cc_test").droppedFunctions.isEmpty)
+            #expect(try compiled() == ["catalog_cache_update_item", "catalog_cache_update_twin"])
+
+            #expect(try TriggerInstaller.install(connection: conn, tables: Self.twinCoarse, channel: "cc_test").droppedFunctions == ["catalog_cache_update_twin"])
+            #expect(try compiled() == ["catalog_cache_update_item"])
+            #expect(try conn.query("UPDATE twin SET price = price + 1 WHERE id = 'a'").affectedRows == 1)
+
+            #expect(try TriggerInstaller.install(connection: conn, tables: Self.described, channel: "cc_test").droppedFunctions.isEmpty)
+            #expect(try compiled() == ["catalog_cache_update_item", "catalog_cache_update_twin"])
         }
     }
 
     /// `install-triggers --print` prints what an install runs: its script, run by hand, leaves
     /// the same functions as the install (the unused compiled one dropped, the others kept).
     @Test func thePrintedScriptDropsTheCompiledFunctionsAnInstallWould() async throws {
-        try await ThrowawayDatabase.with(prefix: "cc_compiled_", prepare: { _ = try $0.execute(Self.schema) }) { database in
-            let url = database.url
-            try await offThePool {
-                let conn = try PostgresConnection(url: url)
-                defer { conn.close() }
-                func compiled() throws -> [String] {
-                    try conn.query("SELECT proname::text FROM pg_proc WHERE proname LIKE 'catalog\\_cache\\_update\\_%' ORDER BY 1").rows.compactMap { $0[0] }
-                }
-                let described = ["item", "twin"].map { InvalidatedTable(name: $0, mapping: Self.mapping()) }
-                _ = try TriggerInstaller.install(connection: conn, tables: described, channel: "cc_test")
-                #expect(try compiled() == ["catalog_cache_update_item", "catalog_cache_update_twin"])
+        try await withScratchDatabase { (conn: PostgresConnection, compiled: () throws -> [String]) throws in
+            _ = try TriggerInstaller.install(connection: conn, tables: Self.described, channel: "cc_test")
+            #expect(try compiled() == ["catalog_cache_update_item", "catalog_cache_update_twin"])
 
-                let twinCoarse = [described[0], InvalidatedTable(name: "twin", mapping: TableMapping(tags: ["items"]))]
-                let shapes = try TriggerInstaller.shapes(connection: conn, tables: twinCoarse)
-                _ = try conn.execute(TriggerSQL.script(tables: twinCoarse, channel: "cc_test", shapes: shapes))
-                #expect(try compiled() == ["catalog_cache_update_item"])
-                #expect(try conn.query("UPDATE twin SET price = price + 1 WHERE id = 'a'").affectedRows == 1)
-                // Run again, it finds nothing to drop and still succeeds.
-                _ = try conn.execute(TriggerSQL.script(tables: twinCoarse, channel: "cc_test", shapes: shapes))
-                #expect(try compiled() == ["catalog_cache_update_item"])
-            }
+            let shapes = try TriggerInstaller.shapes(connection: conn, tables: Self.twinCoarse)
+            _ = try conn.execute(TriggerSQL.script(tables: Self.twinCoarse, channel: "cc_test", shapes: shapes))
+            #expect(try compiled() == ["catalog_cache_update_item"])
+            #expect(try conn.query("UPDATE twin SET price = price + 1 WHERE id = 'a'").affectedRows == 1)
+            // Run again, it finds nothing to drop and still succeeds.
+            _ = try conn.execute(TriggerSQL.script(tables: Self.twinCoarse, channel: "cc_test", shapes: shapes))
+            #expect(try compiled() == ["catalog_cache_update_item"])
         }
     }
 
